@@ -1,0 +1,1 @@
+"""Instructor-only package: the reference solution and the grading tools. Never shipped to students."""

@@ -1,0 +1,65 @@
+"""Run a function on check cases and write a report a student can act on.
+
+A case is a dict: args (tuple), expected (the right output), mistakes ({hint: output of a known mistake}),
+label (what the case is, e.g. its shapes). `call(args)` runs the function under test and returns
+(output, args as they were after the call); it is a local call for self-checks and a call into an isolated
+process for grading, so both give the same verdicts and messages.
+"""
+import copy
+import traceback
+
+from course.diagnose import MAX_PROBLEMS, compare, matching_hint
+from course.signatures import SIGNATURES
+
+
+class SelfCheckFailed(Exception):
+    """A check failed; shown without a traceback, because the message says everything."""
+
+    def _render_traceback_(self):  # IPython prints this instead of a traceback
+        return ["\x1b[0;31m" + "\n".join(self.args) + "\x1b[0m"]
+
+
+def local_call(fn):
+    """A `call` that runs fn in this process on deep copies, so a case's arguments stay pristine."""
+    def call(args):
+        args_copy = copy.deepcopy(args)
+        return fn(*args_copy), args_copy
+    return call
+
+
+def describe_exception(name, exc):
+    """One line saying what the function raised, with the line of the student's code it came from."""
+    if isinstance(exc, NotImplementedError):
+        return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.name == name or "<ipython" in f.filename]
+    where = f" in line `{frames[-1].line}`" if frames and frames[-1].line else ""
+    return f"{name} raised {type(exc).__name__}: {exc}{where}"
+
+
+def check_case(name, call, case):
+    """Problems (a list of lines, empty if the case passes) of one case."""
+    arg_names, out_names = SIGNATURES[name]
+    try:
+        got, args_after = call(case["args"])
+    except Exception as exc:  # the student's code may raise anything; the report says what
+        return [describe_exception(name, exc)]
+    problems = compare(got, case["expected"], out_names)[:MAX_PROBLEMS]
+    if problems:
+        hint = matching_hint(got, case.get("mistakes", {}), out_names)
+        if hint:
+            problems.append(f"Hint: {hint}")
+    for arg_name, before, after in zip(arg_names, case["args"], args_after):
+        if compare(after, before, arg_name):
+            problems.append(f"{name} modified its argument `{arg_name}`; work on new arrays instead "
+                            f"(for example `x = x + 1`, not `x += 1`).")
+    return problems
+
+
+def run_checks(name, call, cases, kind="check"):
+    """(passed, report text) for all cases; the report names the first failing case and its problems."""
+    for i, case in enumerate(cases, 1):
+        problems = check_case(name, call, case)
+        if problems:
+            head = f"{name} failed {kind} {i} of {len(cases)} ({case['label']}):"
+            return False, "\n".join([head] + [f"  - {p}" for p in problems])
+    return True, f"{name} passed all {len(cases)} {kind}s."

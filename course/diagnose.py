@@ -1,0 +1,106 @@
+"""Compare what a function returned with what it should return, and say precisely what differs.
+
+One implementation serves the students' self-checks and the instructor's hidden tests.
+`names` describes a value's parts: a str names the whole value; (name, [child names]) names a tuple's
+or list's elements too, so a problem reads "cache[1] (a_prev) has shape ..." instead of "[2][1]".
+"""
+import numpy as np
+
+from course.plain import Opaque
+
+RTOL, ATOL = 1e-6, 1e-8
+MAX_PROBLEMS = 4
+
+
+def _describe_type(obj):
+    if isinstance(obj, Opaque):
+        return obj.type_name
+    t = type(obj)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _split(names):
+    """(own name, child names or None) of a names spec."""
+    if isinstance(names, tuple):
+        return names[0], names[1]
+    return names, None
+
+
+def _child_label(label, i, child_names):
+    if child_names is not None and i < len(child_names):
+        child = _split(child_names[i])[0]
+        return (child if label == "output" else f"{label}[{i}] ({child})"), child_names[i]
+    return f"{label}[{i}]", f"{label}[{i}]"
+
+
+def compare(got, expected, names="output"):
+    """List of problems (strings) with `got`; empty when it matches `expected` within tolerance."""
+    label, child_names = _split(names)
+    if isinstance(expected, (tuple, list)):
+        if type(got) not in (tuple, list):
+            return [f"{label} is a {_describe_type(got)}, expected a tuple of {len(expected)} items"]
+        if len(got) != len(expected):
+            return [f"{label} has {len(got)} items, expected {len(expected)}"]
+        problems = []
+        for i, (g, e) in enumerate(zip(got, expected)):
+            lab, sub = _child_label(label, i, child_names)
+            problems += compare(g, e, sub if isinstance(sub, tuple) else lab)
+        return problems
+    if isinstance(expected, dict):
+        if type(got) is not dict:
+            return [f"{label} is a {_describe_type(got)}, expected a dict with keys {sorted(expected)}"]
+        missing = [k for k in expected if k not in got]
+        if missing:
+            return [f"{label} is missing the key(s) {missing} (it has {sorted(got)})"]
+        problems = []
+        for k, e in expected.items():
+            problems += compare(got[k], e, f'{label}["{k}"]')
+        return problems
+    if isinstance(expected, np.ndarray):
+        return _compare_array(got, expected, label)
+    if isinstance(expected, float):
+        return _compare_float(got, expected, label)
+    return [] if type(got) is type(expected) and got == expected else [
+        f"{label} is {got!r}, expected {expected!r}"]
+
+
+def _compare_float(got, expected, label):
+    if isinstance(got, np.ndarray) and got.size == 1:
+        return [f"{label} is an array of shape {got.shape}; return a Python number, e.g. float(value)"]
+    if not isinstance(got, (float, np.floating)) or isinstance(got, bool):
+        return [f"{label} is a {_describe_type(got)}, expected a float"]
+    got = float(got)
+    if not np.isfinite(got):
+        return [f"{label} is {got}, expected the finite number {expected:.6g}"]
+    if abs(got - expected) > ATOL + RTOL * abs(expected):
+        return [f"{label} is {got:.8g}, expected {expected:.8g}"]
+    return []
+
+
+def _compare_array(got, expected, label):
+    if type(got) is not np.ndarray:
+        return [f"{label} is a {_describe_type(got)}, expected a numpy.ndarray"]
+    if got.shape != expected.shape:
+        hint = " (transposed?)" if got.shape == expected.shape[::-1] else ""
+        return [f"{label} has shape {got.shape}, expected {expected.shape}{hint}"]
+    if got.dtype != expected.dtype:
+        return [f"{label} has dtype {got.dtype}, expected {expected.dtype}"]
+    bad = ~np.isfinite(got)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        return [f"{label} contains {got[where]} at {list(where)}: every entry must be finite"]
+    err = np.abs(got - expected)
+    off = err > ATOL + RTOL * np.abs(expected)
+    if not off.any():
+        return []
+    where = np.unravel_index(int(np.argmax(err)), err.shape)
+    return [f"{label} has wrong values in {int(off.sum())} of {off.size} entries; the largest error is "
+            f"{err[where]:.3g} at {[int(i) for i in where]} (got {got[where]:.6g}, expected {expected[where]:.6g})"]
+
+
+def matching_hint(got, mistakes, names="output"):
+    """The hint of the first known mistake whose output `got` matches, or None."""
+    for hint, wrong in mistakes.items():
+        if not compare(got, wrong, names):
+            return hint
+    return None
