@@ -7,9 +7,15 @@ process for grading, so both give the same verdicts and messages.
 """
 import copy
 import traceback
+from pathlib import Path
+
+import numpy as np
 
 from course.diagnose import MAX_PROBLEMS, compare, matching_hint
 from course.signatures import SIGNATURES
+
+
+_HERE = Path(__file__).parent
 
 
 class SelfCheckFailed(Exception):
@@ -27,13 +33,29 @@ def local_call(fn):
     return call
 
 
-def describe_exception(name, exc):
-    """One line saying what the function raised, with the line of the student's code it came from."""
+def _shapes(value, label):
+    """'label (3, 4)' for every array inside value, so a shape error can be traced by hand."""
+    if isinstance(value, np.ndarray):
+        return [f"{label} {value.shape}"]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _shapes(v, k)]
+    if isinstance(value, (tuple, list)) and len(value) <= 8:
+        return [s for i, v in enumerate(value) for s in _shapes(v, f"{label}[{i}]")]
+    return []
+
+
+def describe_exception(name, exc, args=()):
+    """What the function raised, the line of the student's code it came from, and the arguments' shapes."""
     if isinstance(exc, NotImplementedError):
-        return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.name == name or "<ipython" in f.filename]
-    where = f" in line `{frames[-1].line}`" if frames and frames[-1].line else ""
-    return f"{name} raised {type(exc).__name__}: {exc}{where}"
+        return [f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "site-packages" not in f.filename and not f.filename.startswith(str(_HERE))]
+    where = f" at `{frames[-1].line}`" if frames and frames[-1].line else ""
+    lines = [f"{name} raised {type(exc).__name__}: {exc}{where}"]
+    if isinstance(exc, ValueError) and args:
+        shapes = [s for arg_name, a in zip(SIGNATURES[name][0], args) for s in _shapes(a, arg_name)]
+        lines.append("The arguments' shapes were: " + ", ".join(shapes))
+    return lines
 
 
 def check_case(name, call, case):
@@ -42,12 +64,12 @@ def check_case(name, call, case):
     try:
         got, args_after = call(case["args"])
     except Exception as exc:  # the student's code may raise anything; the report says what
-        return [describe_exception(name, exc)]
+        return describe_exception(name, exc, case["args"])
     problems = compare(got, case["expected"], out_names)[:MAX_PROBLEMS]
     if problems:
         hint = matching_hint(got, case.get("mistakes", {}), out_names)
         if hint:
-            problems.append(f"Hint: {hint}")
+            problems.insert(0, f"Hint: {hint}")
     for arg_name, before, after in zip(arg_names, case["args"], args_after):
         if compare(after, before, arg_name):
             problems.append(f"{name} modified its argument `{arg_name}`; work on new arrays instead "

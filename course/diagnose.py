@@ -9,7 +9,7 @@ import numpy as np
 from course.plain import Opaque
 
 RTOL, ATOL = 1e-6, 1e-8
-MAX_PROBLEMS = 4
+MAX_PROBLEMS = 3
 
 
 def _describe_type(obj):
@@ -85,12 +85,13 @@ def _compare_array(got, expected, label):
         return [f"{label} has shape {got.shape}, expected {expected.shape}{hint}"]
     if got.dtype != expected.dtype:
         return [f"{label} has dtype {got.dtype}, expected {expected.dtype}"]
-    bad = ~np.isfinite(got)
+    bad = ~np.isfinite(got) & np.isfinite(expected)  # expected is non-finite only for a known mistake
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         return [f"{label} contains {got[where]} at {list(where)}: every entry must be finite"]
-    err = np.abs(got - expected)
-    off = err > ATOL + RTOL * np.abs(expected)
+    with np.errstate(invalid="ignore"):
+        err = np.where(np.isfinite(expected), np.abs(got - expected), np.where((got == expected) | (np.isnan(got) & np.isnan(expected)), 0, np.inf))
+        off = err > ATOL + RTOL * np.abs(np.nan_to_num(expected))
     if not off.any():
         return []
     where = np.unravel_index(int(np.argmax(err)), err.shape)

@@ -12,3 +12,12 @@ SIGNATURES = {
     "rnn_loss": (["y_pred", "y"], "loss"),
     "bptt": (["x", "y", "a0", "parameters"], ("output", ["loss", "gradients"])),
 }
+
+# Student functions each one may call. Grading swaps these for correct versions, so that one mistake costs
+# only the test aimed at it; a self-check points at a failing dependency instead.
+DEPENDENCIES = {
+    "rnn_cell_forward": ["softmax"],
+    "rnn_forward": ["rnn_cell_forward", "softmax"],
+    "rnn_backward": ["rnn_cell_backward"],
+    "bptt": ["rnn_forward", "rnn_cell_forward", "softmax", "rnn_backward", "rnn_cell_backward", "rnn_loss"],
+}

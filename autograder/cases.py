@@ -1,0 +1,96 @@
+"""Check cases for every student function: inputs made from seeds, the reference's outputs, and the
+outputs of known mistakes (so a failing check can say which mistake it looks like).
+
+Visible cases are stored in course/data/ for the students' self-checks (see make_selfcheck_data);
+hidden cases use other seeds and more shapes and exist only here, on the instructor's side.
+"""
+import copy
+
+import numpy as np
+
+from autograder import mistakes, reference
+from course.toy import one_hot, random_parameters
+
+# (n_x, n_a, n_y, m, T_x, huge logits)
+VISIBLE_SIZES = [(3, 5, 2, 4, 3, False), (2, 2, 3, 1, 1, False), (4, 3, 3, 2, 4, True)]
+HIDDEN_SIZES = [
+    (3, 5, 2, 4, 6, False),   # n_x != n_a, m > 1, T_x > 1
+    (4, 4, 3, 3, 5, False),   # n_x == n_a: a swapped Waa / Wax still has the right shapes
+    (5, 3, 4, 1, 7, False),   # m = 1
+    (2, 6, 3, 5, 1, False),   # T_x = 1
+    (6, 6, 6, 1, 1, False),   # every size equal: only values can tell mistakes apart
+    (3, 4, 5, 3, 4, True),    # logits near 1e3: exp() overflows unless the max is subtracted
+    (1, 2, 2, 7, 9, False),   # a single input feature, long-ish sequence
+]
+VISIBLE_SEED, HIDDEN_SEED = 2024, 917_331
+
+
+def _label(name, size):
+    n_x, n_a, n_y, m, T_x, huge = size
+    if name == "softmax":
+        return f"z of shape ({n_y}, {m})" + (", logits near +-1000" if huge else "")
+    return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}" + (", huge logits" if huge else "")
+
+
+def _problem(size, rng):
+    n_x, n_a, n_y, m, T_x, huge = size
+    p = random_parameters(n_x, n_a, n_y, rng)
+    if huge:
+        p["Wya"], p["by"] = p["Wya"] * 1000, p["by"] * 1000
+    x = rng.normal(0, 1, (n_x, m, T_x))
+    y = one_hot(rng.integers(0, n_y, (m, T_x)), n_y)
+    a0 = rng.normal(0, 0.5, (n_a, m))  # nonzero: a mistake that ignores a0 must show
+    return x, y, a0, p
+
+
+def make_args(name, size, rng):
+    """The arguments of one call of `name` for problem sizes `size`."""
+    x, y, a0, p = _problem(size, rng)
+    if name == "softmax":
+        n_y, m = size[2], size[3]
+        # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
+        offset = rng.choice([-1000.0, 1000.0], m) if size[5] else np.zeros(m)
+        return (rng.normal(0, 3, (n_y, m)) + offset,)
+    if name == "rnn_cell_forward":
+        return (x[:, :, 0], a0, p)
+    if name == "rnn_forward":
+        return (x, a0, p)
+    if name == "rnn_cell_backward":
+        _, _, cache = reference.rnn_cell_forward(x[:, :, 0], a0, p)
+        return (rng.normal(0, 1, a0.shape), cache)
+    if name == "rnn_backward":
+        a, _, caches = reference.rnn_forward(x, a0, p)
+        return (rng.normal(0, 1, a.shape), caches)
+    if name == "rnn_loss":
+        return (reference.rnn_forward(x, a0, p)[1], y)
+    if name == "bptt":
+        return (x, y, a0, p)
+    raise KeyError(f"no cases are defined for {name!r}")
+
+
+def make_case(name, args, label):
+    """A case dict: args, expected output, known mistakes' outputs that differ from it, label."""
+    expected = getattr(reference, name)(*copy.deepcopy(args))
+    wrong = {}
+    for hint, mistake in mistakes.MISTAKES.get(name, {}).items():
+        with np.errstate(all="ignore"):
+            try:
+                wrong[hint] = mistake(*copy.deepcopy(args))
+            except Exception:  # a mistake that crashes on these shapes gives no hint here
+                continue
+    return {"args": args, "expected": expected, "mistakes": wrong, "label": label}
+
+
+def cases(name, sizes, seed):
+    rng = np.random.default_rng([seed, sum(map(ord, name))])
+    if name in ("rnn_loss", "bptt"):  # probabilities of exactly 0 would make the loss infinite
+        sizes = [size[:5] + (False,) for size in sizes]
+    return [make_case(name, make_args(name, size, rng), _label(name, size)) for size in sizes]
+
+
+def visible_cases(name):
+    return cases(name, VISIBLE_SIZES, VISIBLE_SEED)
+
+
+def hidden_cases(name):
+    return cases(name, HIDDEN_SIZES, HIDDEN_SEED)

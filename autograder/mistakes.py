@@ -1,0 +1,66 @@
+"""Known mistakes: wrong versions of the student functions, each with the hint a student gets when their
+output matches it. Used to store hint outputs for the self-checks and to diagnose hidden checks; never
+shipped to students (course/data holds only their outputs).
+"""
+import numpy as np
+
+from autograder import reference as ref
+
+
+def _cell(p, a_prev, xt, *, bias=True, state_for_output=None, cache=None, output=ref.softmax):
+    """rnn_cell_forward with one part changed; the keyword names the part."""
+    a_next = np.tanh(p["Waa"] @ a_prev + p["Wax"] @ xt + (p["ba"] if bias else 0))
+    src = a_next if state_for_output is None else state_for_output(a_next, a_prev)
+    yt_pred = output(p["Wya"] @ src + p["by"])
+    return a_next, yt_pred, (cache(a_next, a_prev, xt, p) if cache else (a_next, a_prev, xt, p))
+
+
+def _forward(x, a0, p, *, update_state=True, store_prev=False):
+    """rnn_forward with one part changed."""
+    n_x, m, T_x = x.shape
+    a, y_pred, caches = np.zeros((p["Waa"].shape[0], m, T_x)), np.zeros((p["Wya"].shape[0], m, T_x)), []
+    a_next = a0
+    for t in range(T_x):
+        a_t, y_pred[:, :, t], cache = ref.rnn_cell_forward(x[:, :, t], a_next if update_state else a0, p)
+        a[:, :, t] = a_next if store_prev else a_t
+        a_next = a_t
+        caches.append(cache)
+    return a, y_pred, (caches, x)
+
+
+def _softmax_unstable(z):
+    e = np.exp(z)
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+MISTAKES = {
+    "softmax": {
+        "this is a softmax over axis 1 (each row sums to 1); classes are rows, so each column must sum to 1: "
+        "use axis=0.": lambda z: np.exp(z - z.max(axis=1, keepdims=True))
+        / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+        "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
+        "of each column. Sum with axis=0, keepdims=True.": lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
+        "np.exp overflowed: exp(1000) is inf in float64. Subtract each column's max before exp; the result does "
+        "not change because softmax(z) = softmax(z - c).": _softmax_unstable,
+    },
+    "rnn_cell_forward": {
+        "this is what rnn_cell_forward returns without ba: add the bias inside the tanh.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, bias=False),
+        "yt_pred was computed from a_prev; the prediction at step t reads the new state a_next.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, state_for_output=lambda a_next, a_prev: a_prev),
+        "the cache must be (a_next, a_prev, xt, parameters) in this order.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_prev, a_next, xt, p)),
+        "yt_pred holds logits: apply softmax to Wya a_next + by.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
+        "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
+            lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
+        "the softmax normalises the whole batch at once; each column (example) must sum to 1.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum()),
+    },
+    "rnn_forward": {
+        "every step was fed a0: pass the state returned by the previous step into the next rnn_cell_forward.":
+            lambda x, a0, p: _forward(x, a0, p, update_state=False),
+        "a[:, :, t] holds the state before step t; store the new state a_next that step t returns.":
+            lambda x, a0, p: _forward(x, a0, p, store_prev=True),
+    },
+}

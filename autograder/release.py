@@ -1,0 +1,20 @@
+"""Regenerate release/ from source/ with nbgrader: ./run python -m autograder.release"""
+import shutil
+import tempfile
+
+from autograder.workspace import COURSE_ROOT, Workspace
+
+
+def main():
+    assignments = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
+    with tempfile.TemporaryDirectory() as tmp:  # a scratch gradebook, not the course's
+        ws = Workspace.create(tmp, assignments)
+        for a in assignments:
+            fresh = ws.generate(a)
+            shutil.rmtree(COURSE_ROOT / "release" / a, ignore_errors=True)
+            shutil.copytree(fresh, COURSE_ROOT / "release" / a)
+            print(f"release/{a}: {', '.join(sorted(p.name for p in fresh.iterdir()))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The self-checks students run: their function against stored answers, with a diagnosis when it differs.
+
+The stored answers (course/data/<function>.npz) come from the instructor's reference solution through
+autograder/make_selfcheck_data.py; students get the answers, never the code that computed them.
+"""
+from functools import lru_cache
+from pathlib import Path
+
+from course import plain
+from course.checking import SelfCheckFailed, local_call, run_checks
+from course.signatures import DEPENDENCIES
+
+DATA = Path(__file__).parent / "data"
+
+
+@lru_cache(maxsize=None)
+def stored_cases(name):
+    """The stored visible cases of function `name`."""
+    path = DATA / f"{name}.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"no stored self-check answers for {name!r} at {path}; "
+                                "reinstall the course or ask your instructor")
+    return plain.loads(path.read_bytes())
+
+
+def _failing_dependencies(name, fn):
+    """A note naming the student functions fn calls that fail their own self-checks."""
+    namespace = getattr(fn, "__globals__", {})
+    failing = [d for d in DEPENDENCIES.get(name, []) if callable(namespace.get(d))
+               and not run_checks(d, local_call(namespace[d]), stored_cases(d))[0]]
+    if not failing:
+        return ""
+    return (f"\n  Note: {name} calls {', '.join(failing)}, which fail(s) its own self-check; "
+            "fix that first, then run this check again.")
+
+
+def check(name, fn):
+    """Run the self-check of `name` on your function `fn`; print a pass line or raise SelfCheckFailed."""
+    if not callable(fn):
+        raise SelfCheckFailed(f"{name} should be a function, but it is a {type(fn).__name__}.")
+    passed, report = run_checks(name, local_call(fn), stored_cases(name))
+    if not passed:
+        raise SelfCheckFailed(report + _failing_dependencies(name, fn))
+    print("\u2714 " + report)
