@@ -1,21 +1,23 @@
 """Write course/data/<function>.npz: the visible self-check cases with the reference's answers and the
 outputs of known mistakes. Run after changing the reference, the cases or the mistakes:
 
-    ./run python -m autograder.make_selfcheck_data
+    ./run python -m autograder.make_selfcheck_data [FUNCTION ...]     (default: every function)
 """
+import sys
+
 from autograder.cases import visible_cases
 from course import plain
 from course.selfcheck import DATA
 from course.signatures import SIGNATURES
 
 
-def main():
+def main(names=None):
     DATA.mkdir(exist_ok=True)
-    for name in SIGNATURES:
+    for name in names or SIGNATURES:
         path = DATA / f"{name}.npz"
         path.write_bytes(plain.dumps(visible_cases(name)))
         print(f"wrote {path} ({path.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

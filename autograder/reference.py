@@ -58,7 +58,7 @@ def rnn_forward(x, a0, parameters):
     y_pred -- predictions of every step, (n_y, m, T_x)
     caches -- (list of the T_x cell caches, x)
     """
-    n_x, m, T_x = x.shape
+    _, m, T_x = x.shape
     n_y, n_a = parameters["Wya"].shape
     a = np.zeros((n_a, m, T_x))
     y_pred = np.zeros((n_y, m, T_x))

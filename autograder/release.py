@@ -1,12 +1,13 @@
-"""Regenerate release/ from source/ with nbgrader: ./run python -m autograder.release"""
+"""Regenerate release/ from source/ with nbgrader: ./run python -m autograder.release [ASSIGNMENT ...]"""
 import shutil
+import sys
 import tempfile
 
 from autograder.workspace import COURSE_ROOT, Workspace
 
 
-def main():
-    assignments = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
+def main(assignments=None):
+    assignments = assignments or sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
     with tempfile.TemporaryDirectory() as tmp:  # a scratch gradebook, not the course's
         ws = Workspace.create(tmp, assignments)
         for a in assignments:
@@ -17,4 +18,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -14,7 +14,6 @@ import numpy as np
 from course.diagnose import MAX_PROBLEMS, compare, matching_hint
 from course.signatures import SIGNATURES
 
-
 _HERE = Path(__file__).parent
 
 

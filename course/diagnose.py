@@ -90,7 +90,8 @@ def _compare_array(got, expected, label):
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         return [f"{label} contains {got[where]} at {list(where)}: every entry must be finite"]
     with np.errstate(invalid="ignore"):
-        err = np.where(np.isfinite(expected), np.abs(got - expected), np.where((got == expected) | (np.isnan(got) & np.isnan(expected)), 0, np.inf))
+        same_nonfinite = (got == expected) | (np.isnan(got) & np.isnan(expected))
+        err = np.where(np.isfinite(expected), np.abs(got - expected), np.where(same_nonfinite, 0, np.inf))
         off = err > ATOL + RTOL * np.abs(np.nan_to_num(expected))
     if not off.any():
         return []

@@ -3,7 +3,7 @@
 The stored answers (course/data/<function>.npz) come from the instructor's reference solution through
 autograder/make_selfcheck_data.py; students get the answers, never the code that computed them.
 """
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from course import plain
@@ -13,7 +13,7 @@ from course.signatures import DEPENDENCIES
 DATA = Path(__file__).parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def stored_cases(name):
     """The stored visible cases of function `name`."""
     path = DATA / f"{name}.npz"

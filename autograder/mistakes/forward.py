@@ -1,7 +1,4 @@
-"""Known mistakes: wrong versions of the student functions, each with the hint a student gets when their
-output matches it. Used to store hint outputs for the self-checks and to diagnose hidden checks; never
-shipped to students (course/data holds only their outputs).
-"""
+"""Known mistakes in the forward functions of the rnn_forward assignment."""
 import numpy as np
 
 from autograder import reference as ref
@@ -17,7 +14,7 @@ def _cell(p, a_prev, xt, *, bias=True, state_for_output=None, cache=None, output
 
 def _forward(x, a0, p, *, update_state=True, store_prev=False):
     """rnn_forward with one part changed."""
-    n_x, m, T_x = x.shape
+    _, m, T_x = x.shape
     a, y_pred, caches = np.zeros((p["Waa"].shape[0], m, T_x)), np.zeros((p["Wya"].shape[0], m, T_x)), []
     a_next = a0
     for t in range(T_x):
@@ -28,18 +25,23 @@ def _forward(x, a0, p, *, update_state=True, store_prev=False):
     return a, y_pred, (caches, x)
 
 
+def _softmax_whole_array(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
 def _softmax_unstable(z):
     e = np.exp(z)
     return e / np.sum(e, axis=0, keepdims=True)
 
 
-MISTAKES = {
+FORWARD = {
     "softmax": {
         "this is a softmax over axis 1 (each row sums to 1); classes are rows, so each column must sum to 1: "
         "use axis=0.": lambda z: np.exp(z - z.max(axis=1, keepdims=True))
         / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
-        "of each column. Sum with axis=0, keepdims=True.": lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
+        "of each column. Sum with axis=0, keepdims=True.": _softmax_whole_array,
         "np.exp overflowed: exp(1000) is inf in float64. Subtract each column's max before exp; the result does "
         "not change because softmax(z) = softmax(z - c).": _softmax_unstable,
     },
@@ -55,7 +57,7 @@ MISTAKES = {
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
             lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
         "the softmax normalises the whole batch at once; each column (example) must sum to 1.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum()),
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=_softmax_whole_array),
     },
     "rnn_forward": {
         "every step was fed a0: pass the state returned by the previous step into the next rnn_cell_forward.":
