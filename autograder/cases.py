@@ -43,29 +43,61 @@ def _problem(size, rng):
     return x, y, a0, p
 
 
+def _softmax_args(size, rng):
+    n_y, m, huge = size[2], size[3], size[5]
+    # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
+    offset = rng.choice([-1000.0, 1000.0], m) if huge else np.zeros(m)
+    return (rng.normal(0, 3, (n_y, m)) + offset,)
+
+
+def _cell_forward_args(size, rng):
+    x, _, a0, p = _problem(size, rng)
+    return (x[:, :, 0], a0, p)
+
+
+def _forward_args(size, rng):
+    x, _, a0, p = _problem(size, rng)
+    return (x, a0, p)
+
+
+def _cell_backward_args(size, rng):
+    x, _, a0, p = _problem(size, rng)
+    _, _, cache = reference.rnn_cell_forward(x[:, :, 0], a0, p)
+    return (rng.normal(0, 1, a0.shape), cache)
+
+
+def _backward_args(size, rng):
+    x, _, a0, p = _problem(size, rng)
+    a, _, caches = reference.rnn_forward(x, a0, p)
+    return (rng.normal(0, 1, a.shape), caches)
+
+
+def _loss_args(size, rng):
+    x, y, a0, p = _problem(size, rng)
+    return (reference.rnn_forward(x, a0, p)[1], y)
+
+
+def _bptt_args(size, rng):
+    return _problem(size, rng)
+
+
+# function name -> builder(size, rng) of its arguments; each assignment adds its functions here.
+ARG_BUILDERS = {
+    "softmax": _softmax_args,
+    "rnn_cell_forward": _cell_forward_args,
+    "rnn_forward": _forward_args,
+    "rnn_cell_backward": _cell_backward_args,
+    "rnn_backward": _backward_args,
+    "rnn_loss": _loss_args,
+    "bptt": _bptt_args,
+}
+
+
 def make_args(name, size, rng):
     """The arguments of one call of `name` for problem sizes `size`."""
-    x, y, a0, p = _problem(size, rng)
-    if name == "softmax":
-        n_y, m = size[2], size[3]
-        # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
-        offset = rng.choice([-1000.0, 1000.0], m) if size[5] else np.zeros(m)
-        return (rng.normal(0, 3, (n_y, m)) + offset,)
-    if name == "rnn_cell_forward":
-        return (x[:, :, 0], a0, p)
-    if name == "rnn_forward":
-        return (x, a0, p)
-    if name == "rnn_cell_backward":
-        _, _, cache = reference.rnn_cell_forward(x[:, :, 0], a0, p)
-        return (rng.normal(0, 1, a0.shape), cache)
-    if name == "rnn_backward":
-        a, _, caches = reference.rnn_forward(x, a0, p)
-        return (rng.normal(0, 1, a.shape), caches)
-    if name == "rnn_loss":
-        return (reference.rnn_forward(x, a0, p)[1], y)
-    if name == "bptt":
-        return (x, y, a0, p)
-    raise KeyError(f"no cases are defined for {name!r}")
+    if name not in ARG_BUILDERS:
+        raise KeyError(f"no cases are defined for {name!r}")
+    return ARG_BUILDERS[name](size, rng)
 
 
 def make_case(name, args, label):
