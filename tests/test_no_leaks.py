@@ -1,0 +1,46 @@
+"""What ships to students (course/, release/) holds no solution: no reference code, no solution regions,
+no hidden tests, and nothing from autograder/."""
+import inspect
+import re
+
+import pytest
+
+from autograder import reference
+from autograder.workspace import COURSE_ROOT
+
+SHIPPED = [p for d in ("course", "release") for p in (COURSE_ROOT / d).rglob("*")
+           if p.is_file() and p.suffix in (".py", ".ipynb", ".md", ".txt", ".json")]
+
+
+def code_lines(fn):
+    """The reference's statement lines long enough to be distinctive (not `return a` or `p = parameters`)."""
+    body = inspect.getsource(fn).split('"""')[-1]
+    return [s for s in (line.strip() for line in body.splitlines())
+            if len(s) >= 30 and not s.startswith("#")]
+
+
+def normalised(text):
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("name", [n for n, f in vars(reference).items()
+                                  if inspect.isfunction(f) and f.__module__ == reference.__name__])
+def test_no_reference_line_ships(name):
+    lines = code_lines(getattr(reference, name))
+    for path in SHIPPED:
+        text = normalised(path.read_text(errors="replace"))
+        for line in lines:
+            assert normalised(line) not in text, f"{path.relative_to(COURSE_ROOT)} contains reference code: {line}"
+
+
+def test_release_has_no_solutions_or_hidden_tests():
+    for path in (COURSE_ROOT / "release").rglob("*.ipynb"):
+        text = path.read_text()
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "import autograder",
+                       "from autograder"):
+            assert marker not in text, f"{path.relative_to(COURSE_ROOT)} contains {marker!r}"
+
+
+def test_nothing_under_course_imports_the_autograder():
+    for path in (COURSE_ROOT / "course").rglob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s+autograder", path.read_text(), re.M), path
