@@ -4,6 +4,7 @@ shipped to students (course/data holds only their outputs).
 
 One module per assignment; MISTAKES maps function name -> {hint: wrong function}.
 """
+from autograder.mistakes.backward import BACKWARD
 from autograder.mistakes.forward import FORWARD
 
-MISTAKES = {**FORWARD}
+MISTAKES = {**FORWARD, **BACKWARD}

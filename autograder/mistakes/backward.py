@@ -1,0 +1,125 @@
+"""Known mistakes in the backward functions of the bptt assignment.
+
+Each wrong function changes one thing of the reference, named by a keyword of _cell, _backward or _bptt,
+so the difference from the right answer is visible at a glance.
+"""
+import numpy as np
+
+from autograder import reference as ref
+
+
+def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None):
+    """rnn_cell_backward with one part changed."""
+    a_next, a_prev, xt, p = cache
+    dz = da_next * (tanh_grad(a_next, a_prev) if tanh_grad else 1 - a_next**2)
+    return {
+        "dxt": p["Wax"].T @ dz,
+        "da_prev": da_prev(p, dz) if da_prev else p["Waa"].T @ dz,
+        "dWax": dWax(dz, xt) if dWax else dz @ xt.T,
+        "dWaa": dz @ (state_for_dWaa(a_next, a_prev) if state_for_dWaa else a_prev).T,
+        "dba": dba(dz) if dba else np.sum(dz, axis=1, keepdims=True),
+    }
+
+
+def _backward(da, caches, *, upstream=True, recurrent=True, forward_in_time=False, accumulate=True,
+              da0=None):
+    """rnn_backward with one part changed."""
+    cell_caches, x = caches
+    p = cell_caches[0][3]
+    n_a, m, T_x = da.shape
+    dx = np.zeros(x.shape)
+    sums = {k: np.zeros_like(p[k[1:]]) for k in ("dWax", "dWaa", "dba")}
+    da_prev = np.zeros((n_a, m))
+    first_da_prev = None  # step T_x - 1's, the first one processed
+    steps = range(T_x) if forward_in_time else reversed(range(T_x))
+    for t in steps:
+        da_next = (da[:, :, t] if upstream else 0) + (da_prev if recurrent else 0)
+        g = ref.rnn_cell_backward(da_next, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        da_prev = g["da_prev"]
+        first_da_prev = da_prev if first_da_prev is None else first_da_prev
+        for k in sums:
+            sums[k] = sums[k] + g[k] if accumulate else g[k]
+    wrong_da0 = {"gradient of a[:, :, 0]": da_next, "first step's da_prev": first_da_prev}
+    return {"dx": dx, "da0": wrong_da0.get(da0, da_prev), **sums}
+
+
+def _loss(y_pred, y, *, mean_over="examples", sign=-1):
+    """rnn_loss with one part changed: which axes the mean runs over, and the sign."""
+    total = sign * np.sum(y * np.log(y_pred))
+    divisor = {"examples": y.shape[1], "nothing": 1, "examples and steps": y.shape[1] * y.shape[2]}[mean_over]
+    return float(total / divisor)
+
+
+def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None):
+    """bptt with one part of the output layer's gradient changed."""
+    a, y_pred, caches = ref.rnn_forward(x, a0, p)
+    m = x.shape[1]
+    dz_y = output_grad(y_pred, y, m) if output_grad else (y_pred - y) / m
+    used = dWya_steps(a.shape[2]) if dWya_steps else slice(None)
+    dWya = np.einsum("ymt,amt->ya", dz_y[:, :, used], a[:, :, used])
+    dby = np.sum(dz_y, axis=(1, 2))[:, None]
+    gradients = ref.rnn_backward(np.einsum("ya,ymt->amt", p["Wya"], dz_y), caches)
+    gradients.update(dWya=dWya, dby=dby)
+    return ref.rnn_loss(y_pred, y), gradients
+
+
+BACKWARD = {
+    "rnn_cell_backward": {
+        "tanh was applied to a_next again: a_next is already tanh(z), so tanh'(z) = 1 - a_next**2.":
+            lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - np.tanh(a_next)**2),
+        "the tanh derivative is 1 - a_next**2 (square, then subtract), not (1 - a_next)**2 or 1 - a_next.":
+            lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: (1 - a_next)**2),
+        "the tanh derivative was taken at a_prev; the tanh of this step produced a_next, so use 1 - a_next**2.":
+            lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - a_prev**2),
+        "dWaa was built from a_next; Waa multiplies a_prev in the forward step, so dWaa = dz @ a_prev.T.":
+            lambda da_next, cache: _cell(da_next, cache, state_for_dWaa=lambda a_next, a_prev: a_next),
+        "dba is averaged over the examples; the loss already carries its 1/m, so sum dz over axis 1.":
+            lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.mean(dz, axis=1, keepdims=True)),
+        "dba lost its column: sum with keepdims=True so that it has ba's shape (n_a, 1).":
+            lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.sum(dz, axis=1)),
+        "dba is a single number: sum over the examples only (axis=1, keepdims=True), one entry per unit.":
+            lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.sum(dz)),
+        "da_prev used Waa without the transpose: the gradient flows back through Waa.T, da_prev = Waa.T @ dz.":
+            lambda da_next, cache: _cell(da_next, cache, da_prev=lambda p, dz: p["Waa"] @ dz),
+        "dWax is transposed: it must have Wax's shape (n_a, n_x), dWax = dz @ xt.T.":
+            lambda da_next, cache: _cell(da_next, cache, dWax=lambda dz, xt: xt @ dz.T),
+    },
+    "rnn_backward": {
+        "the recurrent gradient was dropped: a<t> also feeds step t+1, so pass da[:, :, t] + da_prev into "
+        "rnn_cell_backward.":
+            lambda da, caches: _backward(da, caches, recurrent=False),
+        "the upstream gradient da[:, :, t] was dropped: a<t> also feeds its own output, so pass "
+        "da[:, :, t] + da_prev into rnn_cell_backward.":
+            lambda da, caches: _backward(da, caches, upstream=False),
+        "the loop runs forward in time; the gradient of a<t> needs step t+1's, so go from T_x - 1 down to 0.":
+            lambda da, caches: _backward(da, caches, forward_in_time=True),
+        "a parameter gradient was overwritten at each step, so only step 0 is left; the weights are shared by "
+        "every step, so add each step's gradient to the total (dWax += ...).":
+            lambda da, caches: _backward(da, caches, accumulate=False),
+        "da0 is the gradient of the first state a[:, :, 0] (da[:, :, 0] plus the recurrent part); da0 is the "
+        "gradient of a0, the da_prev that step 0's rnn_cell_backward returns.":
+            lambda da, caches: _backward(da, caches, da0="gradient of a[:, :, 0]"),
+        "da0 is the da_prev of the last time step (the first one processed); keep da_prev from step 0, "
+        "the last one processed.":
+            lambda da, caches: _backward(da, caches, da0="first step's da_prev"),
+    },
+    "rnn_loss": {
+        "the loss is summed over the examples; divide by m (y.shape[1]) to average it.":
+            lambda y_pred, y: _loss(y_pred, y, mean_over="nothing"),
+        "the loss is averaged over the time steps too; the contract sums over time and averages over the m "
+        "examples only.":
+            lambda y_pred, y: _loss(y_pred, y, mean_over="examples and steps"),
+        "the loss is negative: cross-entropy is -sum(y * log(y_pred)), positive because log(p) <= 0.":
+            lambda y_pred, y: _loss(y_pred, y, sign=1),
+    },
+    "bptt": {
+        "the gradients are m times too large: the loss is a mean over m examples, so the output gradient is "
+        "(y_pred - y) / m.":
+            lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: y_pred - y),
+        "every gradient has the wrong sign: dL/dz for softmax plus cross-entropy is y_pred - y, not y - y_pred.":
+            lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: (y - y_pred) / m),
+        "dWya holds only the last step; Wya is shared by every step, so sum dz_y<t> a<t>.T over all t.":
+            lambda x, y, a0, p: _bptt(x, y, a0, p, dWya_steps=lambda T_x: slice(T_x - 1, T_x)),
+    },
+}
