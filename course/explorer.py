@@ -1,0 +1,209 @@
+"""What every explorer shares: controls that redraw one matplotlib figure from a student's own function.
+
+An explorer is a subclass of `Explorer` that builds its controls (`slider`, `choice`) and its figure
+(`new_figure`), names the artists that move, and defines two methods:
+
+    compute(**values) -> data    calls the student's function (through `call_student`) for the controls'
+                                 values; raises NotReady(message) when no honest picture can be drawn
+    draw(data) -> str or None    moves the named artists (set_data, set_ydata, ...); returns the readout
+                                 text (HTML) shown under the figure
+
+The figure is rendered once; a move redraws only the named artists over a saved background (blitting) and
+sends the result as a PNG to an `ipywidgets.Image`, so no new figure is made per move and no matplotlib
+backend beyond Agg is needed. Every update's kernel-side time is recorded in `explorer.timer`.
+Tests (and benchmarks) drive an explorer from the kernel: `explorer.move(name=value, ...)`, then read
+`explorer.message`, `explorer.plotted(artist_name)` and `explorer.png`.
+"""
+import html
+import io
+import statistics
+import time
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from course.checking import describe_exception
+from course.signatures import SIGNATURES
+
+
+class NotReady(Exception):
+    """The student's function cannot drive the explorer yet; the message is shown instead of the figure."""
+
+
+def call_student(name, fn, *args):
+    """fn(*args), or NotReady whose message says plainly what went wrong (not implemented, what it raised
+    and at which line of the student's code)."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # the student's code may raise anything; the explorer says what
+        lines = describe_exception(name, exc, args if name in SIGNATURES else ())
+        raise NotReady("\n".join(lines)) from None
+
+
+def expect_array(value, shape, what):
+    """Raise NotReady unless `value` is a finite numpy array of `shape`; `what` names it in the message."""
+    if type(value) is not np.ndarray:
+        raise NotReady(f"{what} is a {type(value).__name__}, expected a numpy array of shape {shape}.")
+    if value.shape != tuple(shape):
+        raise NotReady(f"{what} has shape {value.shape}, expected {tuple(shape)}.")
+    if not np.all(np.isfinite(value)):
+        raise NotReady(f"{what} contains nan or inf.")
+    return value
+
+
+_STYLE = {"description_width": "9em"}
+
+
+def slider(description, min, max, value, step, readout_format=None):
+    """A slider that redraws while it is dragged; an IntSlider when every number is an int."""
+    ints = all(isinstance(v, int) for v in (min, max, value, step))
+    kind = widgets.IntSlider if ints else widgets.FloatSlider
+    kwargs = {} if ints or readout_format is None else {"readout_format": readout_format}
+    return kind(description=description, min=min, max=max, value=value, step=step, continuous_update=True,
+                style=_STYLE, layout=widgets.Layout(width="24em"), **kwargs)
+
+
+def choice(description, options, value=None):
+    """A row of toggle buttons, one per option."""
+    return widgets.ToggleButtons(description=description, options=list(options),
+                                 value=value if value is not None else list(options)[0],
+                                 style={**_STYLE, "button_width": "6em"})
+
+
+def new_figure(width, height, dpi=90):
+    """A figure on its own Agg canvas: never shown by pyplot, so displaying the explorer shows it once."""
+    figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+class UpdateTimer:
+    """Kernel-side duration of every update, from reading the controls to the new PNG."""
+
+    def __init__(self):
+        self.seconds = []
+
+    @contextmanager
+    def timing(self):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds.append(time.perf_counter() - start)
+
+    def summary(self, last=None):
+        """'median X ms, worst Y ms over N updates' of the last `last` updates (all by default)."""
+        s = self.seconds[-last:] if last else self.seconds
+        if not s:
+            return "no updates yet"
+        return f"median {statistics.median(s) * 1e3:.1f} ms, worst {max(s) * 1e3:.1f} ms over {len(s)} updates"
+
+
+class Explorer:
+    """Base class of the course's explorers; see the module docstring for what a subclass defines.
+
+    Arguments:
+    controls -- dict name -> widget; compute() receives the widgets' values as keyword arguments
+    figure -- from new_figure(); its axes limits stay fixed, so moves never need a new layout
+    artists -- dict name -> matplotlib artist that draw() moves; plotted(name) reads it back
+    """
+
+    def __init__(self, controls, figure, artists):
+        self.controls, self.figure, self.artists = controls, figure, artists
+        self.timer = UpdateTimer()
+        self.message = None  # the text shown instead of the figure, or None while the figure is shown
+        self.png = b""
+        self._background = None
+        self._paused = False
+        for artist in artists.values():
+            artist.set_animated(True)  # left out of the background, drawn over it on every move
+        self._image = widgets.Image(format="png")
+        self._notice = widgets.HTML()
+        self._readout = widgets.HTML()
+        self.widget = widgets.VBox([self._controls_box(), self._notice, self._image, self._readout])
+        for control in controls.values():
+            control.observe(self.update, names="value")
+        self.update()
+
+    def _controls_box(self):
+        """Sliders in two columns, other controls below them."""
+        sliders = [w for w in self.controls.values() if isinstance(w, (widgets.IntSlider, widgets.FloatSlider))]
+        others = [w for w in self.controls.values() if w not in sliders]
+        half = (len(sliders) + 1) // 2
+        columns = widgets.HBox([widgets.VBox(sliders[:half]), widgets.VBox(sliders[half:])])
+        return widgets.VBox([columns, *others])
+
+    def values(self):
+        return {name: control.value for name, control in self.controls.items()}
+
+    def compute(self, **values):
+        raise NotImplementedError("an Explorer subclass defines compute()")
+
+    def draw(self, data):
+        raise NotImplementedError("an Explorer subclass defines draw()")
+
+    def update(self, change=None):
+        """Recompute and redraw for the controls' current values (called on every control move)."""
+        if self._paused:
+            return
+        with self.timer.timing():
+            try:
+                data = self.compute(**self.values())
+            except NotReady as exc:
+                self._show_message(str(exc))
+                return
+            readout = self.draw(data)
+            self._render()
+            self.message = None
+            self._notice.value = ""
+            self._readout.value = readout or ""
+            self._image.layout.display = None
+
+    def move(self, **values):
+        """Set several controls at once, as a student dragging them would, with one update at the end."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise KeyError(f"no controls {sorted(unknown)}; the controls are {sorted(self.controls)}")
+        self._paused = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._paused = False
+        self.update()
+
+    def plotted(self, name):
+        """(x, y) arrays an artist draws now, as the student sees them."""
+        x, y = self.artists[name].get_data()
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+    def _show_message(self, text):
+        self.message = text
+        self._notice.value = (
+            '<pre style="white-space: pre-wrap; color: #a00; background: #fff4f4; padding: 0.6em; margin: 0">'
+            f"The explorer needs your function first.\n{html.escape(text)}</pre>")
+        self._readout.value = ""
+        self._image.layout.display = "none"
+
+    def _render(self):
+        canvas = self.figure.canvas
+        if self._background is None:  # the first picture: lay out once, keep everything that never moves
+            canvas.draw()
+            self.figure.set_layout_engine("none")  # a frozen layout keeps the background valid
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        canvas.restore_region(self._background)
+        for artist in self.artists.values():
+            artist.axes.draw_artist(artist)
+        buffer = io.BytesIO()
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="png", compress_level=1)  # level 1: several times faster, a slightly larger file
+        self.png = buffer.getvalue()
+        self._image.value = self.png
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
