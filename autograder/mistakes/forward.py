@@ -12,7 +12,7 @@ def _cell(p, a_prev, xt, *, bias=True, state_for_output=None, cache=None, output
     return a_next, yt_pred, (cache(a_next, a_prev, xt, p) if cache else (a_next, a_prev, xt, p))
 
 
-def _forward(x, a0, p, *, update_state=True, store_prev=False):
+def _forward(x, a0, p, *, update_state=True, store_prev=False, reset_caches=False, with_x=True):
     """rnn_forward with one part changed."""
     _, m, T_x = x.shape
     a, y_pred, caches = np.zeros((p["Waa"].shape[0], m, T_x)), np.zeros((p["Wya"].shape[0], m, T_x)), []
@@ -21,8 +21,8 @@ def _forward(x, a0, p, *, update_state=True, store_prev=False):
         a_t, y_pred[:, :, t], cache = ref.rnn_cell_forward(x[:, :, t], a_next if update_state else a0, p)
         a[:, :, t] = a_next if store_prev else a_t
         a_next = a_t
-        caches.append(cache)
-    return a, y_pred, (caches, x)
+        caches = [cache] if reset_caches else caches + [cache]
+    return a, y_pred, ((caches, x) if with_x else caches)
 
 
 def _softmax_whole_array(z):
@@ -52,6 +52,8 @@ FORWARD = {
             lambda xt, a_prev, p: _cell(p, a_prev, xt, state_for_output=lambda a_next, a_prev: a_prev),
         "the cache must be (a_next, a_prev, xt, parameters) in this order.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_prev, a_next, xt, p)),
+        "the cache lacks parameters: rnn_cell_backward needs (a_next, a_prev, xt, parameters), all four.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_next, a_prev, xt)),
         "yt_pred holds logits: apply softmax to Wya a_next + by.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
@@ -64,5 +66,10 @@ FORWARD = {
             lambda x, a0, p: _forward(x, a0, p, update_state=False),
         "a[:, :, t] holds the state before step t; store the new state a_next that step t returns.":
             lambda x, a0, p: _forward(x, a0, p, store_prev=True),
+        "caches holds only the last step's cache: create the list once, before the loop, and append every "
+        "step's cache to it.":
+            lambda x, a0, p: _forward(x, a0, p, reset_caches=True),
+        "caches must be the pair (list of the T_x cell caches, x); this is the list alone, without x.":
+            lambda x, a0, p: _forward(x, a0, p, with_x=False),
     },
 }
