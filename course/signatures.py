@@ -1,6 +1,7 @@
 """The student functions' argument names and output parts, as in the course contract."""
 
 _CACHE = ("cache", ["a_next", "a_prev", "xt", "parameters"])
+_STATES_CACHE = ("cache", ["a", "x", "a0", "parameters"])
 
 # name: (argument names, names of the output's parts)
 SIGNATURES = {
@@ -11,6 +12,20 @@ SIGNATURES = {
     "rnn_backward": (["da", "caches"], "gradients"),
     "rnn_loss": (["y_pred", "y"], "loss"),
     "bptt": (["x", "y", "a0", "parameters"], ("output", ["loss", "gradients"])),
+    # architectures
+    "seed002_rnn_cell_forward": (["xt", "a_prev", "parameters"], ("output", ["a", "y"])),
+    "rnn_states": (["x", "a0", "parameters"], ("output", ["a", _STATES_CACHE])),
+    "rnn_states_backward": (["da", "cache"], "gradients"),
+    "rnn_many_to_one_forward": (["x", "a0", "parameters"], ("output", ["y_hat", _STATES_CACHE])),
+    "rnn_many_to_one_backward": (["y", "y_hat", "cache"], "gradients"),
+    "output_recurrence_forward": (["x", "y0", "parameters"], ("output", ["a", "y_pred"])),
+    "teacher_forcing_forward": (["x", "y_prev", "parameters"],
+                                ("output", ["a", "y_pred", ("cache", ["a", "y_prev", "x", "parameters"])])),
+    "teacher_forcing_backward": (["y", "y_pred", "cache"], "gradients"),
+    "birnn_forward": (["x", "a0_f", "a0_b", "parameters"], ("output", ["a", "y_pred", ("caches", [
+        ("cache_f", ["a_f", "x", "a0_f", "parameters_f"]),
+        ("cache_b", ["a_b in reversed time", "x[:, :, ::-1]", "a0_b", "parameters_b"]), "parameters"])])),
+    "birnn_backward": (["y", "y_pred", "caches"], "gradients"),
 }
 
 # Student functions each one may call. Grading swaps these for correct versions, so that one mistake costs
@@ -20,4 +35,11 @@ DEPENDENCIES = {
     "rnn_forward": ["rnn_cell_forward", "softmax"],
     "rnn_backward": ["rnn_cell_backward"],
     "bptt": ["rnn_forward", "rnn_cell_forward", "softmax", "rnn_backward", "rnn_cell_backward", "rnn_loss"],
+    "seed002_rnn_cell_forward": ["softmax"],
+    "rnn_many_to_one_forward": ["rnn_states", "softmax"],
+    "rnn_many_to_one_backward": ["rnn_states_backward"],
+    "output_recurrence_forward": ["softmax"],
+    "teacher_forcing_forward": ["softmax"],
+    "birnn_forward": ["rnn_states", "softmax"],
+    "birnn_backward": ["rnn_states_backward"],
 }

@@ -4,7 +4,8 @@ shipped to students (course/data holds only their outputs).
 
 One module per assignment; MISTAKES maps function name -> {hint: wrong function}.
 """
+from autograder.mistakes.architectures import ARCHITECTURES
 from autograder.mistakes.backward import BACKWARD
 from autograder.mistakes.forward import FORWARD
 
-MISTAKES = {**FORWARD, **BACKWARD}
+MISTAKES = {**FORWARD, **BACKWARD, **ARCHITECTURES}

@@ -1,0 +1,224 @@
+"""The `architectures` reference functions, proven right by centered finite differences and by the autograd
+library on independent implementations; the seeds' published code behaves as the notebook says."""
+import copy
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from autograder import reference as ref
+from course.architectures import (
+    bits_task,
+    random_birnn_parameters,
+    random_output_recurrence_parameters,
+    shifted_targets,
+    sign_of_sum_task,
+)
+from course.gradcheck import numerical_gradient, relative_error
+from course.toy import one_hot, random_parameters
+
+SHAPES = [  # n_x, n_a, n_y, m, T_x: n_x != n_a and ==, m = 1 and > 1, T_x = 1 and > 1
+    (3, 5, 2, 4, 6),
+    (4, 4, 3, 1, 1),
+    (2, 3, 4, 1, 5),
+    (5, 5, 2, 3, 1),
+]
+IDS = ["nx{}-na{}-ny{}-m{}-T{}".format(*s) for s in SHAPES]
+
+
+def problem(shape, seed, kind):
+    """(x, y, initial states, parameters) of a random problem for the architecture `kind`."""
+    n_x, n_a, n_y, m, T_x = shape
+    rng = np.random.default_rng([seed, *shape])
+    x = rng.normal(0, 1, (n_x, m, T_x))
+    y = one_hot(rng.integers(0, n_y, (m, T_x)), n_y)
+    if kind == "many_to_one":
+        return x, y[:, :, 0], [rng.normal(0, 0.5, (n_a, m))], random_parameters(n_x, n_a, n_y, rng)
+    if kind == "teacher":
+        return x, y, [shifted_targets(y, rng.normal(0, 0.5, (n_y, m)))], \
+            random_output_recurrence_parameters(n_x, n_a, n_y, rng)
+    return x, y, [rng.normal(0, 0.5, (n_a, m)), rng.normal(0, 0.5, (n_a, m))], \
+        random_birnn_parameters(n_x, n_a, n_y, rng)
+
+
+def cross_entropy(y_pred, y):
+    return float(-np.sum(y * np.log(y_pred)) / y.shape[1])
+
+
+# What each architecture's loss is, and its gradients from the reference, as functions of (x, y, s, p).
+LOSSES = {
+    "many_to_one": lambda x, y, s, p: cross_entropy(ref.rnn_many_to_one_forward(x, s[0], p)[0], y),
+    "teacher": lambda x, y, s, p: cross_entropy(ref.teacher_forcing_forward(x, s[0], p)[1], y),
+    "birnn": lambda x, y, s, p: cross_entropy(ref.birnn_forward(x, s[0], s[1], p)[1], y),
+}
+
+
+def reference_gradients(kind, x, y, s, p):
+    if kind == "many_to_one":
+        y_hat, cache = ref.rnn_many_to_one_forward(x, s[0], p)
+        return ref.rnn_many_to_one_backward(y, y_hat, cache), {"da0": s[0]}
+    if kind == "teacher":
+        _, y_pred, cache = ref.teacher_forcing_forward(x, s[0], p)
+        return ref.teacher_forcing_backward(y, y_pred, cache), {}
+    _, y_pred, caches = ref.birnn_forward(x, s[0], s[1], p)
+    return ref.birnn_backward(y, y_pred, caches), {"da0_f": s[0], "da0_b": s[1]}
+
+
+@pytest.mark.parametrize("kind", sorted(LOSSES))
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_gradients_match_finite_differences(kind, shape):
+    x, y, s, p = problem(shape, 1, kind)
+    grads, state_grads = reference_gradients(kind, x, y, s, p)
+    wrt = {"d" + k: v for k, v in p.items()} | state_grads | {"dx": x}
+    assert sorted(grads) == sorted(wrt)
+    for name, array in wrt.items():
+        numeric = numerical_gradient(lambda: LOSSES[kind](x, y, s, p), array)
+        err = relative_error(grads[name], numeric)
+        assert err < 1e-7, f"{kind} {name}: relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_rnn_states_backward_matches_finite_differences(shape):
+    x, _, s, p = problem(shape, 2, "many_to_one")
+    da = np.random.default_rng(3).normal(0, 1, (shape[1], shape[3], shape[4]))
+    a0 = s[0]
+    loss = lambda: float(np.sum(da * ref.rnn_states(x, a0, p)[0]))  # noqa: E731 (dL/da = da)
+    grads = ref.rnn_states_backward(da, ref.rnn_states(x, a0, p)[1])
+    for name, array in {"dx": x, "da0": a0, "dWaa": p["Waa"], "dWax": p["Wax"], "dba": p["ba"]}.items():
+        err = relative_error(grads[name], numerical_gradient(loss, array))
+        assert err < 1e-7, f"{name}: relative error {err:.2e}"
+
+
+# Independent implementations with autograd.numpy: no code shared with the reference, written from the math.
+
+def _log_softmax(z):
+    return z - anp.log(anp.sum(anp.exp(z), axis=0))
+
+
+def autograd_many_to_one(Waa, Wax, Wya, ba, by, a0, x, y):
+    a = a0
+    for t in range(x.shape[2]):
+        a = anp.tanh(anp.dot(Waa, a) + anp.dot(Wax, x[:, :, t]) + ba)
+    return -anp.sum(y * _log_softmax(anp.dot(Wya, a) + by)) / x.shape[1]
+
+
+def autograd_teacher(Way, Wax, Wya, ba, by, x, y, y0):
+    total, fed = 0.0, y0
+    for t in range(x.shape[2]):
+        a = anp.tanh(anp.dot(Way, fed) + anp.dot(Wax, x[:, :, t]) + ba)
+        total = total - anp.sum(y[:, :, t] * _log_softmax(anp.dot(Wya, a) + by))
+        fed = y[:, :, t]
+    return total / x.shape[1]
+
+
+def autograd_birnn(Waa_f, Wax_f, ba_f, Waa_b, Wax_b, ba_b, Wya, by, a0_f, a0_b, x, y):
+    T_x, n_a = x.shape[2], a0_f.shape[0]
+    forward, backward = [], [None] * T_x
+    a = a0_f
+    for t in range(T_x):
+        a = anp.tanh(anp.dot(Waa_f, a) + anp.dot(Wax_f, x[:, :, t]) + ba_f)
+        forward.append(a)
+    a = a0_b
+    for t in range(T_x - 1, -1, -1):
+        a = anp.tanh(anp.dot(Waa_b, a) + anp.dot(Wax_b, x[:, :, t]) + ba_b)
+        backward[t] = a
+    total = 0.0
+    for t in range(T_x):
+        z = anp.dot(Wya[:, :n_a], forward[t]) + anp.dot(Wya[:, n_a:], backward[t]) + by
+        total = total - anp.sum(y[:, :, t] * _log_softmax(z))
+    return total / x.shape[1]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_gradients_match_autograd(shape):
+    checks = []
+    x, y, s, p = problem(shape, 4, "many_to_one")
+    names = ["Waa", "Wax", "Wya", "ba", "by", "a0", "x"]
+    args = [p[k] for k in names[:5]] + [s[0], x, y]
+    checks.append((autograd_many_to_one, args, names, reference_gradients("many_to_one", x, y, s, p)[0]))
+    x, y, s, p = problem(shape, 5, "teacher")
+    names = ["Way", "Wax", "Wya", "ba", "by", "x"]
+    args = [p[k] for k in names[:5]] + [x, y, s[0][:, :, 0]]
+    checks.append((autograd_teacher, args, names, reference_gradients("teacher", x, y, s, p)[0]))
+    x, y, s, p = problem(shape, 6, "birnn")
+    names = ["Waa_f", "Wax_f", "ba_f", "Waa_b", "Wax_b", "ba_b", "Wya", "by", "a0_f", "a0_b", "x"]
+    args = [p[k] for k in names[:8]] + [s[0], s[1], x, y]
+    checks.append((autograd_birnn, args, names, reference_gradients("birnn", x, y, s, p)[0]))
+    for fn, args, names, grads in checks:
+        for i, name in enumerate(names):
+            np.testing.assert_allclose(grads["d" + name], autograd.grad(fn, i)(*args),
+                                       rtol=1e-9, atol=1e-12, err_msg=f"{fn.__name__} d{name}")
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_losses_match_autograd_implementations(shape):
+    x, y, s, p = problem(shape, 7, "many_to_one")
+    assert LOSSES["many_to_one"](x, y, s, p) == pytest.approx(
+        autograd_many_to_one(p["Waa"], p["Wax"], p["Wya"], p["ba"], p["by"], s[0], x, y), rel=1e-12)
+    x, y, s, p = problem(shape, 8, "birnn")
+    assert LOSSES["birnn"](x, y, s, p) == pytest.approx(autograd_birnn(
+        *[p[k] for k in ["Waa_f", "Wax_f", "ba_f", "Waa_b", "Wax_b", "ba_b", "Wya", "by"]], s[0], s[1], x, y),
+        rel=1e-12)
+
+
+def test_teacher_forcing_equals_a_free_run_fed_the_targets():
+    """Teacher forcing computes, all steps at once, what the step-by-step recurrence computes when each
+    step is fed the target of the step before."""
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(0, 1, (3, 4, 5)), one_hot(rng.integers(0, 2, (4, 5)), 2)
+    p, y0 = random_output_recurrence_parameters(3, 6, 2, rng), np.zeros((2, 4))
+    a, y_pred, _ = ref.teacher_forcing_forward(x, shifted_targets(y, y0), p)
+    for t in range(5):
+        a_t, y_t = ref.output_recurrence_forward(x[:, :, t:t + 1], y0 if t == 0 else y[:, :, t - 1], p)
+        np.testing.assert_allclose(a[:, :, t], a_t[:, :, 0], rtol=1e-12)
+        np.testing.assert_allclose(y_pred[:, :, t], y_t[:, :, 0], rtol=1e-12)
+
+
+def test_birnn_backward_direction_is_a_forward_rnn_on_the_reversed_sequence():
+    rng = np.random.default_rng(10)
+    x, a0_f, a0_b = rng.normal(0, 1, (2, 3, 6)), rng.normal(0, 1, (4, 3)), rng.normal(0, 1, (4, 3))
+    p = random_birnn_parameters(2, 4, 3, rng)
+    a, _, _ = ref.birnn_forward(x, a0_f, a0_b, p)
+    b = {"Waa": p["Waa_b"], "Wax": p["Wax_b"], "ba": p["ba_b"]}
+    np.testing.assert_allclose(a[4:], ref.rnn_states(x[:, :, ::-1], a0_b, b)[0][:, :, ::-1], rtol=1e-12)
+    # a_b at the last step has read only the last input; a_f at step 0 only the first.
+    np.testing.assert_allclose(a[4:, :, -1], np.tanh(p["Waa_b"] @ a0_b + p["Wax_b"] @ x[:, :, -1] + p["ba_b"]))
+
+
+def test_no_function_modifies_its_arguments():
+    for kind, run in {
+        "many_to_one": lambda x, y, s, p: ref.rnn_many_to_one_backward(y, *ref.rnn_many_to_one_forward(x, s[0], p)),
+        "teacher": lambda x, y, s, p: ref.teacher_forcing_backward(y, *ref.teacher_forcing_forward(x, s[0], p)[1:]),
+        "birnn": lambda x, y, s, p: ref.birnn_backward(y, *ref.birnn_forward(x, s[0], s[1], p)[1:]),
+    }.items():
+        args = problem((3, 4, 2, 2, 3), 11, kind)
+        before = copy.deepcopy(args)
+        run(*args)
+        for b, a in zip(before, args):
+            np.testing.assert_equal(a, b, err_msg=kind)
+
+
+def test_fixed_seed002_cell_agrees_with_the_contract_cell():
+    rng = np.random.default_rng(12)
+    p = random_parameters(3, 4, 2, rng)
+    xt, a_prev = rng.normal(0, 1, (3, 5)), rng.normal(0, 1, (4, 5))
+    a_next, yt_pred, _ = ref.rnn_cell_forward(xt, a_prev, p)
+    got = ref.seed002_rnn_cell_forward(xt, a_prev, p)
+    assert type(got) is tuple and len(got) == 2
+    np.testing.assert_array_equal(got[0], a_next)
+    np.testing.assert_array_equal(got[1], yt_pred)
+
+
+def test_toy_tasks_are_what_they_say():
+    rng = np.random.default_rng(13)
+    x, y = sign_of_sum_task(50, 7, rng)
+    assert x.shape == (1, 50, 7) and y.shape == (2, 50)
+    np.testing.assert_array_equal(y[1], x[0].sum(axis=1) > 0)
+    x, y = bits_task(20, 6, rng, "parity")
+    np.testing.assert_array_equal(y[1], np.cumsum(x[0], axis=1) % 2)
+    x, y = bits_task(20, 6, rng, "delay2")
+    np.testing.assert_array_equal(y[1, :, 2:], x[0, :, :-2])
+    assert not y[1, :, :2].any()
+    with pytest.raises(ValueError, match="unknown rule"):
+        bits_task(2, 3, rng, "copy")
