@@ -11,6 +11,7 @@ An explorer is a subclass of `Explorer` that builds its controls (`slider`, `cho
 The figure is rendered once; a move redraws only the named artists over a saved background (blitting) and
 sends the result as a PNG to an `ipywidgets.Image`, so no new figure is made per move and no matplotlib
 backend beyond Agg is needed. Every update's kernel-side time is recorded in `explorer.timer`.
+`require(name, fn)` guards the notebook cells that demonstrate a student's function outside an explorer.
 Tests (and benchmarks) drive an explorer from the kernel: `explorer.move(name=value, ...)`, then read
 `explorer.message`, `explorer.plotted(artist_name)` and `explorer.png`.
 """
@@ -26,12 +27,32 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from course.checking import describe_exception
+from course.checking import describe_exception, local_call, run_checks
+from course.selfcheck import stored_cases
 from course.signatures import SIGNATURES
 
 
 class NotReady(Exception):
-    """The student's function cannot drive the explorer yet; the message is shown instead of the figure."""
+    """The student's function cannot drive the explorer (or a demo cell) yet; the message says why.
+
+    An explorer shows the message instead of its figure; raised in a notebook cell, IPython shows the
+    message alone, without a traceback."""
+
+    def _render_traceback_(self):
+        return ["\x1b[0;31m" + "\n".join(self.args) + "\x1b[0m"]
+
+
+def require(name, fn):
+    """For a notebook cell that shows the student's function `name` at work: stop the cell with a plain
+    message unless `fn` passes its self-check, so that no demo prints numbers from unfinished code."""
+    if not callable(fn):
+        raise NotReady(f"This cell needs your function {name}, but {name} is a {type(fn).__name__}.")
+    passed, report = run_checks(name, local_call(fn), stored_cases(name))
+    if not passed and "not implemented yet" in report:
+        raise NotReady(f"This cell needs your {name}, which is not implemented yet: write it, run its "
+                       "self-check, then run this cell again.")
+    if not passed:
+        raise NotReady(f"This cell needs your {name}, which does not pass its self-check yet:\n{report}")
 
 
 def call_student(name, fn, *args):
