@@ -1,8 +1,18 @@
 """nbgrader configuration of the course; this directory is the course directory."""
 import os
 
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.trusted import TrustedExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
 
@@ -15,8 +25,20 @@ c.CourseDirectory.assignment_id = ""
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Trusted grading (autograder/trusted.py): TrustedExecute takes the place of nbgrader's Execute. It runs the
+# student's cells in a bubblewrap sandbox and computes each test cell's verdict outside it, so submitted code
+# cannot forge a pass; the steps after it are nbgrader's defaults. To grade with plain nbgrader instead (the
+# hidden tests then run in the student's kernel, see autograder/hidden.py), delete this setting.
+c.Autograde.autograde_preprocessors = [
+    TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
+c.TrustedExecute.memory_limit_mb = 2048  # address space of the sandboxed notebook
+# The reference must be the committed autograder/reference.py; outside git, give its sha256 instead.
+c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
+
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = False
 
+# Seconds per cell; TrustedExecute uses it for each cell and each graded call too.
 c.Execute.timeout = 60

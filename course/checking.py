@@ -24,6 +24,15 @@ class SelfCheckFailed(Exception):
         return ["\x1b[0;31m" + "\n".join(self.args) + "\x1b[0m"]
 
 
+class CallFailed(Exception):
+    """A call that failed in another process (the grading sandbox): what the student's function raised there,
+    by type name, message and line, or `lines` that replace the whole description (e.g. a timeout)."""
+
+    def __init__(self, type_name, message, line="", lines=None):
+        super().__init__(message)
+        self.type_name, self.message, self.line, self.lines = type_name, message, line, lines
+
+
 def local_call(fn):
     """A `call` that runs fn in this process on deep copies, so a case's arguments stay pristine."""
     def call(args):
@@ -45,13 +54,21 @@ def _shapes(value, label):
 
 def describe_exception(name, exc, args=()):
     """What the function raised, the line of the student's code it came from, and the arguments' shapes."""
-    if isinstance(exc, NotImplementedError):
+    if isinstance(exc, CallFailed):
+        if exc.lines:
+            return list(exc.lines)
+        type_name, message, line = exc.type_name, exc.message, exc.line
+        not_implemented, value_error = type_name == "NotImplementedError", type_name == "ValueError"
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if "site-packages" not in f.filename and not f.filename.startswith(str(_HERE))]
+        type_name, message, line = type(exc).__name__, str(exc), frames[-1].line if frames else ""
+        not_implemented, value_error = isinstance(exc, NotImplementedError), isinstance(exc, ValueError)
+    if not_implemented:
         return [f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."]
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if "site-packages" not in f.filename and not f.filename.startswith(str(_HERE))]
-    where = f" at `{frames[-1].line}`" if frames and frames[-1].line else ""
-    lines = [f"{name} raised {type(exc).__name__}: {exc}{where}"]
-    if isinstance(exc, ValueError) and args:
+    where = f" at `{line}`" if line else ""
+    lines = [f"{name} raised {type_name}: {message}{where}"]
+    if value_error and args:
         shapes = [s for arg_name, a in zip(SIGNATURES[name][0], args) for s in _shapes(a, arg_name)]
         lines.append("The arguments' shapes were: " + ", ".join(shapes))
     return lines

@@ -1,0 +1,264 @@
+"""An isolated process for running one student's notebook: bubblewrap, no network, a read-only file
+system in which the grading code, the gradebook and every other submission are hidden, limits on
+memory and time, and two pipes as the only way out.
+
+The trusted side (autograder/trusted.py) talks to autograder/worker.py inside through `Sandbox.request`.
+Everything that comes back is untrusted: sizes are bounded before anything is decoded, and decoding is
+course.plain's (no pickle, so no code runs and no ndarray subclass can arrive).
+"""
+import io
+import os
+import resource
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+from course import plain
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
+WORKER = Path(__file__).resolve().parent / "worker.py"
+HEADER = struct.Struct(">Q")
+MAX_REPLY = 64 << 20  # bytes of one message from the sandbox
+NOBODY = 65534
+INSIDE_WORKER = "/tmp/.grader/worker.py"
+
+
+class SandboxError(Exception):
+    """The sandbox cannot be used at all (missing bubblewrap, a broken setup): grading must stop."""
+
+
+class WorkerGone(Exception):
+    """The process in the sandbox ended, timed out or broke the protocol; `reason` says which, for a student."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _limits(memory_bytes, drop_to_nobody):
+    """Limits set in the child before it runs bwrap; the sandboxed process inherits them."""
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+        if drop_to_nobody:  # counts processes of uid nobody; a fork bomb stops there
+            resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
+    return apply
+
+
+def hidden_paths(extra=()):
+    """Directories the student's code must not see: the course (grading code, gradebook, submissions),
+    the home directory of whoever grades, and `extra` (e.g. the nbgrader course directory)."""
+    paths = {COURSE_ROOT, Path.home(), *map(Path, extra)}
+    return sorted({p.resolve() for p in paths if p.exists() and p.resolve() != Path("/")})
+
+
+def _bind_back(hidden):
+    """Paths under hidden directories that the worker needs: the course package and the Python it runs on."""
+    needed = [COURSE_ROOT / "course", Path(sys.prefix), Path(sys.base_prefix)]
+    out = []
+    for p in needed:
+        p = p.resolve()
+        if p.exists() and any(p == h or h in p.parents for h in hidden) and p not in out:
+            out.append(p)
+    return out
+
+
+def bwrap_command(hidden, fd_in, fd_out):
+    """The bwrap command line that runs the worker."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxError("trusted grading needs bubblewrap to isolate student code, and `bwrap` is not "
+                           "installed. Install it (Debian/Ubuntu: sudo apt-get install bubblewrap) and grade again.")
+    cmd = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+           "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
+           "--die-with-parent", "--new-session", "--clearenv"]
+    as_root = os.geteuid() == 0
+    if as_root:
+        # uid 0 without capabilities still owns root's files (/etc/shadow, /root): run as nobody instead.
+        # A user namespace would map nobody back to uid 0, so this case unshares every namespace but that
+        # one and lets setpriv (below) drop to nobody, with no capabilities and no way back.
+        cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        cmd += ["--unshare-all"]
+    for h in hidden:
+        cmd += ["--tmpfs", str(h)]
+    for p in _bind_back(hidden):
+        cmd += ["--ro-bind", str(p), str(p)]
+    cmd += ["--perms", "0755", "--dir", str(Path(INSIDE_WORKER).parent), "--ro-bind", str(WORKER), INSIDE_WORKER,
+            "--perms", "0777", "--dir", "/tmp/work", "--chdir", "/tmp/work"]
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp/work", "LANG": "C.UTF-8",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": "/tmp/.mpl",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    for k, v in env.items():
+        cmd += ["--setenv", k, v]
+    if as_root:
+        cmd += [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    return cmd + [sys.executable, "-I", INSIDE_WORKER, str(fd_in), str(fd_out)]
+
+
+def _check_archive(data, limit):
+    """Refuse before decoding anything a stored .npz could not be: compression (a zip bomb) or more bytes
+    than were sent."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+        if any(i.compress_type != zipfile.ZIP_STORED for i in infos) or sum(i.file_size for i in infos) > limit:
+            raise ValueError("compressed or oversized archive")
+
+
+def decode_untrusted(data, limit=MAX_REPLY):
+    """course.plain data from bytes the student's process wrote; ValueError if they are anything else."""
+    if len(data) > limit:
+        raise ValueError(f"message of {len(data)} bytes")
+    try:
+        _check_archive(data, limit)
+        return plain.loads(data)
+    except Exception as exc:  # malformed bytes may raise anything while being parsed
+        raise ValueError(f"malformed message ({type(exc).__name__})") from None
+
+
+class Sandbox:
+    """One isolated worker process; start it, send requests, close it. Not reusable across notebooks."""
+
+    def __init__(self, hide=(), memory_bytes=2 << 30, start_timeout=60):
+        self.hidden = hidden_paths(hide)
+        self.memory_bytes = memory_bytes
+        self.start_timeout = start_timeout
+        self.proc = None
+        self.stderr_tail = b""
+
+    def start(self):
+        to_worker_r, self._to_worker = os.pipe()
+        self._from_worker, from_worker_w = os.pipe()
+        as_root = os.geteuid() == 0
+        try:
+            self.proc = subprocess.Popen(
+                bwrap_command(self.hidden, to_worker_r, from_worker_w), pass_fds=(to_worker_r, from_worker_w),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                start_new_session=True, preexec_fn=_limits(self.memory_bytes, as_root), cwd="/")
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        try:
+            hello = self._receive(time.monotonic() + self.start_timeout)
+        except WorkerGone as gone:
+            self.close()
+            raise SandboxError(f"the grading sandbox did not start ({gone.reason}); bwrap said: "
+                               f"{self.stderr_tail.decode(errors='replace').strip() or 'nothing'}") from None
+        if hello != {"op": "ready"}:
+            self.close()
+            raise SandboxError("the grading sandbox started but did not greet as expected")
+        return self
+
+    def _drain_stderr(self):
+        # Kept only for a startup error message; the student's code can write here, so only a tail is kept.
+        try:
+            for line in self.proc.stderr:
+                self.stderr_tail = (self.stderr_tail + line)[-4000:]
+        except (OSError, ValueError):  # closed by close()
+            pass
+
+    @property
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def send(self, message, deadline):
+        data = plain.dumps(message)
+        view = memoryview(HEADER.pack(len(data)) + data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [self._to_worker], [], remaining)[1]:
+                self.kill()
+                raise WorkerGone("timeout")
+            try:
+                view = view[os.write(self._to_worker, view[:1 << 16]):]
+            except (BrokenPipeError, OSError):
+                self.kill()
+                raise WorkerGone("ended") from None
+
+    def _read(self, n, deadline):
+        chunks = []
+        while n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._from_worker], [], [], remaining)[0]:
+                self.kill()
+                raise WorkerGone("timeout")
+            chunk = os.read(self._from_worker, min(n, 1 << 20))
+            if not chunk:
+                self.kill()
+                raise WorkerGone("ended")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _receive(self, deadline, limit=MAX_REPLY):
+        (n,) = HEADER.unpack(self._read(HEADER.size, deadline))
+        if n > limit:
+            self.kill()
+            raise WorkerGone(f"sent a message of {n} bytes (the limit is {limit})")
+        try:
+            return decode_untrusted(self._read(n, deadline), limit)
+        except ValueError as exc:
+            self.kill()
+            raise WorkerGone(f"sent a {exc}") from None
+
+    def request(self, message, timeout, on_oracle=None):
+        """Send one request and return the worker's final reply (a dict). Oracle requests on the way are
+        answered by on_oracle(message) -> reply dict, their time counted in `timeout`."""
+        deadline = time.monotonic() + timeout
+        self.send(message, deadline)
+        while True:
+            reply = self._receive(deadline)
+            if type(reply) is not dict:
+                self.kill()
+                raise WorkerGone("sent a reply that is not a message")
+            if reply.get("op") != "oracle":
+                return reply
+            if on_oracle is None:
+                self.kill()
+                raise WorkerGone("asked for a reference answer outside a graded call")
+            self.send(on_oracle(reply), deadline)
+
+    def kill(self):
+        """Kill the whole process group (the pid namespace dies with its first process)."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def close(self):
+        if self.alive:
+            try:
+                self.send({"op": "exit"}, time.monotonic() + 2)
+                self.proc.wait(timeout=2)
+            except (WorkerGone, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        for fd in (getattr(self, "_to_worker", None), getattr(self, "_from_worker", None)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._to_worker = self._from_worker = None
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()

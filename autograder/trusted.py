@@ -1,0 +1,330 @@
+"""Trusted grading: nbgrader preprocessors whose test verdicts the graded code cannot reach.
+
+nbgrader's Execute runs the student's code and the tests in one kernel and reads the verdict from the
+test cell's output, so a submission can forge it. TrustedExecute replaces Execute in
+`c.Autograde.autograde_preprocessors`:
+
+  1. the notebook's code cells, except the graded test cells, run in order in one isolated process
+     (autograder/sandbox.py: bubblewrap, no network, grading code and gradebook hidden, limits), which
+     records each cell's outputs for the autograded notebook and the feedback;
+  2. at each graded test cell (grade_id "test_<function>") this process, which never runs student code,
+     sends the visible and hidden cases (autograder/cases.py) to the student's function in the sandbox,
+     compares what comes back (plain arrays only) with course.checking.check_case, and writes the cell's
+     output itself: a pass line, or a SelfCheckFailed error holding the diagnosis. nbgrader's
+     SaveAutoGrades then scores the cell as usual (an error output is 0 points).
+
+While a function is graded, the student functions it calls (course.signatures.DEPENDENCIES) are answered
+by the reference in this process (an "oracle"), so one mistake costs only its own test; the reference
+never enters the sandbox. The reference is loaded from bytes whose digest is verified first, so nothing a
+submission did to the file (or to its cached bytecode) changes anyone's grade.
+"""
+import functools
+import hashlib
+import os
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer, Unicode
+
+from autograder.sandbox import Sandbox, SandboxError, WorkerGone
+from course.checking import CallFailed, run_checks
+from course.signatures import DEPENDENCIES, SIGNATURES
+
+AUTOGRADER = Path(__file__).resolve().parent
+REFERENCE = AUTOGRADER / "reference.py"
+MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
+MAX_OUTPUTS_CHARS = 2_000_000  # characters of all outputs of one cell
+OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+
+
+class TrustedGradingError(Exception):
+    """Grading cannot be trusted (changed reference, a test cell without cases): stop and tell the instructor."""
+
+
+# --- the reference, by a verified path ---------------------------------------------------------------
+
+def _committed_digest(path):
+    """sha256 of the committed version of `path` (git HEAD), or None when the course is not a git checkout."""
+    try:
+        proc = subprocess.run(["git", "-C", str(path.parent), "show", f"HEAD:./{path.name}"],
+                              capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return hashlib.sha256(proc.stdout).hexdigest() if proc.returncode == 0 else None
+
+
+_verified = {}
+
+
+def verified_reference(expected_sha256=""):
+    """The reference module, executed from bytes whose sha256 matches `expected_sha256` or, when that is
+    empty, the committed autograder/reference.py. Loaded once per process; checked again on every call."""
+    data = REFERENCE.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if "module" in _verified:
+        if digest != _verified["digest"]:
+            raise TrustedGradingError(
+                f"{REFERENCE} changed while grading (sha256 {digest[:12]}, graded so far with "
+                f"{_verified['digest'][:12]}). Something outside the sandbox is writing to it; find out what, "
+                "restore the file, and grade again.")
+        return _verified["module"]
+    expected = expected_sha256 or _committed_digest(REFERENCE)
+    if expected is None:
+        print(f"[TrustedExecute] warning: {REFERENCE} is not in a git checkout and "
+              "c.TrustedExecute.reference_sha256 is not set, so its content cannot be verified", file=sys.stderr)
+    elif digest != expected:
+        raise TrustedGradingError(
+            f"{REFERENCE} (sha256 {digest}) is not the version it must be "
+            f"({'c.TrustedExecute.reference_sha256' if expected_sha256 else 'the committed version'}, "
+            f"sha256 {expected}). A changed reference changes every grade: if you changed it on purpose, commit "
+            "it (or set c.TrustedExecute.reference_sha256 in nbgrader_config.py); if not, restore it with "
+            "`git checkout autograder/reference.py`. Then grade again.")
+    # Executed from the verified bytes, not imported: an import could load a stale or planted .pyc.
+    module = types.ModuleType("autograder.reference")
+    module.__file__ = str(REFERENCE)
+    exec(compile(data, str(REFERENCE), "exec"), module.__dict__)
+    old = sys.modules.get("autograder.reference")
+    sys.modules["autograder.reference"] = module
+    for mod in list(sys.modules.values()):  # modules imported earlier (cases, mistakes) use it too
+        if getattr(mod, "__name__", "").startswith(("autograder", "course")):
+            for key, value in list(vars(mod).items()):
+                if old is not None and value is old:
+                    setattr(mod, key, module)
+    import autograder
+    autograder.reference = module
+    _verified.update(module=module, digest=digest)
+    return module
+
+
+# --- one notebook in one sandbox -----------------------------------------------------------------------
+
+class NotebookRun:
+    """The student's notebook running in a sandbox. If the sandbox dies (a crash, a timeout, os._exit),
+    the next request starts a fresh one and re-runs the cells that had run, so one failure costs one test."""
+
+    def __init__(self, hide, memory_bytes, timeout):
+        self.hide, self.memory_bytes, self.timeout = hide, memory_bytes, timeout
+        self.sandbox = None
+        self.ran = []  # code of the cells run so far without ending the process
+
+    def _ensure(self):
+        if self.sandbox is not None and self.sandbox.alive:
+            return self.sandbox
+        if self.sandbox is not None:
+            self.sandbox.close()
+        self.sandbox = Sandbox(self.hide, self.memory_bytes).start()
+        for code in self.ran:
+            self.sandbox.request({"op": "run", "code": code}, self.timeout)
+        return self.sandbox
+
+    def run_cell(self, code):
+        """The cell's outputs as nbformat outputs."""
+        try:
+            reply = self._ensure().request({"op": "run", "code": code}, self.timeout)
+        except WorkerGone as gone:
+            return [_error("CellTimeoutError" if gone.reason == "timeout" else "WorkerDied",
+                           f"this cell did not finish within {self.timeout} s" if gone.reason == "timeout"
+                           else f"the notebook's process ended while running this cell ({gone.reason})")]
+        self.ran.append(code)
+        return _outputs(reply)
+
+    def call(self, name, args, oracle):
+        """(output, args after the call) of the student's function, or CallFailed saying what went wrong."""
+        request = {"op": "call", "name": name, "args": tuple(args), "oracles": DEPENDENCIES.get(name, [])}
+        try:
+            reply = self._ensure().request(request, self.timeout, on_oracle=oracle)
+        except WorkerGone as gone:
+            if gone.reason == "timeout":
+                raise CallFailed("", "", lines=[f"{name} did not return within {self.timeout} s on this case "
+                                                "(the time limit of each call)."]) from None
+            raise CallFailed("", "", lines=[f"the notebook's process ended while {name} ran ({gone.reason}): "
+                                            "os._exit, a crash, or more memory than the limit."]) from None
+        if reply.get("op") == "return" and type(reply.get("args")) in (list, tuple) \
+                and len(reply["args"]) == len(args):
+            return reply.get("output"), tuple(reply["args"])
+        if reply.get("op") == "raise":
+            return _raise(reply)
+        raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
+
+    def close(self):
+        if self.sandbox is not None:
+            self.sandbox.close()
+
+
+def _raise(reply):
+    text = {k: str(reply.get(k, ""))[:2000] for k in ("type", "message", "line")}
+    raise CallFailed(text["type"][:100], text["message"], text["line"][:300])
+
+
+def _error(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=["\x1b[0;31m" + evalue + "\x1b[0m"])
+
+
+def _outputs(reply):
+    """nbformat outputs from the worker's (untrusted) description of them: known types, strings, bounded."""
+    items = reply.get("outputs") if type(reply) is dict else None
+    if type(items) is not list:
+        return [_error("WorkerError", "the notebook's process sent malformed outputs")]
+    out, size = [], 0
+    for item in items:
+        if type(item) is not dict or item.get("output_type") not in OUTPUT_TYPES:
+            continue
+        kind = item["output_type"]
+        if kind == "stream":
+            text = str(item.get("text", ""))
+            output = new_output("stream", name="stderr" if item.get("name") == "stderr" else "stdout", text=text)
+        elif kind == "error":
+            tb = item.get("traceback")
+            output = new_output("error", ename=str(item.get("ename", "")), evalue=str(item.get("evalue", "")),
+                                traceback=[str(t) for t in tb] if type(tb) is list else [])
+        else:
+            data = item.get("data")
+            if type(data) is not dict:
+                continue
+            data = {str(k): (v if type(v) is str else _json(v)) for k, v in data.items()}
+            output = new_output(kind, data=data, metadata=_json(item.get("metadata")) or {})
+            if kind == "execute_result":
+                output.execution_count = item.get("execution_count") if type(item.get("execution_count")) is int \
+                    else None
+        size += len(str(output))
+        if size > MAX_OUTPUTS_CHARS:
+            out.append(new_output("stream", name="stdout", text="[... more output was dropped]\n"))
+            break
+        out.append(output)
+    return out
+
+
+def _json(value, depth=0):
+    """value if it is JSON-like plain data (what nbformat metadata may hold), else None."""
+    if depth > 20:
+        return None
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if type(value) is float:
+        return value if np.isfinite(value) else None
+    if type(value) in (list, tuple):
+        return [_json(v, depth + 1) for v in value]
+    if type(value) is dict:
+        return {str(k): _json(v, depth + 1) for k, v in value.items()}
+    return None
+
+
+# --- grading a test cell -------------------------------------------------------------------------------
+
+def _oracle_for(reference, name):
+    """Answers the sandbox's requests for the functions `name` may call, with the reference's outputs."""
+    allowed = set(DEPENDENCIES.get(name, []))
+
+    def answer(request):
+        dep, args = request.get("name"), request.get("args")
+        if dep not in allowed or type(args) is not tuple or len(args) > len(SIGNATURES[dep][0]):
+            return {"type": "RuntimeError", "message": f"{dep!r} cannot be called here with these arguments"}
+        if sum(a.nbytes for a in _arrays(args)) > MAX_ORACLE_ARGS:
+            return {"type": "MemoryError", "message": f"arguments of {dep} are too large"}
+        try:
+            with np.errstate(all="ignore"):
+                return {"result": getattr(reference, dep)(*args)}
+        except Exception as exc:  # wrong arguments from the student's code: raise it there
+            return {"type": type(exc).__name__, "message": str(exc)[:500]}
+    return answer
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif type(value) in (list, tuple):
+        for v in value:
+            yield from _arrays(v)
+    elif type(value) is dict:
+        for v in value.values():
+            yield from _arrays(v)
+
+
+@functools.cache
+def _cases(name):
+    """(visible, hidden) cases of `name`, made once per process by the verified reference."""
+    from autograder.cases import hidden_cases, visible_cases
+    return visible_cases(name), hidden_cases(name)
+
+
+def grade_function(run, reference, name, visible, hidden):
+    """The test cell's outputs: visible cases (the self-check's), then hidden ones; the first failure's report."""
+    oracle = _oracle_for(reference, name)
+
+    def call(args):
+        return run.call(name, args, oracle)
+
+    total = len(visible) + len(hidden)
+    for cases, kind in ((visible, "check"), (hidden, "hidden check")):
+        passed, report = run_checks(name, call, cases, kind)
+        if not passed:
+            return [new_output("error", ename="SelfCheckFailed", evalue=report,
+                               traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
+    return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n")]
+
+
+def graded_function(cell):
+    """The function a graded test cell tests ("test_<function>"), or None for any other cell."""
+    meta = cell.metadata.get("nbgrader", {})
+    if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        return None
+    grade_id = meta.get("grade_id", "")
+    name = grade_id[len("test_"):] if grade_id.startswith("test_") else None
+    from autograder.cases import ARG_BUILDERS
+    if name not in SIGNATURES or name not in ARG_BUILDERS:
+        raise TrustedGradingError(
+            f"test cell {grade_id!r} does not test a function with check cases, so its verdict would come from "
+            "code the student controls. Name it test_<function> and add the function to "
+            "course/signatures.py SIGNATURES and autograder/cases.py ARG_BUILDERS.")
+    return name
+
+
+class TrustedExecute(NbGraderPreprocessor):
+    """Runs the notebook in a sandbox and computes every graded test cell's verdict outside it."""
+
+    timeout = Integer(0, help="Seconds each cell and each graded call may take (default: Execute.timeout, "
+                              "else 60).").tag(config=True)
+    memory_limit_mb = Integer(2048, help="Address-space limit of the sandboxed process, in MiB.").tag(config=True)
+    reference_sha256 = Unicode("", help="sha256 that autograder/reference.py must have; empty: the committed "
+                                        "version (git HEAD).").tag(config=True)
+
+    def _hidden_dirs(self, resources):
+        """The nbgrader course directory (gradebook, submitted/, autograded/, source/, feedback/) and the
+        directory of a SQLite gradebook, wherever they are."""
+        root = self.config.CourseDirectory.get("root") or os.getcwd()  # nbgrader runs in the course directory
+        dirs = [Path(root).resolve(), Path(resources.get("metadata", {}).get("path") or root).resolve()]
+        db_url = str(self.config.CourseDirectory.get("db_url") or "")
+        if db_url.startswith("sqlite:///"):
+            dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
+        return dirs
+
+    def preprocess(self, nb, resources):
+        reference = verified_reference(self.reference_sha256)
+        timeout = self.timeout or self.config.Execute.get("timeout") or 60
+        started = time.monotonic()
+        run = NotebookRun(self._hidden_dirs(resources), self.memory_limit_mb << 20, timeout)
+        try:
+            count = 0
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                name = graded_function(cell)
+                if name is None:
+                    cell.outputs = run.run_cell(cell.source)
+                else:
+                    cell.outputs = grade_function(run, reference, name, *_cases(name))
+                cell.execution_count = count
+        except SandboxError as exc:
+            raise TrustedGradingError(str(exc)) from None
+        finally:
+            run.close()
+        self.log.info("Trusted grading of %s took %.1f s", resources.get("unique_key", "notebook"),
+                      time.monotonic() - started)
+        return nb, resources

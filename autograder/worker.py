@@ -1,0 +1,237 @@
+"""The process that runs a student's notebook inside the grading sandbox (see autograder/sandbox.py).
+
+    python -I worker.py FD_IN FD_OUT
+
+It imports nothing from `autograder` (the sandbox hides that package) and decides nothing: it runs the
+notebook's code cells in an IPython shell, calls the student's functions on the arguments it is sent, and
+sends back what happened. Messages are course.plain data framed by an 8-byte length; the trusted side sends
+
+    {"op": "run", "code": str}                     -> {"outputs": [nbformat outputs as dicts]}
+    {"op": "call", "name": str, "args": tuple,
+     "oracles": [function names]}                   -> {"op": "return", "output": ..., "args": [...]}
+                                                       or {"op": "raise", "type": str, "message": str, "line": str}
+    {"op": "exit"}
+
+During a call the student's function may call a function named in "oracles"; that call becomes
+{"op": "oracle", "name": str, "args": tuple}, answered by {"result": ...} or {"type": str, "message": str}.
+Output printed during a call is dropped: it could only repeat the (hidden) arguments.
+"""
+import builtins
+import os
+import struct
+import sys
+import traceback
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+
+from course import plain
+
+HEADER = struct.Struct(">Q")
+MAX_STREAM_CHARS = 100_000  # per stream and cell; the rest is replaced by a note
+
+
+class Channel:
+    """Length-framed plain messages over two pipe file descriptors."""
+
+    def __init__(self, fd_in, fd_out):
+        self.fd_in, self.fd_out = fd_in, fd_out
+
+    def send(self, message):
+        data = plain.dumps(message)
+        view = memoryview(HEADER.pack(len(data)) + data)
+        while view:
+            view = view[os.write(self.fd_out, view):]
+
+    def _read(self, n):
+        chunks = []
+        while n:
+            chunk = os.read(self.fd_in, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError("the grader closed the channel")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self):
+        (n,) = HEADER.unpack(self._read(HEADER.size))
+        return plain.loads(self._read(n))
+
+
+class Outputs:
+    """The outputs of the cell being run, in nbformat's dict form, streams merged as Jupyter merges them."""
+
+    def __init__(self):
+        self.items = []
+        self.silent = False  # during calls: drop everything
+
+    def stream(self, name, text):
+        if self.silent or not text:
+            return
+        last = self.items[-1] if self.items else None
+        if last and last["output_type"] == "stream" and last["name"] == name:
+            if len(last["text"]) < MAX_STREAM_CHARS:
+                last["text"] = (last["text"] + text)[:MAX_STREAM_CHARS + 1]
+                if len(last["text"]) > MAX_STREAM_CHARS:
+                    last["text"] = last["text"][:MAX_STREAM_CHARS] + "\n[... output truncated]\n"
+            return
+        self.items.append({"output_type": "stream", "name": name, "text": text[:MAX_STREAM_CHARS]})
+
+    def add(self, output):
+        if not self.silent:
+            self.items.append(output)
+
+    def take(self):
+        items, self.items = self.items, []
+        return items
+
+
+OUTPUTS = Outputs()
+
+
+class Stream:
+    """sys.stdout / sys.stderr of the student's code."""
+
+    encoding, errors = "utf-8", "replace"
+
+    def __init__(self, name):
+        self.name = name
+
+    def write(self, text):
+        OUTPUTS.stream(self.name, str(text))
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+
+class Hook(DisplayHook):
+    """The value of a cell's last expression becomes an execute_result, as in a kernel."""
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        OUTPUTS.add({"output_type": "execute_result", "data": _strings(format_dict),
+                     "metadata": _strings(md_dict or {}), "execution_count": self.prompt_count})
+
+    def finish_displayhook(self):
+        pass
+
+
+class Publisher(DisplayPublisher):
+    """display() and inline figures become display_data outputs."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        OUTPUTS.add({"output_type": "display_data", "data": _strings(data), "metadata": _strings(metadata or {})})
+
+    def clear_output(self, wait=False):
+        OUTPUTS.items.clear()
+
+
+class Shell(InteractiveShell):
+    displayhook_class = Hook
+    display_pub_class = Publisher
+
+    def _showtraceback(self, etype, evalue, stb):
+        OUTPUTS.add({"output_type": "error", "ename": etype.__name__, "evalue": str(evalue),
+                     "traceback": [str(line) for line in stb]})
+
+    def enable_gui(self, gui=None):  # there is no GUI in the sandbox
+        pass
+
+
+def _strings(d):
+    """A mime bundle or metadata dict with only plain values (what the codec and nbformat accept)."""
+    return {str(k): v for k, v in d.items() if isinstance(v, (str, int, float, bool, list, dict))}
+
+
+def _student_line(exc):
+    """The line of the student's code (a notebook cell) the exception came from."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename != __file__ and "site-packages" not in f.filename
+              and not f.filename.startswith(sys.base_prefix)]
+    return frames[-1].line if frames and frames[-1].line else ""
+
+
+def _describe(exc):
+    return {"type": type(exc).__name__, "message": str(exc)[:2000], "line": _student_line(exc)[:300]}
+
+
+def _oracle(channel, name):
+    """Stands in for the student's `name` while another function is graded: the grader answers with the
+    reference, so a mistake in `name` costs only the test of `name`."""
+    def proxy(*args, **kwargs):
+        channel.send({"op": "oracle", "name": name, "args": args + tuple(kwargs.values())})
+        reply = channel.receive()
+        if "result" in reply:
+            return reply["result"]
+        error = getattr(builtins, str(reply.get("type")), None)
+        if not (isinstance(error, type) and issubclass(error, Exception)):
+            error = RuntimeError
+        raise error(reply.get("message", ""))
+    proxy.__name__ = proxy.__qualname__ = name
+    return proxy
+
+
+def call(shell, channel, request):
+    """Run the student's function on the arguments; the reply says what it returned or raised."""
+    namespace = shell.user_ns
+    name, args = request["name"], list(request["args"])
+    fn = namespace.get(name)
+    if not callable(fn):
+        return {"op": "raise", "type": "NameError", "line": "",
+                "message": f"the notebook defines no function {name!r} (is its cell run without errors?)"}
+    saved = {d: namespace[d] for d in request.get("oracles", []) if d in namespace}
+    namespace.update({d: _oracle(channel, d) for d in saved})
+    OUTPUTS.silent = True
+    try:
+        output = fn(*args)
+        return {"op": "return", "output": output, "args": args}
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's to raise too
+        return {"op": "raise", **_describe(exc)}
+    finally:
+        OUTPUTS.silent = False
+        OUTPUTS.take()
+        namespace.update(saved)  # later cells see the student's own functions again
+
+
+def run(shell, code):
+    shell.run_cell(code, store_history=True)
+    sys.stdout.flush()
+    return {"outputs": OUTPUTS.take()}
+
+
+def main(fd_in, fd_out):
+    channel = Channel(fd_in, fd_out)
+    shell = Shell.instance(colors="linux", history_length=0)
+    shell.history_manager.enabled = False
+    sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+    channel.send({"op": "ready"})
+    while True:
+        request = channel.receive()
+        op = request.get("op")
+        if op == "exit":
+            return
+        reply = run(shell, request["code"]) if op == "run" else call(shell, channel, request)
+        try:
+            channel.send(reply)
+        except Exception as exc:  # an output the codec cannot carry; say so instead of dying
+            channel.send({"op": "raise", **_describe(exc)} if op == "call" else
+                         {"outputs": [{"output_type": "error", "ename": type(exc).__name__,
+                                       "evalue": str(exc), "traceback": []}]})
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
