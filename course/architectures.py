@@ -91,3 +91,18 @@ def influence(forward, x, eps=1e-6):
         nudged[:, :, s] += eps
         out[:, s] = np.abs(forward(nudged) - base).mean(axis=(0, 1)) / eps
     return out
+
+
+def descend(parameters, gradients, learning_rate, clip=5.0):
+    """One step of gradient descent with the gradient's global norm clipped to `clip`.
+
+    Arguments:
+    parameters -- dict of arrays
+    gradients -- dict holding "d" + name for every name in parameters (other keys are ignored)
+
+    Returns:
+    a new dict of parameters (the arguments are not modified)
+    """
+    norm = np.sqrt(sum(np.sum(gradients["d" + k] ** 2) for k in parameters))
+    step = learning_rate * min(1.0, clip / (norm + 1e-12))
+    return {k: v - step * gradients["d" + k] for k, v in parameters.items()}
