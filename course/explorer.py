@@ -16,16 +16,16 @@ Tests (and benchmarks) drive an explorer from the kernel: `explorer.move(name=va
 `explorer.message`, `explorer.plotted(artist_name)` and `explorer.png`.
 """
 import html
-import io
 import statistics
+import struct
 import time
+import zlib
 from contextlib import contextmanager
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from course.checking import describe_exception, local_call, run_checks
 from course.selfcheck import stored_cases
@@ -95,11 +95,28 @@ def choice(description, options, value=None):
                                  style={**_STYLE, "button_width": "6em"})
 
 
-def new_figure(width, height, dpi=90):
-    """A figure on its own Agg canvas: never shown by pyplot, so displaying the explorer shows it once."""
-    figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+def new_figure(width, height, dpi=90, layout="constrained"):
+    """A figure on its own Agg canvas: never shown by pyplot, so displaying the explorer shows it once.
+    layout=None skips the constrained layout's first-draw cost (about half of it) for a figure that
+    places its axes itself."""
+    figure = Figure(figsize=(width, height), dpi=dpi, layout=layout)
     FigureCanvasAgg(figure)
     return figure
+
+
+def png_bytes(canvas):
+    """The canvas as a PNG: RGB rows, no filtering, zlib level 1. A plot is mostly flat colour, so this is
+    about as small as Pillow's PNG and, measured on this figure, a third faster to make."""
+    width, height = canvas.get_width_height()
+    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3].reshape(height, 3 * width)
+    rows = np.hstack([np.zeros((height, 1), np.uint8), rgb])  # filter type 0 (none) before every row
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))
 
 
 class UpdateTimer:
@@ -219,10 +236,7 @@ class Explorer:
         canvas.restore_region(self._background)
         for artist in self.artists.values():
             artist.axes.draw_artist(artist)
-        buffer = io.BytesIO()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buffer, format="png", compress_level=1)  # level 1: several times faster, a slightly larger file
-        self.png = buffer.getvalue()
+        self.png = png_bytes(canvas)
         self._image.value = self.png
 
     def _ipython_display_(self):
