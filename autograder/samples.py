@@ -11,6 +11,7 @@ from autograder.workspace import COURSE_ROOT
 # mistake (autograder/mistakes/), so that the report shows its hint.
 PARTLY_WRONG = {
     "rnn_forward": ("rnn_cell_forward", "Wax @ xt + ba)", "Wax @ xt)"),
+    "bptt": ("rnn_backward", "for t in range(T_x - 1, -1, -1):", "for t in range(T_x):"),
 }
 
 # Code added after the correct answer in the first exercise cell: what each hostile student does.

@@ -20,7 +20,7 @@ from course.state_explorer import base_weights
 
 N_A, N_Y = 8, 2
 T_MAX = 60
-NORM_LIMITS = (1e-12, 1e8)  # the norm panel's fixed range; points beyond it leave the panel
+NORM_LIMITS = (1e-16, 1e8)  # the norm panel's fixed range; points beyond it leave the panel
 
 
 def gradient_problem(radius, input_scale, T_x, seed=0):
@@ -64,7 +64,7 @@ class GradientExplorer(Explorer):
 
     @staticmethod
     def _build_figure():
-        figure = new_figure(9, 5.6)
+        figure = new_figure(8.5, 5.2)
         ax_norm, ax_tanh = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
         steps = (-0.5, T_MAX + 0.5)
 
