@@ -1,13 +1,19 @@
 """The `architectures` reference functions, proven right by centered finite differences and by the autograd
 library on independent implementations; the seeds' published code behaves as the notebook says."""
 import copy
+import json
+import re
 
 import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
 
 from autograder import reference as ref
+from autograder.submissions import fill, read, solution_code
+from autograder.workspace import COURSE_ROOT, Workspace
 from course.architectures import (
     bits_task,
     random_birnn_parameters,
@@ -222,3 +228,125 @@ def test_toy_tasks_are_what_they_say():
     assert not y[1, :, :2].any()
     with pytest.raises(ValueError, match="unknown rule"):
         bits_task(2, 3, rng, "copy")
+
+
+# ---- The notebook, as students and instructors meet it --------------------------------------------------
+
+SOURCE = COURSE_ROOT / "source" / "architectures" / "architectures.ipynb"
+RELEASE = COURSE_ROOT / "release" / "architectures" / "architectures.ipynb"
+GRADED = ("softmax", "seed002_rnn_cell_forward", "rnn_states", "rnn_states_backward", "rnn_many_to_one_forward",
+          "rnn_many_to_one_backward", "output_recurrence_forward", "teacher_forcing_forward",
+          "teacher_forcing_backward", "birnn_forward", "birnn_backward")
+
+# Appended to the solved notebook: what its pictures computed, read from the kernel.
+PROBE = '''
+import json
+print("PROBE" + json.dumps({"maps": {k: v.tolist() for k, v in maps.items()},
+                            "sign_of_sum_accuracy": accuracy(y_hat_test, y_test)}))
+'''
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """The released notebook with the solutions filled in, run top to bottom, plus the probe's findings."""
+    nb = fill(read(RELEASE), solution_code(read(SOURCE)))
+    nb.cells.append(new_code_cell(PROBE))
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(RELEASE.parent)}}).execute()
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    return nb, json.loads(text.split("PROBE", 1)[1])
+
+
+def cell_text(nb, needle):
+    """The printed output of the code cell whose source contains needle."""
+    cell = next(c for c in nb.cells if c.cell_type == "code" and needle in c.source)
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_notebook_runs_with_solutions_and_its_gradient_check_passes(executed):
+    nb, _ = executed
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    report = cell_text(nb, "numerical_gradient(loss, array)")
+    assert report.count("  ok") == 11 and "WRONG" not in report, report
+
+
+def test_the_seeds_bugs_show_when_run(executed):
+    nb, _ = executed
+    softmax_demo = cell_text(nb, "def seed002_softmax")
+    assert "column sums: [1.]" in softmax_demo and "[nan nan]" in softmax_demo, softmax_demo
+    cell = cell_text(nb, "def listing_rnn_cell_forward")
+    for error in ("NameError: name 'Wax' is not defined", "ValueError: operands could not be broadcast",
+                  "AttributeError: module 'numpy' has no attribute 'softmax'"):
+        assert error in cell, cell
+    rerun = cell_text(nb, "def article_loop").split("second run")
+    assert "[[0.6 0.5]]" in rerun[0] and "0.95107374 1.0254142" not in rerun[0], rerun
+    assert "[[0.95107374 1.0254142 ]]" in rerun[1] and "[[2.0184833]]" in rerun[1], rerun  # the article's
+    trick = cell_text(nb, "def seed003_forward_propagation")
+    assert "s has 4 rows for 3 steps; s[-1] = [0. 0. 0. 0.]" in trick and "o[0] = [nan" in trick, trick
+
+
+def test_the_trained_networks_learn_what_they_can(executed):
+    nb, probe = executed
+    assert probe["sign_of_sum_accuracy"] > 0.8, probe
+    report = cell_text(nb, "teacher_forcing_backward(y, y_pred, cache), learning_rate")
+    accuracies = {line.split(":")[0].strip(): [float(v) for v in re.findall(r"([\d.]+)% fed", line)]
+                  for line in report.splitlines()}
+    assert min(accuracies["parity"]) > 0.99 * 100, report
+    assert all(50 < acc < 63 for acc in accuracies["delay2"]), report  # the best possible is 58.3%
+
+
+def test_influence_maps_show_what_each_direction_can_see(executed):
+    _, probe = executed
+    forward_only, both = (np.array(probe["maps"][k]) for k in ("forward direction only", "bidirectional"))
+    future = np.triu(np.ones_like(forward_only, dtype=bool), k=1)
+    assert forward_only[future].max() < 1e-9 < forward_only[~future].min()
+    assert both.min() > 1e-6
+
+
+# Each mistake as a student would write it: (answer cell, text of the solution, replacement).
+MISTAKES = {
+    "softmax over the whole batch": ("softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e)"),
+    "seed 002's Wya on a_prev": ("seed002_rnn_cell_forward", 'np.dot(p["Waa"], a_prev)', 'np.dot(p["Wya"], a_prev)'),
+    "state never updated": ("rnn_states", "np.tanh(Waa @ a_t + ", "np.tanh(Waa @ a0 + "),
+    "recurrent gradient dropped": ("rnn_states_backward", "(da[:, :, t] + da_next)", "da[:, :, t]"),
+    "wrong tanh derivative": ("rnn_states_backward", "(1 - a[:, :, t] ** 2)", "(1 - a[:, :, t])"),
+    "prediction from the first state": ("rnn_many_to_one_forward", 'a[:, :, -1] + parameters["by"]',
+                                        'a[:, :, 0] + parameters["by"]'),
+    "gradient entering at every step": ("rnn_many_to_one_backward", 'da[:, :, -1] = parameters["Wya"].T @ dz',
+                                        'da[:] = (parameters["Wya"].T @ dz)[:, :, None]'),
+    "no 1/m in sequence-to-one": ("rnn_many_to_one_backward", "(y_hat - y) / y.shape[1]", "(y_hat - y)"),
+    "fed y0 at every step": ("output_recurrence_forward", "np.tanh(Way @ y_t + ", "np.tanh(Way @ y0 + "),
+    "teacher-forced logits": ("teacher_forcing_forward", "y_pred = softmax(", "y_pred = ("),
+    "modified y_pred": ("teacher_forcing_backward", "dzy = ((y_pred - y) / y.shape[1])",
+                        "y_pred -= y\n    dzy = (y_pred / y.shape[1])"),
+    "backward states not flipped back": ("birnn_forward", "a_b[:, :, ::-1]], axis=0)", "a_b], axis=0)"),
+    "backward dx not flipped back": ("birnn_backward", 'g_b["dx"][:, :, ::-1]', 'g_b["dx"]'),
+    "backward upstream gradient not reversed": ("birnn_backward", "da[n_a:, :, ::-1]", "da[n_a:]"),
+}
+
+
+@pytest.fixture(scope="module")
+def mistake_scores(tmp_path_factory):
+    """One autograde run over a class of students, each handing in the solution with one mistake."""
+    ws = Workspace.create(tmp_path_factory.mktemp("architectures_course"), ["architectures"])
+    released = read(ws.generate("architectures") / "architectures.ipynb")
+    correct = solution_code(read(SOURCE))
+    students = {f"s{i:02d}": mistake for i, mistake in enumerate(MISTAKES)}
+    for student, mistake in students.items():
+        cell, old, new = MISTAKES[mistake]
+        assert correct[cell].count(old) == 1, f"{mistake}: {old!r} is not once in the solution of {cell}"
+        ws.submit(student, "architectures",
+                  {"architectures": fill(released, {**correct, cell: correct[cell].replace(old, new)})})
+    ws.autograde("architectures")
+    scores = ws.scores("architectures")
+    return {mistake: scores[student] for student, mistake in students.items()}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_each_mistake_loses_only_the_test_aimed_at_it(mistake_scores, mistake):
+    target = f"test_{MISTAKES[mistake][0]}"
+    scores = mistake_scores[mistake]
+    assert set(scores) == {f"test_{name}" for name in GRADED}
+    assert scores[target][0] == 0, scores
+    assert all(s == m for test, (s, m) in scores.items() if test != target), scores
