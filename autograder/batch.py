@@ -7,7 +7,7 @@ a long-lived worker process, so plain nbgrader commands keep working on the same
 gradebook. What this adds around nbgrader:
   - parallel workers with a progress line (students done, failed, time left);
   - resuming: a student whose submission is unchanged since it was graded is not graded again
-    (--force regrades); outcomes are kept in reports/<assignment>/outcomes.json;
+    (--force regrades); outcomes are kept in reports/<assignment>/outcomes/<student>.json;
   - every failure is a graded outcome with a reason: a missing, renamed or invalid notebook, a kernel that
     dies, a cell stopped by the per-cell timeout, memory exhausted under the per-process cap, huge output,
     a worker that hangs or dies. What could not be graded scores zero; the batch goes on;
@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import re
 import resource
+import socket
 import sqlite3
 import sys
 import time
@@ -184,10 +185,14 @@ def inspect_autograded(path, limits):
         where = meta.get("grade_id") or f"cell {i + 1}"
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
+                # A pipeline that survives these (a sandbox that restarts, nbclient's interrupt) records
+                # them as the cell's error; the rest of the notebook was graded.
                 if out.get("ename") == "CellTimeoutError":
                     problems.append(f"{where} was stopped after the {limits['timeout']} s per-cell limit")
                 elif out.get("ename") == "MemoryError":
                     problems.append(f"{where} ran out of memory ({limits['memory_mb']} MB cap)")
+                elif out.get("ename") == "DeadKernelError":
+                    problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
                 if meta.get("grade"):
                     text = ANSI.sub("", output_text(out))
                     hint = HINT.search(text)
@@ -413,7 +418,7 @@ def run_workers(course, assignment, students, layout, limits, workers, on_outcom
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no gradebook connection crosses a fork
     queue, pool = list(students), []
     try:
-        log_path = ledger_path(course, assignment).with_name("workers.log")
+        log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pool = [Worker(ctx, course, limits, log_path) for _ in range(min(workers, len(queue)))]
         while queue or any(w.student for w in pool):
@@ -467,30 +472,33 @@ def lost(student, reason):
 
 # --- the batch -----------------------------------------------------------------------------------
 
-def ledger_path(course, assignment):
-    return course / "reports" / assignment / "outcomes.json"
+def outcomes_dir(course, assignment):
+    """One file per student, so that several grading machines sharing the course directory never write
+    the same file."""
+    return course / "reports" / assignment / "outcomes"
 
 
-def load_ledger(course, assignment):
-    path = ledger_path(course, assignment)
-    return json.loads(path.read_text()) if path.exists() else {}
+def load_outcomes(course, assignment):
+    """{student: outcome} of every student graded so far."""
+    return {p.stem: json.loads(p.read_text()) for p in sorted(outcomes_dir(course, assignment).glob("*.json"))}
 
 
-def save_ledger(course, assignment, ledger):
-    path = ledger_path(course, assignment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(ledger, indent=1, sort_keys=True))
-    os.replace(tmp, path)  # a crash mid-write leaves the previous ledger, never half of one
+def save_outcome(course, assignment, outcome):
+    folder = outcomes_dir(course, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{outcome['student']}.json"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(outcome, indent=1, sort_keys=True))
+    os.replace(tmp, path)  # a crash mid-write leaves the previous outcome, never half of one
 
 
-def to_grade(course, assignment, students, ledger, graded_in_gradebook, layout, force):
+def to_grade(course, assignment, students, outcomes, graded_in_gradebook, layout, force):
     """The students that need grading: all with --force, else those without an up-to-date outcome."""
     if force:
         return list(students)
     todo = []
     for s in students:
-        previous = ledger.get(s)
+        previous = outcomes.get(s)
         feedback = all((course / "feedback" / s / assignment / f"{n}.html").exists() for n in layout)
         fresh = (previous and previous.get("fingerprint") == fingerprint(course / "submitted" / s / assignment))
         if not (fresh and s in graded_in_gradebook and feedback):
@@ -532,8 +540,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
 
     with Gradebook(db_url, course_id) as gb:
         graded_before = {s.student.id for s in gb.assignment_submissions(assignment)}
-    ledger = load_ledger(course, assignment)
-    todo = to_grade(course, assignment, selected, ledger, graded_before, layout, force)
+    outcomes = load_outcomes(course, assignment)
+    todo = to_grade(course, assignment, selected, outcomes, graded_before, layout, force)
     skipped = len(selected) - len(todo)
     print(f"grade {assignment}: {len(selected)} students, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
@@ -550,8 +558,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         score, max_score, reason = summarize(outcome, layout)
         outcome.update(score=score, max_score=max_score, reason=reason)
         outcome.pop("lost", None)
-        ledger[outcome["student"]] = outcome
-        save_ledger(course, assignment, ledger)
+        outcomes[outcome["student"]] = outcome
+        save_outcome(course, assignment, outcome)
         progress.done += 1
         progress.failed += outcome["failed"]
         trouble = outcome["failed"] or outcome["problems"]
@@ -561,7 +569,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         run_workers(course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome, progress)
         progress.finish()
     export_csv(db_url, course_id, course / "grades.csv")
-    return {s: ledger[s] for s in selected if s in ledger}
+    return {s: outcomes[s] for s in selected if s in outcomes}
 
 
 def grade_table(outcomes):
@@ -588,7 +596,7 @@ def main(argv=None):
     parser.add_argument("--student-timeout", type=int, help="seconds one student may take before the worker is killed")
     parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML/PNG report")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
 

@@ -2,14 +2,13 @@
 
     ./run python -m autograder.report ASSIGNMENT [--course DIR]
 
-Reads what `./run grade` recorded (reports/<assignment>/outcomes.json) and writes, next to it:
+Reads what `./run grade` recorded (reports/<assignment>/outcomes/) and writes, next to it:
 scores.png (histogram of total scores), tests.png (pass rate of every test), grades.csv (score and reason
 of every student) and report.html (all of it on one page).
 """
 import argparse
 import csv
 import html
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.batch import assignment_layout, ledger_path, load_config  # noqa: E402
+from autograder.batch import assignment_layout, load_config, load_outcomes, outcomes_dir  # noqa: E402
 
 
 def test_stats(outcomes, layout):
@@ -125,15 +124,14 @@ Also as <a href="grades.csv">grades.csv</a>.</p>
 def write_report(course, assignment):
     """Write the report files into reports/<assignment>/; returns the path of report.html."""
     course = Path(course).resolve()
-    ledger = ledger_path(course, assignment)
-    if not ledger.exists():
+    outcomes = load_outcomes(course, assignment)
+    if not outcomes:
         raise SystemExit(f"report: {assignment} has not been graded here yet: run ./run grade {assignment}")
-    outcomes = json.loads(ledger.read_text())
     config = load_config(course)
     layout = assignment_layout(config.CourseDirectory.db_url, config.CourseDirectory.course_id, assignment, course)
     max_score = sum(p for cells in layout.values() for _, p in cells)
     stats = test_stats(outcomes, layout)
-    folder = ledger.parent
+    folder = outcomes_dir(course, assignment).parent
     plot_scores(outcomes, max_score, folder / "scores.png")
     plot_tests(stats, folder / "tests.png")
     write_csv(outcomes, folder / "grades.csv")

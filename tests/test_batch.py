@@ -1,0 +1,135 @@
+"""Grading a class with `./run grade` (autograder.batch): good, broken and hostile submissions graded by
+2 workers at once, into a SQLite gradebook and into a real PostgreSQL server started here."""
+import csv
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder.samples import sample_submissions
+from autograder.workspace import Workspace
+
+ASSIGNMENT = "rnn_forward"
+# student: a word the reason must contain (None: graded normally)
+EXPECTED = {
+    "alice": None,                 # correct
+    "bob": None,                   # one function wrong
+    "dave": "not valid JSON",
+    "erin": "missing",             # the notebook was renamed
+    "frank": "kernel died",        # os._exit: zero, or with a sandbox that restarts, zero for that cell
+    "grace": "per-cell limit",     # a cell that never ends
+    "heidi": "out of memory",      # allocates until the cap stops it
+    "ivan": "of output",           # prints megabytes
+}
+NOT_GRADED = {"dave", "erin"}
+
+
+def postgres_bin():
+    """The directory of initdb and pg_ctl (Debian: /usr/lib/postgresql/<version>/bin), installing the
+    Debian package when it is missing and we are root."""
+    def newest():
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+        return Path(found[-1]).parent if found else None
+
+    if newest() is None:
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            pytest.fail("PostgreSQL is not installed: sudo apt-get install -y postgresql (or run ./run test as root)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env, capture_output=True)
+    return newest()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A PostgreSQL server on 127.0.0.1 in a temporary directory, for this module only."""
+    import psycopg2
+
+    bin_dir = postgres_bin()
+    # initdb refuses to run as root: run the server as the postgres user (or nobody) then.
+    run_as = []
+    if os.geteuid() == 0:
+        user = "postgres" if "postgres" in {p.pw_name for p in pwd.getpwall()} else "nobody"
+        run_as = ["runuser", "-u", user, "--"]
+    data = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))  # in /tmp: pytest's tmp_path is root-only
+    if run_as:
+        shutil.chown(data, user=run_as[2])
+    port = free_port()
+    subprocess.run(run_as + [str(bin_dir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "grader"],
+                   check=True, capture_output=True)
+    subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w",
+                             "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
+                   check=True, capture_output=True)
+    try:
+        conn = psycopg2.connect(host="127.0.0.1", port=port, user="grader", dbname="postgres")
+        conn.autocommit = True
+        conn.cursor().execute("CREATE DATABASE gradebook")
+        conn.close()
+        yield f"postgresql+psycopg2://grader@127.0.0.1:{port}/gradebook"  # SQLAlchemy 2.1 defaults to psycopg 3
+    finally:
+        subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def grade(ws, *args):
+    env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+                           "--workers", "2", "--timeout", "10", *args], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace(request, tmp_path):
+    db_url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT], db_url)
+    ws.generate(ASSIGNMENT)
+    for student, notebooks in sample_submissions(ws, ASSIGNMENT, list(EXPECTED)).items():
+        ws.submit(student, ASSIGNMENT, notebooks)
+    return ws
+
+
+def test_every_student_gets_a_grade_and_a_reason(workspace):
+    ws = workspace
+    proc = grade(ws)
+    scores = ws.scores(ASSIGNMENT)
+    assert set(scores) == set(EXPECTED), proc.stderr
+    table = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.split()}
+    for student, word in EXPECTED.items():
+        earned = sum(s or 0 for s, _ in scores[student].values())
+        assert student in table, proc.stdout
+        if word:
+            assert word in table[student], table[student]
+        if student in NOT_GRADED:
+            assert earned == 0, (student, scores[student])
+        assert (ws.root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists(), student
+    # the good and the hostile-but-correct ones get full marks; the partly wrong one loses one test; a cell
+    # that never ends costs at most the test of its function (a sandbox may discard what the cell defined)
+    for student in ["alice", "heidi", "ivan"]:
+        assert all(s == m for s, m in scores[student].values()), (student, scores[student], table[student])
+    assert scores["grace"]["test_rnn_forward"][0] == scores["grace"]["test_rnn_forward"][1], table["grace"]
+    assert sorted(s == m for s, m in scores["bob"].values()) == [False, True, True], scores["bob"]
+    with open(ws.root / "grades.csv") as f:
+        assert {row["student_id"] for row in csv.DictReader(f)} == set(EXPECTED)
+    assert (ws.root / "reports" / ASSIGNMENT / "report.html").exists()
+
+    # resuming: nothing is graded twice; a forced regrade of one student leaves the others alone
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
+    grade(ws, "--force", "--no-report", "frank")
+    assert ws.scores(ASSIGNMENT) == scores
