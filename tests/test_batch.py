@@ -11,8 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from autograder.batch import check_files, inspect_autograded
+from autograder.report import test_stats
 from autograder.samples import sample_submissions
 from autograder.workspace import Workspace
 
@@ -133,3 +136,57 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
     assert "0 to grade" in again.stderr, again.stderr
     grade(ws, "--force", "--no-report", "frank")
     assert ws.scores(ASSIGNMENT) == scores
+
+
+# --- the pieces, on small made-up notebooks (fast) -------------------------------------------------
+
+def error(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m{evalue}\x1b[0m"])
+
+
+def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
+    cells = [nbformat.v4.new_code_cell("loop()", outputs=[error("CellTimeoutError", "no reply")]),
+             nbformat.v4.new_code_cell("hog()", outputs=[error("MemoryError", "")]),
+             nbformat.v4.new_code_cell("os._exit(1)", outputs=[error("DeadKernelError", "process ended")]),
+             nbformat.v4.new_code_cell("spam()", outputs=[nbformat.v4.new_output("stream", name="stdout",
+                                                                                  text="x" * 2_000_000)]),
+             nbformat.v4.new_code_cell("test", outputs=[error("SelfCheckFailed", "softmax failed hidden check 1 "
+                                                              "of 7:\n  - Hint: use axis=0.\n  - values differ")]),
+             nbformat.v4.new_code_cell("test", outputs=[error("SelfCheckFailed", "rnn_forward failed hidden check"
+                                                              " 2 of 7:\n  - a has shape (2, 3), expected (3, 2)")])]
+    for cell, gid in zip(cells, ["softmax", None, None, None, "test_softmax", "test_rnn_forward"]):
+        if gid:
+            cell.metadata["nbgrader"] = {"grade_id": gid, "grade": gid.startswith("test_")}
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    problems, diagnoses = inspect_autograded(path, {"timeout": 5, "memory_mb": 100})
+    assert problems[0] == "softmax was stopped after the 5 s per-cell limit"
+    assert "cell 2 ran out of memory" in problems[1] and "kernel died" in problems[2]
+    assert "cell 4 printed 2.0 MB" in problems[3]
+    assert diagnoses == {"test_softmax": "Hint: use axis=0.", "test_rnn_forward": "a has shape (2, 3), expected (3, 2)"}
+    assert len(nbformat.read(str(path), as_version=4).cells[3].outputs[0].text) < 20_000  # shortened on disk
+
+
+def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
+    (tmp_path / "a (1).ipynb").write_text("{}")
+    (tmp_path / "b.ipynb").write_text('{"cells": [')
+    (tmp_path / "c.ipynb").write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, '
+                                      '"cells": [{"cell_type": "code"}]}')  # JSON, but not a valid notebook
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "d.ipynb"))
+    bad, good = check_files(tmp_path, ["a", "b", "c", "d"])
+    assert "a.ipynb is missing (found a (1).ipynb" in bad["a"]
+    assert "not valid JSON" in bad["b"] and "not a valid notebook" in bad["c"]
+    assert good == ["d"]
+
+
+def test_report_ranks_tests_by_failures_with_the_most_frequent_hint():
+    layout = {"nb": [("test_a", 2), ("test_b", 3)]}
+
+    def outcome(a, b, hint=None, failed=False):
+        return {"failed": failed, "scores": {"test_a": [a, 2], "test_b": [b, 3]}, "problems": [],
+                "diagnoses": {"test_b": hint} if hint else {}}
+    outcomes = {"s1": outcome(2, 0, "Hint: add ba."), "s2": outcome(2, 0, "Hint: add ba."),
+                "s3": outcome(0, 0, "values differ"), "s4": outcome(2, 3), "s5": outcome(0, 0, failed=True)}
+    stats = test_stats(outcomes, layout)
+    assert stats[0] == ("test_b", 3, 1, 5, "Hint: add ba.", "2 of 3")
+    assert stats[1][:4] == ("test_a", 2, 3, 5)
