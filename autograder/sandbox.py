@@ -6,6 +6,8 @@ The trusted side (autograder/trusted.py) talks to autograder/worker.py inside th
 Everything that comes back is untrusted: sizes are bounded before anything is decoded, and decoding is
 course.plain's (no pickle, so no code runs and no ndarray subclass can arrive).
 """
+import atexit
+import functools
 import io
 import os
 import resource
@@ -15,6 +17,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -27,7 +30,9 @@ WORKER = Path(__file__).resolve().parent / "worker.py"
 HEADER = struct.Struct(">Q")
 MAX_REPLY = 64 << 20  # bytes of one message from the sandbox
 NOBODY = 65534
+TMP = Path("/tmp")
 INSIDE_WORKER = "/tmp/.grader/worker.py"
+INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 
 
 class SandboxError(Exception):
@@ -44,20 +49,30 @@ class WorkerGone(Exception):
 
 def _limits(memory_bytes, drop_to_nobody):
     """Limits set in the child before it runs bwrap; the sandboxed process inherits them."""
+    def cap(kind, value):  # never above a cap set on the grader itself (e.g. by autograder.batch)
+        hard = resource.getrlimit(kind)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (value, value))
+
     def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+        cap(resource.RLIMIT_AS, memory_bytes)
+        cap(resource.RLIMIT_CORE, 0)
+        cap(resource.RLIMIT_FSIZE, 256 << 20)
         if drop_to_nobody:  # counts processes of uid nobody; a fork bomb stops there
-            resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
+            cap(resource.RLIMIT_NPROC, 256)
     return apply
 
 
 def hidden_paths(extra=()):
     """Directories the student's code must not see: the course (grading code, gradebook, submissions),
     the home directory of whoever grades, and `extra` (e.g. the nbgrader course directory)."""
-    paths = {COURSE_ROOT, Path.home(), *map(Path, extra)}
-    return sorted({p.resolve() for p in paths if p.exists() and p.resolve() != Path("/")})
+    paths = {Path(p).resolve() for p in (COURSE_ROOT, Path.home(), *extra) if Path(p).exists()}
+    # /tmp is a fresh tmpfs inside anyway: what is under it is hidden already.
+    return sorted(p for p in paths if p != Path("/") and not _under(p, [TMP]))
+
+
+def _under(path, folders):
+    return any(path == f or f in path.parents for f in folders)
 
 
 def _bind_back(hidden):
@@ -66,9 +81,22 @@ def _bind_back(hidden):
     out = []
     for p in needed:
         p = p.resolve()
-        if p.exists() and any(p == h or h in p.parents for h in hidden) and p not in out:
+        if p.exists() and _under(p, [*hidden, TMP]) and p not in out:
             out.append(p)
     return out
+
+
+@functools.cache
+def font_cache():
+    """A directory holding matplotlib's font list, built once per grading process: without it every sandbox
+    would rebuild it (seconds per notebook). The worker copies it into its own writable config directory."""
+    folder = tempfile.mkdtemp(prefix="grader-mpl-")
+    os.chmod(folder, 0o755)  # readable by the sandbox's user; nothing secret in a font list
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"], cwd=folder, timeout=300,
+                   env={"MPLCONFIGDIR": folder, "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return folder
 
 
 def bwrap_command(hidden, fd_in, fd_out):
@@ -78,7 +106,7 @@ def bwrap_command(hidden, fd_in, fd_out):
         raise SandboxError("trusted grading needs bubblewrap to isolate student code, and `bwrap` is not "
                            "installed. Install it (Debian/Ubuntu: sudo apt-get install bubblewrap) and grade again.")
     cmd = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-           "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
+           "--size", str(256 << 20), "--perms", "1777", "--tmpfs", "/tmp",
            "--die-with-parent", "--new-session", "--clearenv"]
     as_root = os.geteuid() == 0
     if as_root:
@@ -94,11 +122,12 @@ def bwrap_command(hidden, fd_in, fd_out):
     for p in _bind_back(hidden):
         cmd += ["--ro-bind", str(p), str(p)]
     cmd += ["--perms", "0755", "--dir", str(Path(INSIDE_WORKER).parent), "--ro-bind", str(WORKER), INSIDE_WORKER,
+            "--ro-bind", font_cache(), INSIDE_FONT_CACHE,
             "--perms", "0777", "--dir", "/tmp/work", "--chdir", "/tmp/work"]
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp/work", "LANG": "C.UTF-8",
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": "/tmp/.mpl",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+           "GRADER_FONT_CACHE": INSIDE_FONT_CACHE, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     for k, v in env.items():
         cmd += ["--setenv", k, v]
     if as_root:

@@ -39,7 +39,7 @@ from course.signatures import DEPENDENCIES, SIGNATURES
 AUTOGRADER = Path(__file__).resolve().parent
 REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
-MAX_OUTPUTS_CHARS = 2_000_000  # characters of all outputs of one cell
+MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 
 
@@ -51,12 +51,19 @@ class TrustedGradingError(Exception):
 
 def _committed_digest(path):
     """sha256 of the committed version of `path` (git HEAD), or None when the course is not a git checkout."""
-    try:
-        proc = subprocess.run(["git", "-C", str(path.parent), "show", f"HEAD:./{path.name}"],
-                              capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+    root = path.parent.parent
+    if not (root / ".git").exists():
         return None
-    return hashlib.sha256(proc.stdout).hexdigest() if proc.returncode == 0 else None
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{path.relative_to(root).as_posix()}"],
+                              capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TrustedGradingError(f"could not read the committed {path.name} with git: {exc}") from None
+    if proc.returncode != 0:
+        raise TrustedGradingError(f"could not read the committed {path.name} with git "
+                                  f"({proc.stderr.decode(errors='replace').strip()}); commit it, or set "
+                                  "c.TrustedExecute.reference_sha256 to its sha256.")
+    return hashlib.sha256(proc.stdout).hexdigest()
 
 
 _verified = {}
@@ -89,29 +96,34 @@ def verified_reference(expected_sha256=""):
     module = types.ModuleType("autograder.reference")
     module.__file__ = str(REFERENCE)
     exec(compile(data, str(REFERENCE), "exec"), module.__dict__)
-    old = sys.modules.get("autograder.reference")
-    sys.modules["autograder.reference"] = module
-    for mod in list(sys.modules.values()):  # modules imported earlier (cases, mistakes) use it too
-        if getattr(mod, "__name__", "").startswith(("autograder", "course")):
-            for key, value in list(vars(mod).items()):
-                if old is not None and value is old:
-                    setattr(mod, key, module)
-    import autograder
-    autograder.reference = module
+    install_reference(module)
     _verified.update(module=module, digest=digest)
     return module
+
+
+def install_reference(module):
+    """Make `module` autograder.reference for everything in this process, including modules that imported
+    the old one already (autograder.cases, autograder.mistakes.*)."""
+    import autograder
+    old = sys.modules.get("autograder.reference")
+    sys.modules["autograder.reference"] = autograder.reference = module
+    for mod in list(sys.modules.values()):
+        if old is not None and getattr(mod, "__name__", "").startswith(("autograder", "course")):
+            for key, value in list(vars(mod).items()):
+                if value is old:
+                    setattr(mod, key, module)
 
 
 # --- one notebook in one sandbox -----------------------------------------------------------------------
 
 class NotebookRun:
     """The student's notebook running in a sandbox. If the sandbox dies (a crash, a timeout, os._exit),
-    the next request starts a fresh one and re-runs the cells that had run, so one failure costs one test."""
+    the next request starts a fresh one and replays what had run, so one failure costs one test."""
 
     def __init__(self, hide, memory_bytes, timeout):
         self.hide, self.memory_bytes, self.timeout = hide, memory_bytes, timeout
         self.sandbox = None
-        self.ran = []  # code of the cells run so far without ending the process
+        self.replay = []  # requests that ran without ending the process: cells and kept functions
 
     def _ensure(self):
         if self.sandbox is not None and self.sandbox.alive:
@@ -119,23 +131,35 @@ class NotebookRun:
         if self.sandbox is not None:
             self.sandbox.close()
         self.sandbox = Sandbox(self.hide, self.memory_bytes).start()
-        for code in self.ran:
-            self.sandbox.request({"op": "run", "code": code}, self.timeout)
+        for request in self.replay:
+            self.sandbox.request(request, self.timeout)
         return self.sandbox
 
     def run_cell(self, code):
         """The cell's outputs as nbformat outputs."""
+        request = {"op": "run", "code": code}
         try:
-            reply = self._ensure().request({"op": "run", "code": code}, self.timeout)
+            reply = self._ensure().request(request, self.timeout)
         except WorkerGone as gone:
-            return [_error("CellTimeoutError" if gone.reason == "timeout" else "WorkerDied",
+            return [_error("CellTimeoutError" if gone.reason == "timeout" else "DeadKernelError",
                            f"this cell did not finish within {self.timeout} s" if gone.reason == "timeout"
                            else f"the notebook's process ended while running this cell ({gone.reason})")]
-        self.ran.append(code)
+        self.replay.append(request)
         return _outputs(reply)
 
-    def call(self, name, args, oracle):
-        """(output, args after the call) of the student's function, or CallFailed saying what went wrong."""
+    def keep(self, name):
+        """Make the sandbox remember `name` as it is now (at its test cell), to be graded at the end."""
+        request = {"op": "keep", "name": name}
+        try:
+            self._ensure().request(request, self.timeout)
+            self.replay.append(request)
+        except WorkerGone:  # the call will find out and say so
+            pass
+
+    def call(self, name, args, oracle, hidden=False):
+        """(output, args after the call) of the student's function, or CallFailed saying what went wrong.
+        For hidden cases an exception's message is cut short: the student's code chooses it, and it must
+        not carry the hidden inputs into the feedback."""
         request = {"op": "call", "name": name, "args": tuple(args), "oracles": DEPENDENCIES.get(name, [])}
         try:
             reply = self._ensure().request(request, self.timeout, on_oracle=oracle)
@@ -149,7 +173,7 @@ class NotebookRun:
                 and len(reply["args"]) == len(args):
             return reply.get("output"), tuple(reply["args"])
         if reply.get("op") == "raise":
-            return _raise(reply)
+            return _raise(reply, 120 if hidden else 2000)
         raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
 
     def close(self):
@@ -157,9 +181,11 @@ class NotebookRun:
             self.sandbox.close()
 
 
-def _raise(reply):
-    text = {k: str(reply.get(k, ""))[:2000] for k in ("type", "message", "line")}
-    raise CallFailed(text["type"][:100], text["message"], text["line"][:300])
+def _raise(reply, message_chars):
+    message = str(reply.get("message", ""))
+    short = message.splitlines()[0][:message_chars] if message.strip() else ""
+    raise CallFailed(str(reply.get("type", ""))[:100], short + (" ..." if short != message else ""),
+                     str(reply.get("line", ""))[:300])
 
 
 def _error(ename, evalue):
@@ -253,16 +279,16 @@ def _cases(name):
     return visible_cases(name), hidden_cases(name)
 
 
+def _call(run, name, oracle, hidden, args):
+    return run.call(name, args, oracle, hidden)
+
+
 def grade_function(run, reference, name, visible, hidden):
     """The test cell's outputs: visible cases (the self-check's), then hidden ones; the first failure's report."""
     oracle = _oracle_for(reference, name)
-
-    def call(args):
-        return run.call(name, args, oracle)
-
     total = len(visible) + len(hidden)
-    for cases, kind in ((visible, "check"), (hidden, "hidden check")):
-        passed, report = run_checks(name, call, cases, kind)
+    for cases, kind, is_hidden in ((visible, "check", False), (hidden, "hidden check", True)):
+        passed, report = run_checks(name, functools.partial(_call, run, name, oracle, is_hidden), cases, kind)
         if not passed:
             return [new_output("error", ename="SelfCheckFailed", evalue=report,
                                traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
@@ -310,17 +336,23 @@ class TrustedExecute(NbGraderPreprocessor):
         started = time.monotonic()
         run = NotebookRun(self._hidden_dirs(resources), self.memory_limit_mb << 20, timeout)
         try:
-            count = 0
+            # Every cell runs first; graded functions are kept as they are at their test cells and called
+            # only after the last cell, so no student code runs after hidden inputs entered the sandbox
+            # (a later cell could otherwise print them into the feedback).
+            tests, count = [], 0
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
                 count += 1
+                cell.execution_count = count
                 name = graded_function(cell)
                 if name is None:
                     cell.outputs = run.run_cell(cell.source)
                 else:
-                    cell.outputs = grade_function(run, reference, name, *_cases(name))
-                cell.execution_count = count
+                    run.keep(name)
+                    tests.append((cell, name))
+            for cell, name in tests:
+                cell.outputs = grade_function(run, reference, name, *_cases(name))
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:

@@ -7,6 +7,7 @@ notebook's code cells in an IPython shell, calls the student's functions on the 
 sends back what happened. Messages are course.plain data framed by an 8-byte length; the trusted side sends
 
     {"op": "run", "code": str}                     -> {"outputs": [nbformat outputs as dicts]}
+    {"op": "keep", "name": str}                    -> {"op": "kept"}  (the function to call later)
     {"op": "call", "name": str, "args": tuple,
      "oracles": [function names]}                   -> {"op": "return", "output": ..., "args": [...]}
                                                        or {"op": "raise", "type": str, "message": str, "line": str}
@@ -18,6 +19,7 @@ Output printed during a call is dropped: it could only repeat the (hidden) argum
 """
 import builtins
 import os
+import shutil
 import struct
 import sys
 import traceback
@@ -29,7 +31,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from course import plain
 
 HEADER = struct.Struct(">Q")
-MAX_STREAM_CHARS = 100_000  # per stream and cell; the rest is replaced by a note
+MAX_STREAM_CHARS = 2_000_000  # per stream and cell; the rest is replaced by a note
 
 
 class Channel:
@@ -70,13 +72,13 @@ class Outputs:
         if self.silent or not text:
             return
         last = self.items[-1] if self.items else None
-        if last and last["output_type"] == "stream" and last["name"] == name:
-            if len(last["text"]) < MAX_STREAM_CHARS:
-                last["text"] = (last["text"] + text)[:MAX_STREAM_CHARS + 1]
-                if len(last["text"]) > MAX_STREAM_CHARS:
-                    last["text"] = last["text"][:MAX_STREAM_CHARS] + "\n[... output truncated]\n"
-            return
-        self.items.append({"output_type": "stream", "name": name, "text": text[:MAX_STREAM_CHARS]})
+        if not (last and last["output_type"] == "stream" and last["name"] == name):
+            last = {"output_type": "stream", "name": name, "chunks": [], "size": 0}
+            self.items.append(last)
+        room = MAX_STREAM_CHARS - last["size"]
+        if room > 0:  # chunks, joined once in take(): many small prints stay linear
+            last["chunks"].append(text[:room] if len(text) <= room else text[:room] + "\n[... output truncated]\n")
+            last["size"] += len(text)
 
     def add(self, output):
         if not self.silent:
@@ -84,6 +86,10 @@ class Outputs:
 
     def take(self):
         items, self.items = self.items, []
+        for item in items:
+            if item["output_type"] == "stream":
+                item["text"] = "".join(item.pop("chunks"))
+                del item["size"]
         return items
 
 
@@ -137,7 +143,7 @@ class Publisher(DisplayPublisher):
         OUTPUTS.add({"output_type": "display_data", "data": _strings(data), "metadata": _strings(metadata or {})})
 
     def clear_output(self, wait=False):
-        OUTPUTS.items.clear()
+        OUTPUTS.take()
 
 
 class Shell(InteractiveShell):
@@ -185,16 +191,26 @@ def _oracle(channel, name):
     return proxy
 
 
+KEPT = {}  # function name -> the function as it was where its test cell stands in the notebook
+
+
+def keep(shell, request):
+    """Remember `name` as defined at its test cell's place; it is graded after the last cell has run."""
+    KEPT[request["name"]] = shell.user_ns.get(request["name"])
+    return {"op": "kept"}
+
+
 def call(shell, channel, request):
     """Run the student's function on the arguments; the reply says what it returned or raised."""
     namespace = shell.user_ns
     name, args = request["name"], list(request["args"])
-    fn = namespace.get(name)
+    fn = KEPT[name] if name in KEPT else namespace.get(name)
     if not callable(fn):
         return {"op": "raise", "type": "NameError", "line": "",
                 "message": f"the notebook defines no function {name!r} (is its cell run without errors?)"}
-    saved = {d: namespace[d] for d in request.get("oracles", []) if d in namespace}
-    namespace.update({d: _oracle(channel, d) for d in saved})
+    oracles = [str(d) for d in request.get("oracles", [])]
+    saved = {d: namespace[d] for d in oracles if d in namespace}
+    namespace.update({d: _oracle(channel, d) for d in oracles})  # also when the student's cell failed
     OUTPUTS.silent = True
     try:
         output = fn(*args)
@@ -204,7 +220,11 @@ def call(shell, channel, request):
     finally:
         OUTPUTS.silent = False
         OUTPUTS.take()
-        namespace.update(saved)  # later cells see the student's own functions again
+        for d in oracles:  # later cells see the student's own functions again
+            if d in saved:
+                namespace[d] = saved[d]
+            else:
+                namespace.pop(d, None)
 
 
 def run(shell, code):
@@ -214,6 +234,9 @@ def run(shell, code):
 
 
 def main(fd_in, fd_out):
+    fonts, config = os.environ.get("GRADER_FONT_CACHE"), os.environ.get("MPLCONFIGDIR")
+    if fonts and config and os.path.isdir(fonts):  # matplotlib's font list, built once by the grader
+        shutil.copytree(fonts, config, dirs_exist_ok=True)
     channel = Channel(fd_in, fd_out)
     shell = Shell.instance(colors="linux", history_length=0)
     shell.history_manager.enabled = False
@@ -224,7 +247,8 @@ def main(fd_in, fd_out):
         op = request.get("op")
         if op == "exit":
             return
-        reply = run(shell, request["code"]) if op == "run" else call(shell, channel, request)
+        reply = (run(shell, request["code"]) if op == "run" else keep(shell, request) if op == "keep"
+                 else call(shell, channel, request))
         try:
             channel.send(reply)
         except Exception as exc:  # an output the codec cannot carry; say so instead of dying

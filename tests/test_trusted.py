@@ -1,0 +1,186 @@
+"""The pieces of trusted grading: what the sandbox lets student code do, what the grader accepts from it,
+the verified reference, and plain nbgrader still working without the trusted pipeline."""
+import hashlib
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import sandbox, trusted
+from autograder.sandbox import Sandbox, SandboxError, WorkerGone, decode_untrusted
+from autograder.submissions import fill, read, solution_code
+from autograder.workspace import COURSE_ROOT, Workspace
+from course import plain
+
+
+def run(box, code, timeout=60):
+    """(stdout text, [error evalues]) of one cell run in the sandbox."""
+    outputs = box.request({"op": "run", "code": code}, timeout)["outputs"]
+    return ("".join(o.get("text", "") for o in outputs if o["output_type"] == "stream"),
+            [o["evalue"] for o in outputs if o["output_type"] == "error"])
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    course = tmp_path_factory.mktemp("nbgrader-course", numbered=True)
+    (course / "gradebook.db").write_text("secret")
+    with Sandbox(hide=[course]) as b:
+        b.course = course
+        yield b
+
+
+def test_student_code_cannot_reach_grading_code_network_or_other_files(box):
+    out, errors = run(box, f"""
+import os, socket
+print(sorted(os.listdir({str(COURSE_ROOT)!r})))
+print(os.path.exists({str(box.course / "gradebook.db")!r}), os.getuid() != 0)
+try:
+    socket.create_connection(("1.1.1.1", 80), timeout=2)
+    print("network")
+except OSError:
+    print("no network")
+for path in ("/etc/shadow", {str(COURSE_ROOT / "autograder" / "reference.py")!r}):
+    try:
+        open(path).read()
+        print("read", path)
+    except OSError:
+        pass
+try:
+    open({str(COURSE_ROOT / "course" / "evil.py")!r}, "w")
+    print("wrote into the course")
+except OSError:
+    pass
+import autograder
+""")
+    assert out.splitlines() == ["['.venv', 'course']", "False True", "no network"]
+    assert errors == ["No module named 'autograder'"]
+
+
+def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
+    out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
+                           "def twice(x):\n    print('secret hidden input', x)\n    return 2 * x\n1 / 0")
+    assert out == "to stdout\nto stderr\n" and errors == ["division by zero"]
+    reply = box.request({"op": "call", "name": "twice", "args": (np.arange(3.0),), "oracles": []}, 10)
+    assert reply["op"] == "return" and np.array_equal(reply["output"], [0.0, 2.0, 4.0])
+    assert run(box, "pass") == ("", [])
+
+
+def test_oracle_requests_are_answered_by_the_grader(box):
+    run(box, "def outer(z):\n    return helper(z) + 1")
+    reply = box.request({"op": "call", "name": "outer", "args": (np.ones(2),), "oracles": ["helper"]}, 10,
+                        on_oracle=lambda request: {"result": request["args"][0] * 10})
+    assert reply["op"] == "return" and np.array_equal(reply["output"], [11.0, 11.0])
+    assert run(box, "print('helper' in dir())") == ("False\n", [])  # gone once the call is over
+
+
+def test_memory_cap_stops_a_memory_hog():
+    with Sandbox(memory_bytes=1 << 30) as b:
+        _, errors = run(b, "import numpy as np\nhoard = np.ones(2 << 30, dtype=np.uint8)")
+        assert errors and "Unable to allocate" in errors[0]
+
+
+def test_timeout_kills_the_sandbox_and_everything_it_started(tmp_path):
+    marker = "4242.4242"
+    b = Sandbox().start()
+    try:
+        with pytest.raises(WorkerGone, match="timeout"):
+            b.request({"op": "run", "code": f"import os, subprocess, time\n"
+                                          f"subprocess.Popen(['sleep', '{marker}'], start_new_session=True)\n"
+                                          "time.sleep(600)"}, timeout=3)
+        assert not b.alive
+    finally:
+        b.close()
+    import time
+    time.sleep(0.5)
+    sleepers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and marker in _cmdline(p)]
+    assert not sleepers
+
+
+def _cmdline(proc_dir):
+    try:
+        return (proc_dir / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_untrusted_messages_are_bounded_and_never_unpickled():
+    assert decode_untrusted(plain.dumps({"x": np.ones(3)}))["x"].sum() == 3
+    buf = io.BytesIO()
+    np.savez_compressed(buf, __tree__=np.array('{"array": 0}'), a0=np.zeros(10_000_000))  # a zip bomb
+    with pytest.raises(ValueError):
+        decode_untrusted(buf.getvalue(), limit=1 << 20)
+    buf = io.BytesIO()
+    np.savez(buf, __tree__=np.array('{"array": 0}'), a0=np.array([object()], dtype=object))  # needs pickle
+    with pytest.raises(ValueError):
+        decode_untrusted(buf.getvalue())
+    with pytest.raises(ValueError):
+        decode_untrusted(b"PK\x03\x04 not a zip")
+    with zipfile.ZipFile(io.BytesIO(plain.dumps(1))) as z:  # what the worker sends is stored, not compressed
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_STORED}
+
+
+def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
+        Sandbox().start()
+
+
+def test_a_changed_reference_is_refused(tmp_path, monkeypatch):
+    original = sys.modules["autograder.reference"] if "autograder.reference" in sys.modules else None
+    copy = tmp_path / "reference.py"
+    copy.write_bytes(trusted.REFERENCE.read_bytes())
+    monkeypatch.setattr(trusted, "REFERENCE", copy)
+    monkeypatch.setattr(trusted, "_verified", {})
+    try:
+        with pytest.raises(trusted.TrustedGradingError, match="is not the version it must be"):
+            trusted.verified_reference("0" * 64)
+        module = trusted.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
+        assert module.softmax(np.zeros((2, 1))).tolist() == [[0.5], [0.5]]
+        copy.write_text(copy.read_text() + "\nsoftmax = lambda z: z\n")  # changed while grading
+        with pytest.raises(trusted.TrustedGradingError, match="changed while grading"):
+            trusted.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
+    finally:
+        if original is not None:
+            trusted.install_reference(original)
+
+
+def test_the_committed_reference_is_the_verified_one():
+    """In this git checkout the expected digest is the committed file's (what nbgrader_config.py relies on)."""
+    committed = trusted._committed_digest(trusted.REFERENCE)
+    if committed is None:
+        pytest.skip("not a git checkout")
+    assert len(committed) == 64
+
+
+PLAIN_PIPELINE = """
+# plain nbgrader: hidden tests run in the student's kernel (autograder/hidden.py)
+from nbgrader.preprocessors import Execute
+c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+"""
+
+
+def test_plain_nbgrader_still_grades_and_is_fooled_where_trusted_grading_is_not(tmp_path):
+    """Without TrustedExecute the course still grades (hidden.py), but a cheat wins there: why it exists."""
+    a = "rnn_forward"
+    ws = Workspace.create(tmp_path, [a])
+    with open(ws.root / "nbgrader_config.py", "a") as f:
+        f.write(PLAIN_PIPELINE)
+    release = read(ws.generate(a) / f"{a}.ipynb")
+    solved = solution_code(read(COURSE_ROOT / "source" / a / f"{a}.ipynb"))
+    cheat = dict(solved, softmax="import course.selfcheck, autograder.hidden\n"
+                                 "autograder.hidden.grade_hidden = lambda name, fn: None\n"
+                                 "check = lambda name, fn: None\n"
+                                 "def softmax(z):\n    return z")
+    ws.submit("solved", a, {a: fill(release, solved)})
+    ws.submit("cheat", a, {a: fill(release, cheat)})
+    ws.autograde(a)
+    scores = ws.scores(a)
+    assert all(s == m for s, m in scores["solved"].values())
+    assert scores["cheat"]["test_softmax"] == (2.0, 2.0)  # fooled
+    Workspace.create(ws.root, [a])  # the course's own config again: trusted grading
+    ws.autograde(a, "--student", "cheat")
+    assert ws.scores(a)["cheat"]["test_softmax"] == (0.0, 2.0)
