@@ -16,11 +16,14 @@ from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course.architectures import (
     bits_task,
+    influence,
     random_birnn_parameters,
     random_output_recurrence_parameters,
     shifted_targets,
     sign_of_sum_task,
 )
+from course.birnn_explorer import BiRNNExplorer
+from course.birnn_explorer import explorer_problem as birnn_problem
 from course.gradcheck import numerical_gradient, relative_error
 from course.toy import one_hot, random_parameters
 
@@ -241,8 +244,12 @@ GRADED = ("softmax", "seed002_rnn_cell_forward", "rnn_states", "rnn_states_backw
 # Appended to the solved notebook: what its pictures computed, read from the kernel.
 PROBE = '''
 import json
+explorer_before = explorer.plotted("influence")[1].tolist()
+explorer.move(direction="forward", t=4, radius=0.5)
 print("PROBE" + json.dumps({"maps": {k: v.tolist() for k, v in maps.items()},
-                            "sign_of_sum_accuracy": accuracy(y_hat_test, y_test)}))
+                            "sign_of_sum_accuracy": accuracy(y_hat_test, y_test),
+                            "explorer_message": explorer.message, "explorer_before": explorer_before,
+                            "explorer_forward_t4": explorer.plotted("influence")[1].tolist()}))
 '''
 
 
@@ -302,6 +309,33 @@ def test_influence_maps_show_what_each_direction_can_see(executed):
     future = np.triu(np.ones_like(forward_only, dtype=bool), k=1)
     assert forward_only[future].max() < 1e-9 < forward_only[~future].min()
     assert both.min() > 1e-6
+
+
+def test_explorer_in_the_notebook_shows_the_students_birnn_forward(executed):
+    _, probe = executed
+    assert probe["explorer_message"] is None
+    before, after = np.array(probe["explorer_before"]), np.array(probe["explorer_forward_t4"])
+    assert (before > 1e-5).all()  # both directions: every input step is felt
+    x, a0, p = birnn_problem(0.5, "forward")
+    expected = influence(lambda x: ref.birnn_forward(x, a0, a0, p)[1], x, eps=1e-6)[4]
+    np.testing.assert_allclose(after, np.maximum(expected, 1e-8), rtol=1e-6)
+    assert (after[5:] == 1e-8).all() and (after[:5] > 1e-5).all()
+
+
+def test_explorer_waits_for_the_students_function():
+    def stub(*args):
+        raise NotImplementedError()
+
+    explorer = BiRNNExplorer(stub)
+    assert explorer.message == "birnn_forward is not implemented yet: replace `raise NotImplementedError()` " \
+                               "with your code."
+    explorer = BiRNNExplorer(lambda x, a0_f, a0_b, p: (x, x, None))
+    assert "y_pred" in explorer.message and "shape" in explorer.message
+    explorer.birnn_forward = ref.birnn_forward
+    explorer.move(direction="backward", t=10)
+    assert explorer.message is None
+    felt = explorer.plotted("influence")[1] > 1e-8
+    assert not felt[:10].any() and felt[10:].all()
 
 
 # Each mistake as a student would write it: (answer cell, text of the solution, replacement).
