@@ -1,10 +1,12 @@
-"""Fixtures of the end-to-end tests: one JupyterLab server and one chromium for the session, and per released
-notebook a page where its solved copy (or its untouched copy) has been opened and run, shared by the tests
-that look at it so that each notebook runs once per session."""
+"""Fixtures of the end-to-end tests: one JupyterLab server, one chromium and one JupyterLab page for the
+session, and per released notebook its solved copy and its untouched copy, each opened in a tab of that page
+and run once, shared by the tests that look at it."""
+import shutil
+
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .labdriver import VIEWPORT, Lab, LabServer, launch_chromium, make_root, released_notebooks
+from .labdriver import ARTIFACTS, VIEWPORT, Lab, LabServer, Notebook, launch_chromium, make_root, released_notebooks
 
 NOTEBOOKS = released_notebooks()
 IDS = [f"{a}/{n}" for a, n in NOTEBOOKS]
@@ -12,6 +14,7 @@ IDS = [f"{a}/{n}" for a, n in NOTEBOOKS]
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # screenshots of this run only
     base = tmp_path_factory.mktemp("jupyterlab")
     root = base / "root"
     root.mkdir()
@@ -25,58 +28,56 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def lab(lab_server):
+    """The JupyterLab page, in a browser window of a laptop's size."""
     with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
+        browser = launch_chromium(p)
+        context = browser.new_context(viewport=VIEWPORT, base_url=lab_server.url)
+        yield Lab(context.new_page(), lab_server).start()
+        browser.close()
 
 
-def _lab(browser, server):
-    context = browser.new_context(viewport=VIEWPORT, base_url=server.url)
-    return Lab(context.new_page(), server)
+@pytest.fixture(scope="session", params=NOTEBOOKS, ids=IDS)
+def _solved(request, lab):
+    assignment, name = request.param
+    nb = lab.open(f"solved/{assignment}/{name}")
+    nb.run_all()
+    yield nb, assignment, name
+    nb.close()
 
 
-def _close(lab):
-    lab.close_all()
-    lab.page.context.close()
+@pytest.fixture(scope="session", params=NOTEBOOKS, ids=IDS)
+def _untouched(request, lab):
+    assignment, name = request.param
+    nb = lab.open(f"release/{assignment}/{name}")
+    nb.run_all_past_errors()
+    yield nb, assignment, name
+    nb.close()
 
 
 @pytest.fixture
-def lab(browser, lab_server):
-    """A fresh page on the server."""
-    lab = _lab(browser, lab_server)
-    yield lab
-    _close(lab)
+def solved(_solved):
+    """(notebook, assignment, name): the notebook with the instructor's answers, run top to bottom."""
+    _solved[0].activate()
+    return _solved
 
 
-@pytest.fixture(scope="session", params=NOTEBOOKS, ids=IDS)
-def solved(request, browser, lab_server):
-    """(lab, assignment, name): the notebook with the instructor's answers, opened and run top to bottom."""
-    assignment, name = request.param
-    lab = _lab(browser, lab_server).open(f"solved/{assignment}/{name}")
-    lab.run_all()
-    yield lab, assignment, name
-    _close(lab)
-
-
-@pytest.fixture(scope="session", params=NOTEBOOKS, ids=IDS)
-def untouched(request, browser, lab_server):
-    """(lab, assignment, name): the released notebook as a student first opens it, every cell run once."""
-    assignment, name = request.param
-    lab = _lab(browser, lab_server).open(f"release/{assignment}/{name}")
-    lab.run_all_past_errors()
-    yield lab, assignment, name
-    _close(lab)
+@pytest.fixture
+def untouched(_untouched):
+    """(notebook, assignment, name): the released notebook as a student first opens it, every cell run once
+    (Run All, then on from each cell that raised)."""
+    _untouched[0].activate()
+    return _untouched
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    """When a test fails, save a screenshot of each page it used under test-artifacts/browser/."""
+    """When a test fails, save a screenshot of the page under test-artifacts/browser/."""
     report = yield
     if report.when == "call" and report.failed:
         for value in getattr(item, "funcargs", {}).values():
-            lab = value[0] if isinstance(value, tuple) and value and isinstance(value[0], Lab) else value
-            if isinstance(lab, Lab) and not lab.page.is_closed():
-                lab.snapshot(f"FAILED-{item.name}")
+            nb = value[0] if isinstance(value, tuple) and value else value
+            if isinstance(nb, Notebook) and not nb.page.is_closed():
+                nb.snapshot(f"FAILED-{item.name}")
+                break
     return report

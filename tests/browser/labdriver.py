@@ -5,7 +5,8 @@ notebooks, untouched) and solved/ (the same notebooks with the instructor's answ
 with temporary Jupyter config/data/runtime and IPython directories, so nothing leaks between runs or into the
 developer's own settings. The kernel imports `course` from the installed package, as a student's does.
 
-Lab: one browser page on it: open a notebook, use the menus and the toolbar, move sliders, read the screen.
+Lab: one browser page on it, where notebooks open as tabs; Notebook: one of them: run it with the menus, use
+the toolbar, move sliders, read the screen.
 Every wait is on a condition of the page (a prompt number, the kernel indicator, an image's bytes), with a
 timeout generous enough for a loaded 2-core machine; nothing sleeps for a fixed time.
 
@@ -23,7 +24,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT
@@ -163,40 +163,35 @@ _ALL_CELLS_SHOWN_JS = f"""() => {{
               === w.model.cells.length);
 }}"""
 
-# JS: a fingerprint of what an output area draws (images, svg, canvas); it changes when the picture does.
-FINGERPRINT_JS = """(root) => {
+# JS: a fingerprint of what an output area draws (the bytes of its images, svg, canvas), as a promise. It
+# changes when the picture does, and only then: an ipywidgets Image may re-create its blob: URL for the same
+# bytes, so the URL alone would report a change that is not one.
+FINGERPRINT_JS = """async (root) => {
+    const hash = (bytes) => { let h = 2166136261; for (let i = 0; i < bytes.length; i++)
+                                  h = Math.imul(h ^ bytes[i], 16777619); return (h >>> 0).toString(16); };
     const parts = [];
     for (const el of root.querySelectorAll('img, svg:not([data-icon]), canvas')) {
-        if (el.tagName === 'IMG') parts.push('img:' + el.src.length + ':' + el.src.slice(-64));
-        else if (el.tagName === 'CANVAS') parts.push('canvas:' + el.toDataURL().length);
-        else parts.push('svg:' + el.innerHTML.length + ':' + el.innerHTML.slice(-64));
+        if (el.tagName === 'IMG') {
+            const bytes = el.src ? new Uint8Array(await (await fetch(el.src)).arrayBuffer()) : new Uint8Array();
+            parts.push('img:' + bytes.length + ':' + hash(bytes));
+        } else if (el.tagName === 'CANVAS') parts.push('canvas:' + el.toDataURL());
+        else parts.push('svg:' + el.innerHTML.length + ':' + hash(new TextEncoder().encode(el.innerHTML)));
     }
     return parts.join('|');
 }"""
 
 
 class Lab:
+    """One JupyterLab page; notebooks open in it as tabs, as when a student double-clicks them."""
+
     def __init__(self, page, server):
         self.page, self.server = page, server
 
-    # --- notebooks -------------------------------------------------------------------------------------
-    def open(self, path):
-        """Open notebook `path` (relative to the server root) in a fresh workspace; wait for an idle kernel.
-
-        On a loaded machine JupyterLab sometimes asks which kernel to start before it has read the kernel
-        list, although the notebook names one; a student then clicks Select, and so does this."""
-        self.page.goto(f"/lab/tree/{quote(path)}?reset&token={self.server.token}")
-        self.page.locator(f"{PANEL} .jp-Cell").first.wait_for(timeout=RUN_TIMEOUT_MS)
-        deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
-        while not self.page.evaluate(f"() => ({_KERNEL_IDLE_JS})() && ({_ALL_CELLS_SHOWN_JS})()"):
-            dialog = self.page.locator(".jp-Dialog", has_text="Select Kernel")
-            if dialog.count():
-                assert "Python 3" in dialog.locator("select").input_value() + dialog.inner_text()
-                dialog.locator(".jp-mod-accept").click()
-            if time.monotonic() > deadline:
-                shot = self.snapshot(f"FAILED-open-{path}")
-                raise TimeoutError(f"the kernel of {path} did not become idle; the page: {shot}")
-            self.page.wait_for_timeout(100)  # poll interval of the condition above
+    def start(self):
+        self.page.goto(f"/lab?reset&token={self.server.token}")
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget !== undefined",
+                                    timeout=RUN_TIMEOUT_MS)
+        self.page.evaluate("() => window.jupyterapp.restored.then(() => true)")
         return self
 
     def snapshot(self, name):
@@ -206,16 +201,59 @@ class Lab:
         self.page.screenshot(path=path)
         return path
 
-    def wait_idle(self):
-        self.page.wait_for_function(_KERNEL_IDLE_JS, timeout=RUN_TIMEOUT_MS)
+    def open(self, path):
+        """Open notebook `path` (relative to the server root); wait until all its cells are shown and its
+        kernel is idle. Return a Notebook.
 
-    def prompts(self):
-        return self.page.evaluate(_PROMPTS_JS)
+        On a loaded machine JupyterLab sometimes asks which kernel to start before it has read the kernel
+        list, although the notebook names one; a student then clicks Select, and so does this."""
+        self.page.evaluate("p => { window.jupyterapp.commands.execute('docmanager:open', {path: p}); }", path)
+        ready = f"""() => {{
+            const w = window.jupyterapp.shell.currentWidget;
+            return !!(w && w.context && w.context.path === {json.dumps(path)})
+                && ({_KERNEL_IDLE_JS})() && ({_ALL_CELLS_SHOWN_JS})();
+        }}"""
+        deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+        while not self.page.evaluate(ready):
+            dialog = self.page.locator(".jp-Dialog", has_text="Select Kernel")
+            if dialog.count():
+                assert "Python 3" in dialog.locator("select").input_value() + dialog.inner_text()
+                dialog.locator(".jp-mod-accept").click()
+            if time.monotonic() > deadline:
+                shot = self.snapshot(f"FAILED-open-{path}")
+                raise TimeoutError(f"{path} did not open with an idle kernel; the page: {shot}")
+            self.page.wait_for_timeout(100)  # poll interval of the condition above
+        return Notebook(self, path, self.page.evaluate("() => window.jupyterapp.shell.currentWidget.id"))
 
     def menu(self, top, item):
         """Click menu `top` > `item` in the main menu bar, as a student does."""
         self.page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
         self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
+
+
+class Notebook:
+    """One open notebook (a tab of the Lab page). Its methods act on the current tab: `activate` it first."""
+
+    def __init__(self, lab, path, widget_id):
+        self.lab, self.page, self.path, self.id = lab, lab.page, path, widget_id
+
+    def file(self):
+        """The notebook file as the server holds it (an nbformat node)."""
+        return read(self.lab.server.root / self.path)
+
+    def activate(self):
+        self.page.evaluate("id => window.jupyterapp.shell.activateById(id)", self.id)
+        self.page.wait_for_function("id => window.jupyterapp.shell.currentWidget.id === id", arg=self.id)
+        return self
+
+    def snapshot(self, name):
+        return self.lab.snapshot(name)
+
+    def wait_idle(self):
+        self.page.wait_for_function(_KERNEL_IDLE_JS, timeout=RUN_TIMEOUT_MS)
+
+    def prompts(self):
+        return self.page.evaluate(_PROMPTS_JS)
 
     def _run_and_wait(self, top, item):
         """Run a menu command that executes cells and wait until the kernel has finished all it was sent.
@@ -224,11 +262,11 @@ class Lab:
         at the first error. So the run is over when a cell got a new count, none is pending and the kernel
         indicator is idle."""
         before = max([int(p) for p in self.prompts() if p.isdigit()] or [0])
-        self.menu(top, item)
+        self.lab.menu(top, item)
         try:
             self._wait_run_over(before)
         except Exception:
-            self.snapshot(f"FAILED-{item}")
+            self.snapshot(f"FAILED-{item}-{self.path}")
             raise
 
     def _wait_run_over(self, before):
@@ -254,9 +292,6 @@ class Lab:
                 return
             self.select_code_cell(pending[0])
             self._run_and_wait("Run", "Run Selected Cell and All Below")
-
-    def save(self):
-        self.page.keyboard.press("Control+s")
 
     # --- cells -----------------------------------------------------------------------------------------
     def cells(self):
@@ -285,13 +320,23 @@ class Lab:
         return cell.locator(".jp-Cell-outputArea").evaluate(FINGERPRINT_JS)
 
     def wait_picture_change(self, cell, old, timeout=UPDATE_TIMEOUT_MS):
+        """Wait until the picture in the cell's output differs from fingerprint `old`."""
         cell.locator(".jp-Cell-outputArea").evaluate(
             f"""(root, old) => new Promise((resolve, reject) => {{
                 const fp = {FINGERPRINT_JS};
-                if (fp(root) !== old) return resolve();
-                const obs = new MutationObserver(() => {{ if (fp(root) !== old) {{ obs.disconnect(); resolve(); }} }});
-                obs.observe(root, {{subtree: true, childList: true, attributes: true, characterData: true}});
-                setTimeout(() => {{ obs.disconnect(); reject(new Error('the picture did not change')); }}, {timeout});
+                let busy = false, again = false;
+                const look = async () => {{
+                    if (busy) {{ again = true; return; }}
+                    busy = true;
+                    do {{ again = false; if (await fp(root) !== old) {{ obs.disconnect(); resolve(); return; }} }}
+                    while (again);
+                    busy = false;
+                }};
+                const obs = new MutationObserver(look);
+                obs.observe(root, {{subtree: true, childList: true, attributes: true}});
+                look();
+                setTimeout(() => {{ obs.disconnect(); reject(new Error('the picture did not change')); }},
+                           {timeout});
             }})""", old)
 
     # --- nbgrader ----------------------------------------------------------------------------------------
@@ -306,22 +351,21 @@ class Lab:
         self.page.locator(".jp-Dialog .jp-mod-accept").click()
         self.page.locator(".jp-Dialog").wait_for(state="detached")
 
-    def close_all(self):
-        """Close the notebook and shut its kernel down, so kernels do not pile up on the server."""
-        if self.page.is_closed():
-            return
-        self.page.evaluate("""async () => {
-            const r = await fetch('/api/sessions', {credentials: 'same-origin'});
-            if (!r.ok) return;
-            const xsrf = (document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || '';
-            for (const s of await r.json())
-                await fetch('/api/sessions/' + s.id, {method: 'DELETE', credentials: 'same-origin',
-                                                      headers: {'X-XSRFToken': decodeURIComponent(xsrf)}});
-        }""")
+    def close(self):
+        """Shut the notebook's kernel down and close its tab without saving (the files are throwaway copies)."""
+        self.page.evaluate("""async id => {
+            const w = [...window.jupyterapp.shell.widgets('main')].find(w => w.id === id);
+            if (!w) return;
+            await w.sessionContext.shutdown();
+            w.dispose();
+        }""", self.id)
 
 
 class Slider:
-    """One ipywidgets slider (noUiSlider underneath): its handle carries role=slider and aria values."""
+    """One ipywidgets slider (noUiSlider underneath): its handle carries role=slider and aria values.
+
+    noUiSlider writes aria-valuenow/min/max with one decimal (0.95 shows as "0.9"); aria-valuetext holds the
+    value itself, so `value` reads that."""
 
     def __init__(self, lab, root):
         self.lab, self.root = lab, root
@@ -331,21 +375,18 @@ class Slider:
     def label(self):
         return self.root.locator(".widget-label").inner_text().strip()
 
-    def aria(self, name):
-        return float(self.handle.get_attribute(f"aria-value{name}"))
-
     @property
     def value(self):
-        return self.aria("now")
+        return float(self.handle.get_attribute("aria-valuetext"))
 
     @property
     def bounds(self):
-        return self.aria("min"), self.aria("max")
+        return tuple(float(self.handle.get_attribute(f"aria-value{end}")) for end in ("min", "max"))
 
     @property
-    def readout(self):
-        """The number the slider shows next to it."""
-        return float(self.root.locator(".widget-readout").inner_text().replace("\u2212", "-"))
+    def readout_text(self):
+        """The number the slider shows next to it, as shown."""
+        return self.root.locator(".widget-readout").inner_text().strip().replace("\u2212", "-")
 
     def press(self, key):
         """Focus the handle and press `key` (ArrowRight/ArrowLeft move one step)."""
