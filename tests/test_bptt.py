@@ -168,7 +168,8 @@ MISTAKES = {
 
 @pytest.fixture(scope="module")
 def mistake_scores(tmp_path_factory):
-    """One autograde run over a class of students, each handing in the solution with one mistake."""
+    """One autograde run over a class of students, each handing in the solution with one mistake:
+    {mistake: (scores, the graded notebook)}."""
     ws = Workspace.create(tmp_path_factory.mktemp("bptt_course"), ["bptt"])
     released = read(ws.generate("bptt") / "bptt.ipynb")
     correct = solution_code(read(SOURCE))
@@ -179,13 +180,21 @@ def mistake_scores(tmp_path_factory):
         ws.submit(student, "bptt", {"bptt": fill(released, {**correct, cell: correct[cell].replace(old, new)})})
     ws.autograde("bptt")
     scores = ws.scores("bptt")
-    return {mistake: scores[student] for student, mistake in students.items()}
+    return {mistake: (scores[student], read(ws.root / "autograded" / student / "bptt" / "bptt.ipynb"))
+            for student, mistake in students.items()}
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
 def test_each_mistake_loses_only_the_test_aimed_at_it(mistake_scores, mistake):
     target = f"test_{MISTAKES[mistake][0]}"
-    scores = mistake_scores[mistake]
+    scores, _ = mistake_scores[mistake]
     assert set(scores) == {f"test_{name}" for name in GRADED}
     assert scores[target][0] == 0, scores
     assert all(s == m for test, (s, m) in scores.items() if test != target), scores
+
+
+@pytest.mark.parametrize("mistake", ["no 1/m", "wrong sign"])
+def test_gradient_check_exposes_a_wrong_bptt(mistake_scores, mistake):
+    _, graded = mistake_scores[mistake]
+    report = cell_text(graded, "errors = gradient_check(")
+    assert report.count("WRONG") == 7, report
