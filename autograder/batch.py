@@ -232,6 +232,13 @@ def failure_feedback(course, assignment, student, notebooks, reason, scores):
             f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p></body></html>")
 
 
+def rmtree_if_exists(path):
+    from nbgrader.utils import rmtree  # makes read-only files and folders (nbgrader's) writable first
+
+    if path.exists():
+        rmtree(str(path))
+
+
 def grade_student(api, course, assignment, student, layout, limits):
     """Autograde one student with nbgrader and describe the outcome (a dict, see summarize())."""
     from nbgrader.apps.api import temp_attrs  # nbgrader's own helper for one-off CourseDirectory settings
@@ -246,15 +253,13 @@ def grade_student(api, course, assignment, student, layout, limits):
 
     if good and not bad:
         runs = [api.autograde(assignment, student, force=True, create=True)]
-    elif good:  # grade the notebooks that can be graded, one by one (nbgrader fails a student as a whole)
-        for p in (course / "autograded" / student / assignment).glob("*.ipynb"):
-            p.unlink()
+    else:
+        # No autograded copy of a notebook that cannot be graded may survive from an earlier run.
+        rmtree_if_exists(course / "autograded" / student / assignment)
         runs = []
-        for name in good:
+        for name in good:  # one by one: nbgrader fails a student as a whole when one notebook fails
             with temp_attrs(api.coursedir, notebook_id=name):
                 runs.append(api.autograde(assignment, student, force=True, create=True))
-    else:
-        runs = []
     failed_run = next((r for r in runs if not r["success"]), None)
     if failed_run:
         reason = failure_reason(failed_run.get("log", "") + failed_run.get("error", ""), limits)

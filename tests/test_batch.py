@@ -190,3 +190,15 @@ def test_report_ranks_tests_by_failures_with_the_most_frequent_hint():
     stats = test_stats(outcomes, layout)
     assert stats[0] == ("test_b", 3, 1, 5, "Hint: add ba.", "2 of 3")
     assert stats[1][:4] == ("test_a", 2, 3, 5)
+
+
+def test_a_worker_past_the_student_time_limit_is_replaced_and_its_student_scores_zero(tmp_path):
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice", "bob"]).items():
+        ws.submit(student, ASSIGNMENT, notebooks)
+    proc = grade(ws, "--workers", "1", "--student-timeout", "2", "--no-report")
+    for student, grades in ws.scores(ASSIGNMENT).items():
+        assert all(s == 0 for s, _ in grades.values()), (student, grades)
+        assert "longer than 2 s" in (ws.root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert proc.stdout.count("longer than 2 s") == 2, proc.stdout
