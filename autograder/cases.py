@@ -30,6 +30,8 @@ def _label(name, size):
     n_x, n_a, n_y, m, T_x, huge = size
     if name == "softmax":
         return f"z of shape ({n_y}, {m})" + (", logits near +-1000" if huge else "")
+    if name in ("rnn_cell_forward", "rnn_cell_backward"):  # one step: the sequence length is irrelevant
+        return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}" + (", huge logits" if huge else "")
     return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}" + (", huge logits" if huge else "")
 
 
@@ -47,7 +49,8 @@ def _problem(size, rng):
 def _softmax_args(size, rng):
     n_y, m, huge = size[2], size[3], size[5]
     # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
-    offset = rng.choice([-1000.0, 1000.0], m) if huge else np.zeros(m)
+    # Columns alternate +1000 / -1000 so that subtracting one max for the whole array fails as well.
+    offset = np.where(np.arange(m) % 2 == 0, 1000.0, -1000.0) * rng.choice([-1.0, 1.0]) if huge else np.zeros(m)
     return (rng.normal(0, 3, (n_y, m)) + offset,)
 
 

@@ -22,13 +22,13 @@ import os
 import shutil
 import struct
 import sys
-import traceback
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 
 from course import plain
+from course.checking import student_location
 
 HEADER = struct.Struct(">Q")
 MAX_STREAM_CHARS = 2_000_000  # per stream and cell; the rest is replaced by a note
@@ -163,16 +163,10 @@ def _strings(d):
     return {str(k): v for k, v in d.items() if isinstance(v, (str, int, float, bool, list, dict))}
 
 
-def _student_line(exc):
-    """The line of the student's code (a notebook cell) the exception came from."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename != __file__ and "site-packages" not in f.filename
-              and not f.filename.startswith(sys.base_prefix)]
-    return frames[-1].line if frames and frames[-1].line else ""
-
-
 def _describe(exc):
-    return {"type": type(exc).__name__, "message": str(exc)[:2000], "line": _student_line(exc)[:300]}
+    # The same location text as a self-check gives, so visible and hidden reports read alike.
+    return {"type": type(exc).__name__, "message": str(exc)[:2000],
+            "line": student_location(exc, skip=(__file__,))[:600]}
 
 
 def _oracle(channel, name):

@@ -6,6 +6,7 @@ label (what the case is, e.g. its shapes). `call(args)` runs the function under 
 process for grading, so both give the same verdicts and messages.
 """
 import copy
+import sys
 import traceback
 from pathlib import Path
 
@@ -52,6 +53,21 @@ def _shapes(value, label):
     return []
 
 
+def student_location(exc, skip=()):
+    """Where in the student's code exc arose: "`line` in f", plus ", called from `line` in g" when it
+    surfaced inside another of their functions (so they look in the right one). Library frames, the
+    checking code and files in `skip` are not the student's."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "site-packages" not in f.filename and not f.filename.startswith(sys.base_prefix)
+              and not f.filename.startswith(str(_HERE)) and f.filename not in skip]
+    if not frames or not frames[-1].line:
+        return ""
+    where = f"`{frames[-1].line}`" + (f" in {frames[-1].name}" if frames[-1].name != "<module>" else "")
+    if len(frames) > 1 and frames[-2].line and frames[-2].name not in (frames[-1].name, "<module>"):
+        where += f", called from `{frames[-2].line}` in {frames[-2].name}"
+    return where
+
+
 def describe_exception(name, exc, args=()):
     """What the function raised, the line of the student's code it came from, and the arguments' shapes."""
     if isinstance(exc, CallFailed):
@@ -60,13 +76,11 @@ def describe_exception(name, exc, args=()):
         type_name, message, line = exc.type_name, exc.message, exc.line
         not_implemented, value_error = type_name == "NotImplementedError", type_name == "ValueError"
     else:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if "site-packages" not in f.filename and not f.filename.startswith(str(_HERE))]
-        type_name, message, line = type(exc).__name__, str(exc), frames[-1].line if frames else ""
+        type_name, message, line = type(exc).__name__, str(exc), student_location(exc)
         not_implemented, value_error = isinstance(exc, NotImplementedError), isinstance(exc, ValueError)
     if not_implemented:
         return [f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."]
-    where = f" at `{line}`" if line else ""
+    where = f" at {line}" if line else ""
     lines = [f"{name} raised {type_name}: {message}{where}"]
     if value_error and args:
         shapes = [s for arg_name, a in zip(SIGNATURES[name][0], args) for s in _shapes(a, arg_name)]

@@ -19,32 +19,45 @@ def _describe_type(obj):
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
+class Each:
+    """Names for every element of a list: element i is called template.format(step=i + 1), and its own
+    parts are named `parts` ("a_prev in the cache of step 3" rather than "caches[0][2][1]")."""
+
+    def __init__(self, template, parts):
+        self.template, self.parts = template, parts
+
+
 def _split(names):
-    """(own name, child names or None) of a names spec."""
+    """(own name, child names or None, label format of a named child) of a names spec."""
     if isinstance(names, tuple):
-        return names[0], names[1]
-    return names, None
+        return names[0], names[1], names[2] if len(names) > 2 else "{label}[{i}] ({child})"
+    return names, None, None
 
 
-def _child_label(label, i, child_names):
+def _child_label(label, i, child_names, fmt):
+    if isinstance(child_names, Each):
+        own = child_names.template.format(step=i + 1)
+        return own, (own, child_names.parts, "{child} in {label}")
     if child_names is not None and i < len(child_names):
         child = _split(child_names[i])[0]
-        return (child if label == "output" else f"{label}[{i}] ({child})"), child_names[i]
+        own = child if label == "output" else fmt.format(label=label, i=i, child=child)
+        sub = child_names[i]
+        return own, ((own,) + sub[1:] if isinstance(sub, tuple) else own)
     return f"{label}[{i}]", f"{label}[{i}]"
 
 
 def compare(got, expected, names="output"):
     """List of problems (strings) with `got`; empty when it matches `expected` within tolerance."""
-    label, child_names = _split(names)
+    label, child_names, fmt = _split(names)
     if isinstance(expected, (tuple, list)):
         if type(got) not in (tuple, list):
             return [f"{label} is a {_describe_type(got)}, expected a tuple of {len(expected)} items"]
         if len(got) != len(expected):
-            return [f"{label} has {len(got)} items, expected {len(expected)}"]
+            return [f"{label} has {len(got)} item{'s' * (len(got) != 1)}, expected {len(expected)}"]
         problems = []
         for i, (g, e) in enumerate(zip(got, expected)):
-            lab, sub = _child_label(label, i, child_names)
-            problems += compare(g, e, sub if isinstance(sub, tuple) else lab)
+            _, sub = _child_label(label, i, child_names, fmt)
+            problems += compare(g, e, sub)
         return problems
     if isinstance(expected, dict):
         if type(got) is not dict:

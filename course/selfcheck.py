@@ -30,7 +30,8 @@ def _failing_dependencies(name, fn):
                and not run_checks(d, local_call(namespace[d]), stored_cases(d))[0]]
     if not failing:
         return ""
-    return (f"\n  Note: {name} calls {', '.join(failing)}, which fail(s) its own self-check; "
+    which = f"{failing[0]}, which fails its" if len(failing) == 1 else f"{', '.join(failing)}, which fail their"
+    return (f"\n  Note: {name} calls {which} own self-check; "
             "fix that first, then run this check again.")
 
 

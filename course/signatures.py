@@ -1,13 +1,15 @@
 """The student functions' argument names and output parts, as in the course contract."""
+from course.diagnose import Each
 
 _CACHE = ("cache", ["a_next", "a_prev", "xt", "parameters"])
+_CACHES = ("caches", [("cell caches", Each("the cache of step {step}", _CACHE[1])), "x"])
 _STATES_CACHE = ("cache", ["a", "x", "a0", "parameters"])
 
 # name: (argument names, names of the output's parts)
 SIGNATURES = {
     "softmax": (["z"], "softmax(z)"),
     "rnn_cell_forward": (["xt", "a_prev", "parameters"], ("output", ["a_next", "yt_pred", _CACHE])),
-    "rnn_forward": (["x", "a0", "parameters"], ("output", ["a", "y_pred", ("caches", ["cell caches", "x"])])),
+    "rnn_forward": (["x", "a0", "parameters"], ("output", ["a", "y_pred", _CACHES])),
     "rnn_cell_backward": (["da_next", "cache"], "gradients"),
     "rnn_backward": (["da", "caches"], "gradients"),
     "rnn_loss": (["y_pred", "y"], "loss"),
