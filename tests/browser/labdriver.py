@@ -395,6 +395,7 @@ class Slider:
 
     def drag_to(self, fraction):
         """Drag the handle with the mouse to `fraction` (0..1) of the track."""
+        self.handle.scroll_into_view_if_needed()
         track = self.root.locator(".noUi-base").bounding_box()
         box = self.handle.bounding_box()
         mouse = self.lab.page.mouse
