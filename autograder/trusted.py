@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Integer, List, Unicode
 
 from autograder.sandbox import Sandbox, SandboxError, WorkerGone
 from course.checking import CallFailed, run_checks
@@ -317,6 +317,10 @@ class TrustedExecute(NbGraderPreprocessor):
     timeout = Integer(0, help="Seconds each cell and each graded call may take (default: Execute.timeout, "
                               "else 60).").tag(config=True)
     memory_limit_mb = Integer(2048, help="Address-space limit of the sandboxed process, in MiB.").tag(config=True)
+    hidden_paths = List(Unicode(), help=(
+        "More directories the student's code must not see (copies of the course, other classes' submissions); "
+        "the course and nbgrader directories, the gradebook's directory and the grader's home always are.")
+    ).tag(config=True)
     reference_sha256 = Unicode("", help="sha256 that autograder/reference.py must have; empty: the committed "
                                         "version (git HEAD).").tag(config=True)
 
@@ -324,7 +328,8 @@ class TrustedExecute(NbGraderPreprocessor):
         """The nbgrader course directory (gradebook, submitted/, autograded/, source/, feedback/) and the
         directory of a SQLite gradebook, wherever they are."""
         root = self.config.CourseDirectory.get("root") or os.getcwd()  # nbgrader runs in the course directory
-        dirs = [Path(root).resolve(), Path(resources.get("metadata", {}).get("path") or root).resolve()]
+        dirs = [Path(root).resolve(), Path(resources.get("metadata", {}).get("path") or root).resolve(),
+                *(Path(p) for p in self.hidden_paths)]
         db_url = str(self.config.CourseDirectory.get("db_url") or "")
         if db_url.startswith("sqlite:///"):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
