@@ -297,8 +297,10 @@ def summarize(outcome, layout):
         reason = "not graded, scored 0: " + "; ".join(outcome["problems"])
     elif not failed_tests:
         reason = "all tests passed"
-    else:
+    elif len(failed_tests) <= 3:
         reason = f"failed {', '.join(failed_tests)}"
+    else:
+        reason = f"failed {len(failed_tests)} of {len(tests)} tests ({', '.join(failed_tests[:2])}, ...)"
     if not outcome["failed"] and outcome["problems"]:
         reason += " (" + "; ".join(outcome["problems"]) + ")"
     return score, max_score, reason

@@ -48,11 +48,10 @@ def plot_scores(outcomes, max_score, path):
     bins = [b - 0.5 for b in range(int(max_score) + 2)]
     ax.hist(scores, bins=bins, color="#4c72b0", edgecolor="white")
     mean = sum(scores) / len(scores)
-    ax.axvline(mean, color="#c44e52", linestyle="--", label=f"mean {mean:.1f}")
-    ax.set(xlabel=f"total score (out of {max_score:g})", ylabel="students",
-           title=f"Total scores of {len(scores)} students", xlim=(-0.5, max_score + 0.5))
+    ax.axvline(mean, color="#c44e52", linestyle="--")
+    ax.set(xlabel=f"total score (out of {max_score:g})", ylabel="students", xlim=(-0.5, max_score + 0.5),
+           title=f"Total scores of {len(scores)} students (dashed: the mean, {mean:.1f})")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=False, loc="upper center")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
