@@ -49,7 +49,9 @@ class BiRNNExplorer(Explorer):
                ylabel="influence on the output at t")
         ax.set_title("mean |change of y_t| per unit nudge of x_s, from your birnn_forward", fontsize=10)
         artists = {"influence": ax.plot([], [], "o-", color="C0", lw=1.5)[0],
-                   "t": ax.plot([], [], color="C3", lw=1, ls="--")[0]}
+                   "t": ax.plot([], [], color="C3", lw=1, ls="--")[0],
+                   # in the picture too, so that every move of a control changes what is drawn
+                   "settings": ax.text(0.99, 0.04, "", transform=ax.transAxes, ha="right", fontsize=9)}
         super().__init__(controls, figure, artists)
 
     def compute(self, t, radius, direction):
@@ -63,7 +65,7 @@ class BiRNNExplorer(Explorer):
             nudged = x.copy()
             nudged[:, :, s] += EPS
             influence[s] = np.mean(np.abs(self._outputs(nudged, a0, p, t) - base)) / EPS
-        return {"influence": influence, "t": t}
+        return {"influence": influence, "t": t, "radius": radius, "direction": direction}
 
     def _outputs(self, x, a0, p, t):
         result = call_student("birnn_forward", self.birnn_forward, x, a0, a0, p)
@@ -75,7 +77,8 @@ class BiRNNExplorer(Explorer):
         influence, t = data["influence"], data["t"]
         self.artists["influence"].set_data(np.arange(T_X), np.maximum(influence, FLOOR))
         self.artists["t"].set_data([t, t], [FLOOR, 10])
+        self.artists["settings"].set_text(f"t = {t}, radius {data['radius']:.2f}, {data['direction']}")
         felt = influence > 1e3 * FLOOR
-        return (f"<b>inputs felt by the output at t = {t}</b>: "
-                f"{int(felt[:t].sum())} of the {t} before it, {int(felt[t + 1:].sum())} of the "
+        return (f"<b>radius of Waa</b> {data['radius']:.2f} &nbsp;&nbsp; <b>inputs felt by the output at "
+                f"t = {t}</b>: {int(felt[:t].sum())} of the {t} before it, {int(felt[t + 1:].sum())} of the "
                 f"{T_X - 1 - t} after it")

@@ -165,6 +165,9 @@ def test_losses_match_autograd_implementations(shape):
     x, y, s, p = problem(shape, 7, "many_to_one")
     assert LOSSES["many_to_one"](x, y, s, p) == pytest.approx(
         autograd_many_to_one(p["Waa"], p["Wax"], p["Wya"], p["ba"], p["by"], s[0], x, y), rel=1e-12)
+    x, y, s, p = problem(shape, 8, "teacher")
+    assert LOSSES["teacher"](x, y, s, p) == pytest.approx(
+        autograd_teacher(p["Way"], p["Wax"], p["Wya"], p["ba"], p["by"], x, y, s[0][:, :, 0]), rel=1e-12)
     x, y, s, p = problem(shape, 8, "birnn")
     assert LOSSES["birnn"](x, y, s, p) == pytest.approx(autograd_birnn(
         *[p[k] for k in ["Waa_f", "Wax_f", "ba_f", "Waa_b", "Wax_b", "ba_b", "Wya", "by"]], s[0], s[1], x, y),
