@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from autograder.batch import assignment_layout, load_config, load_outcomes, outcomes_dir  # noqa: E402
 
 
-def test_stats(outcomes, layout):
+def pass_rates(outcomes, layout):
     """[(grade_id, points, students passed, students, most frequent diagnosis or None, "k of n" diagnosed
     failures that have it)],
     the test the class failed most first. A student who could not be graded failed every test."""
@@ -129,7 +129,7 @@ def write_report(course, assignment):
     config = load_config(course)
     layout = assignment_layout(config.CourseDirectory.db_url, config.CourseDirectory.course_id, assignment, course)
     max_score = sum(p for cells in layout.values() for _, p in cells)
-    stats = test_stats(outcomes, layout)
+    stats = pass_rates(outcomes, layout)
     folder = outcomes_dir(course, assignment).parent
     plot_scores(outcomes, max_score, folder / "scores.png")
     plot_tests(stats, folder / "tests.png")

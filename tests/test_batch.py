@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from autograder.batch import check_files, inspect_autograded
-from autograder.report import test_stats
+from autograder.report import pass_rates
 from autograder.samples import sample_submissions
 from autograder.workspace import Workspace
 
@@ -187,7 +187,7 @@ def test_report_ranks_tests_by_failures_with_the_most_frequent_hint():
                 "diagnoses": {"test_b": hint} if hint else {}}
     outcomes = {"s1": outcome(2, 0, "Hint: add ba."), "s2": outcome(2, 0, "Hint: add ba."),
                 "s3": outcome(0, 0, "values differ"), "s4": outcome(2, 3), "s5": outcome(0, 0, failed=True)}
-    stats = test_stats(outcomes, layout)
+    stats = pass_rates(outcomes, layout)
     assert stats[0] == ("test_b", 3, 1, 5, "Hint: add ba.", "2 of 3")
     assert stats[1][:4] == ("test_a", 2, 3, 5)
 
