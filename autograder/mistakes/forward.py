@@ -4,12 +4,14 @@ import numpy as np
 from autograder import reference as ref
 
 
-def _cell(p, a_prev, xt, *, bias=True, state_for_output=None, cache=None, output=ref.softmax):
+def _cell(p, a_prev, xt, *, bias=True, activation=np.tanh, state_for_output=None, output_bias=True,
+          output=ref.softmax, cache=None, swap_outputs=False):
     """rnn_cell_forward with one part changed; the keyword names the part."""
-    a_next = np.tanh(p["Waa"] @ a_prev + p["Wax"] @ xt + (p["ba"] if bias else 0))
+    a_next = activation(p["Waa"] @ a_prev + p["Wax"] @ xt + (p["ba"] if bias else 0))
     src = a_next if state_for_output is None else state_for_output(a_next, a_prev)
-    yt_pred = output(p["Wya"] @ src + p["by"])
-    return a_next, yt_pred, (cache(a_next, a_prev, xt, p) if cache else (a_next, a_prev, xt, p))
+    yt_pred = output(p["Wya"] @ src + (p["by"] if output_bias else 0))
+    cache = cache(a_next, a_prev, xt, p) if cache else (a_next, a_prev, xt, p)
+    return (yt_pred, a_next, cache) if swap_outputs else (a_next, yt_pred, cache)
 
 
 def _forward(x, a0, p, *, update_state=True, store_prev=False, reset_caches=False, with_x=True):
@@ -30,6 +32,16 @@ def _softmax_whole_array(z):
     return e / e.sum()
 
 
+def _softmax_one_max(z):
+    e = np.exp(z - np.max(z))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _softmax_column_max_whole_sum(z):
+    e = np.exp(z - np.max(z, axis=0, keepdims=True))
+    return e / np.sum(e)
+
+
 def _softmax_unstable(z):
     e = np.exp(z)
     return e / np.sum(e, axis=0, keepdims=True)
@@ -42,12 +54,26 @@ FORWARD = {
         / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
         "of each column. Sum with axis=0, keepdims=True.": _softmax_whole_array,
+        "this subtracts one max for the whole array (np.max(z)) instead of each column's max: a column whose "
+        "logits lie far below that max underflows to exp(...) = 0 everywhere, and 0/0 gives nan. Subtract each "
+        "column's own max: np.max(z, axis=0, keepdims=True).": _softmax_one_max,
+        "the max is subtracted per column, but np.sum(e) divides by the sum over the whole array (seed 002's "
+        "normalisation), so the batch sums to 1 instead of each column. Divide by np.sum(e, axis=0, "
+        "keepdims=True).": _softmax_column_max_whole_sum,
         "np.exp overflowed: exp(1000) is inf in float64. Subtract each column's max before exp; the result does "
         "not change because softmax(z) = softmax(z - c).": _softmax_unstable,
     },
     "rnn_cell_forward": {
         "this is what rnn_cell_forward returns without ba: add the bias inside the tanh.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, bias=False),
+        "this is what rnn_cell_forward returns without by: add the output bias before the softmax, "
+        "softmax(Wya @ a_next + by).":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, output_bias=False),
+        "a_next is missing the tanh: a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba), and yt_pred reads "
+        "that a_next.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, activation=lambda z: z),
+        "a_next and yt_pred are swapped: return a_next, yt_pred, cache in this order.":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, swap_outputs=True),
         "yt_pred was computed from a_prev; the prediction at step t reads the new state a_next.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, state_for_output=lambda a_next, a_prev: a_prev),
         "the cache must be (a_next, a_prev, xt, parameters) in this order.":
