@@ -1,8 +1,6 @@
 """Fixtures of the end-to-end tests: one JupyterLab server, one chromium and one JupyterLab page for the
 session, and per released notebook its solved copy and its untouched copy, each opened in a tab of that page
 and run once, shared by the tests that look at it."""
-import shutil
-
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -14,7 +12,8 @@ IDS = [f"{a}/{n}" for a, n in NOTEBOOKS]
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # screenshots of this run only
+    for old in ARTIFACTS.glob("FAILED-*.png"):  # failures of an earlier run would mislead
+        old.unlink(missing_ok=True)
     base = tmp_path_factory.mktemp("jupyterlab")
     root = base / "root"
     root.mkdir()

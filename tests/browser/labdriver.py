@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
+
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT
 
@@ -62,7 +64,7 @@ def make_root(root):
         source = COURSE_ROOT / "source" / assignment / name
         solved = fill(read(COURSE_ROOT / "release" / assignment / name), solution_code(read(source)))
         (root / "solved" / assignment).mkdir(parents=True, exist_ok=True)
-        (root / "solved" / assignment / name).write_text(json.dumps(solved, indent=1))
+        nbformat.write(solved, root / "solved" / assignment / name)
 
 
 def _write_user_settings(config_dir):
@@ -87,7 +89,7 @@ class LabServer:
                "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         env.pop("JUPYTER_PATH", None)
         self.log_path = base / "server.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.log = open(self.log_path, "w")  # closed in stop()
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
@@ -98,7 +100,7 @@ class LabServer:
         self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
-    def wait_ready(self, timeout=90):
+    def wait_ready(self, timeout=180):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -132,7 +134,6 @@ class LabServer:
         self.log.close()
 
 
-
 def launch_chromium(playwright):
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
@@ -140,7 +141,8 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-RUN_TIMEOUT_MS = 120_000  # a whole notebook on a busy machine
+RUN_TIMEOUT_MS = 180_000  # a whole notebook on a busy machine
+ACTION_TIMEOUT_MS = 60_000  # a click, a menu, a widget to appear
 UPDATE_TIMEOUT_MS = 20_000  # one slider move round trip
 
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -188,6 +190,7 @@ class Lab:
         self.page, self.server = page, server
 
     def start(self):
+        self.page.set_default_timeout(ACTION_TIMEOUT_MS)
         self.page.goto(f"/lab?reset&token={self.server.token}")
         self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget !== undefined",
                                     timeout=RUN_TIMEOUT_MS)
