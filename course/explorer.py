@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from course.checking import describe_exception, local_call, run_checks
-from course.selfcheck import stored_cases
+from course.selfcheck import failing_dependencies_note, stored_cases
 from course.signatures import SIGNATURES
 
 
@@ -52,7 +52,8 @@ def require(name, fn):
         raise NotReady(f"This cell needs your {name}, which is not implemented yet: write it, run its "
                        "self-check, then run this cell again.")
     if not passed:
-        raise NotReady(f"This cell needs your {name}, which does not pass its self-check yet:\n{report}")
+        raise NotReady(f"This cell needs your {name}, which does not pass its self-check yet:\n{report}"
+                       + failing_dependencies_note(name, fn))
 
 
 def call_student(name, fn, *args):

@@ -23,7 +23,7 @@ def stored_cases(name):
     return plain.loads(path.read_bytes())
 
 
-def _failing_dependencies(name, fn):
+def failing_dependencies_note(name, fn):
     """A note naming the student functions fn calls that fail their own self-checks."""
     namespace = getattr(fn, "__globals__", {})
     failing = [d for d in DEPENDENCIES.get(name, []) if callable(namespace.get(d))
@@ -31,8 +31,7 @@ def _failing_dependencies(name, fn):
     if not failing:
         return ""
     which = f"{failing[0]}, which fails its" if len(failing) == 1 else f"{', '.join(failing)}, which fail their"
-    return (f"\n  Note: {name} calls {which} own self-check; "
-            "fix that first, then run this check again.")
+    return f"\n  Note: {name} calls {which} own self-check; fix that first, then run this cell again."
 
 
 def check(name, fn):
@@ -41,5 +40,5 @@ def check(name, fn):
         raise SelfCheckFailed(f"{name} should be a function, but it is a {type(fn).__name__}.")
     passed, report = run_checks(name, local_call(fn), stored_cases(name))
     if not passed:
-        raise SelfCheckFailed(report + _failing_dependencies(name, fn))
+        raise SelfCheckFailed(report + failing_dependencies_note(name, fn))
     print("\u2714 " + report)
