@@ -12,6 +12,8 @@ from autograder.workspace import COURSE_ROOT
 PARTLY_WRONG = {
     "rnn_forward": ("rnn_cell_forward", "Wax @ xt + ba)", "Wax @ xt)"),
     "bptt": ("rnn_backward", "for t in range(T_x - 1, -1, -1):", "for t in range(T_x):"),
+    # the backward direction's input gradient left in reversed time
+    "architectures": ("birnn_backward", 'g_b["dx"][:, :, ::-1]', 'g_b["dx"]'),
 }
 
 # Code added after the correct answer in the first exercise cell: what each hostile student does.
