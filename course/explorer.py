@@ -90,10 +90,12 @@ def slider(description, min, max, value, step, readout_format=None):
 
 
 def choice(description, options, value=None):
-    """A row of toggle buttons, one per option."""
-    return widgets.ToggleButtons(description=description, options=list(options),
-                                 value=value if value is not None else list(options)[0],
-                                 style={**_STYLE, "button_width": "6em"})
+    """A row of toggle buttons, one per option, wide enough for the longest option's text."""
+    options = list(options)
+    width = max(6.0, 0.7 * max(len(str(o)) for o in options) + 2.5)  # about 0.7 em a character, plus padding
+    return widgets.ToggleButtons(description=description, options=options,
+                                 value=value if value is not None else options[0],
+                                 style={**_STYLE, "button_width": f"{width:.1f}em"})
 
 
 def new_figure(width, height, dpi=90, layout="constrained"):
@@ -160,7 +162,9 @@ class Explorer:
         self._paused = False
         for artist in artists.values():
             artist.set_animated(True)  # left out of the background, drawn over it on every move
-        self._image = widgets.Image(format="png")
+        # Never wider than the figure's own pixels: a stretched PNG looks soft; a narrow notebook shrinks it.
+        self._image = widgets.Image(format="png", layout=widgets.Layout(
+            max_width=f"{int(round(figure.bbox.width))}px"))
         self._notice = widgets.HTML()
         self._readout = widgets.HTML()
         self.widget = widgets.VBox([self._controls_box(), self._notice, self._image, self._readout])

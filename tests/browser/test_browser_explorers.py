@@ -64,6 +64,15 @@ def assert_fits(cell, what):
         f"{what}: the figure ({img}) sticks out of the output area ({box})")
 
 
+def assert_no_clipped_text(cell, what):
+    """Every control's text is shown whole: a label or button narrower than its text gets an ellipsis."""
+    clipped = cell.locator(".jp-Cell-outputArea").evaluate("""root =>
+        [...root.querySelectorAll('.widget-label, .widget-toggle-button, .widget-readout, .widget-html-content')]
+            .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.textContent.trim())""")
+    assert not clipped, f"{what}: text cut off by its box: {clipped}"
+
+
 def shot(cell, path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     cell.locator(".jp-Cell-outputArea").screenshot(path=path)
@@ -87,8 +96,9 @@ def test_explorers_follow_keyboard_and_mouse(solved):
             readout_text(cell))
         assert not nb.error_outputs(cell), f"{what} raised: {nb.error_outputs(cell)}"
         wait_readouts_agree(cell, sliders)
-        assert_fits(cell, what)
         shot(cell, ARTIFACTS / f"{stem}-before.png")
+        assert_fits(cell, what)
+        assert_no_clipped_text(cell, what)
 
         for s in sliders:  # one key press each: one step, a new picture, the numbers follow
             low, high = s.bounds
