@@ -86,6 +86,13 @@ def _bind_back(hidden):
     return out
 
 
+def _parents_to_make(binds, hidden):
+    """The directories between a hidden directory (or /tmp) and each bound path, parents first."""
+    tops = [*hidden, TMP]
+    dirs = {a for p in binds for a in p.parents if _under(a, tops) and a not in tops}
+    return sorted(dirs, key=lambda d: len(d.parts))
+
+
 @functools.cache
 def font_cache():
     """A directory holding matplotlib's font list, built once per grading process: without it every sandbox
@@ -119,7 +126,12 @@ def bwrap_command(hidden, fd_in, fd_out):
         cmd += ["--unshare-all"]
     for h in hidden:
         cmd += ["--tmpfs", str(h)]
-    for p in _bind_back(hidden):
+    binds = _bind_back(hidden)
+    # bwrap makes the missing parents of a mount point with mode 0700, which the unprivileged user inside
+    # cannot cross (e.g. /root/.pyenv on the way to the Python install): make them 0755 first.
+    for d in _parents_to_make(binds, hidden):
+        cmd += ["--perms", "0755", "--dir", str(d)]
+    for p in binds:
         cmd += ["--ro-bind", str(p), str(p)]
     cmd += ["--perms", "0755", "--dir", str(Path(INSIDE_WORKER).parent), "--ro-bind", str(WORKER), INSIDE_WORKER,
             "--ro-bind", font_cache(), INSIDE_FONT_CACHE,
