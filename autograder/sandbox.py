@@ -63,12 +63,19 @@ def _limits(memory_bytes, drop_to_nobody):
     return apply
 
 
+SYSTEM_DIRS = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "dev", "proc", "sys", "tmp"}
+
+
 def hidden_paths(extra=()):
     """Directories the student's code must not see: the course (grading code, gradebook, submissions),
     the home directory of whoever grades, and `extra` (e.g. the nbgrader course directory)."""
     paths = {Path(p).resolve() for p in (COURSE_ROOT, Path.home(), *extra) if Path(p).exists()}
-    # /tmp is a fresh tmpfs inside anyway: what is under it is hidden already.
-    return sorted(p for p in paths if p != Path("/") and not _under(p, [TMP]))
+    # Every top-level directory but the system's: another checkout of the course (with its solutions and
+    # reference), other courses' submissions, database files can live anywhere else on the machine.
+    paths |= {p for p in Path("/").iterdir() if p.name not in SYSTEM_DIRS and p.is_dir() and not p.is_symlink()}
+    # /tmp is a fresh tmpfs inside anyway: what is under it is hidden already. Keep only the outermost.
+    paths = {p for p in paths if p != Path("/") and not _under(p, [TMP])}
+    return sorted(p for p in paths if not any(q in p.parents for q in paths))
 
 
 def _under(path, folders):
