@@ -1,15 +1,12 @@
 """The `architectures` reference functions, proven right by centered finite differences and by the autograd
 library on independent implementations; the seeds' published code behaves as the notebook says."""
 import copy
-import json
 import re
 
 import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell
 
 from autograder import reference as ref
 from autograder.submissions import fill, read, solution_code
@@ -26,6 +23,7 @@ from course.birnn_explorer import BiRNNExplorer
 from course.birnn_explorer import explorer_problem as birnn_problem
 from course.gradcheck import numerical_gradient, relative_error
 from course.toy import one_hot, random_parameters
+from notebook_probe import cell_text, run_with_probe
 
 SHAPES = [  # n_x, n_a, n_y, m, T_x: n_x != n_a and ==, m = 1 and > 1, T_x = 1 and > 1
     (3, 5, 2, 4, 6),
@@ -260,17 +258,7 @@ print("PROBE" + json.dumps({"maps": {k: v.tolist() for k, v in maps.items()},
 def executed():
     """The released notebook with the solutions filled in, run top to bottom, plus the probe's findings."""
     nb = fill(read(RELEASE), solution_code(read(SOURCE)))
-    nb.cells.append(new_code_cell(PROBE))
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(RELEASE.parent)}}).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
-    return nb, json.loads(text.split("PROBE", 1)[1])
-
-
-def cell_text(nb, needle):
-    """The printed output of the code cell whose source contains needle."""
-    cell = next(c for c in nb.cells if c.cell_type == "code" and needle in c.source)
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    return run_with_probe(nb, PROBE, RELEASE.parent)
 
 
 def test_notebook_runs_with_solutions_and_its_gradient_check_passes(executed):

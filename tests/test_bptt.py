@@ -1,18 +1,16 @@
 """The bptt assignment as students and instructors meet it: the notebook runs with the solutions, its
 training run learns, its gradient explorer shows what the student's rnn_backward computes, and each known
 mistake, handed in as a notebook, costs exactly the test aimed at it."""
-import json
 
 import numpy as np
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell
 
 from autograder import reference
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course import training
 from course.gradient_explorer import GradientExplorer, gradient_problem
+from notebook_probe import cell_text, run_with_probe
 
 SOURCE = COURSE_ROOT / "source" / "bptt" / "bptt.ipynb"
 RELEASE = COURSE_ROOT / "release" / "bptt" / "bptt.ipynb"
@@ -47,17 +45,7 @@ print("PROBE" + json.dumps({
 def executed():
     """The released notebook with the solutions filled in, run top to bottom, plus the probe's findings."""
     nb = fill(read(RELEASE), solution_code(read(SOURCE)))
-    nb.cells.append(new_code_cell(PROBE))
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(RELEASE.parent)}}).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
-    return nb, json.loads(text.split("PROBE", 1)[1])
-
-
-def cell_text(nb, needle):
-    """The printed output of the code cell whose source contains needle."""
-    cell = next(c for c in nb.cells if c.cell_type == "code" and needle in c.source)
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    return run_with_probe(nb, PROBE, RELEASE.parent)
 
 
 def test_notebook_runs_with_solutions(executed):

@@ -2,12 +2,9 @@
 reproduces seed 000, its state explorer plots what the student's rnn_forward computes, an untouched release
 says plainly what is missing, the self-checks name each known mistake, and each mistake, handed in as a
 notebook, costs exactly the test aimed at it."""
-import json
 
 import numpy as np
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell
 
 from autograder import reference
 from autograder.submissions import fill, read, solution_code
@@ -16,6 +13,7 @@ from course.checking import SelfCheckFailed
 from course.explorer import NotReady, require
 from course.selfcheck import check
 from course.state_explorer import N_A, StateExplorer, explorer_problem
+from notebook_probe import cell_text, run_with_probe
 
 SOURCE = COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb"
 RELEASE = COURSE_ROOT / "release" / "rnn_forward" / "rnn_forward.ipynb"
@@ -47,23 +45,12 @@ print("PROBE" + json.dumps(probes))
 
 def execute(nb):
     """Run nb top to bottom plus the probe; (executed notebook, the probe's findings)."""
-    nb.cells.append(new_code_cell(PROBE))
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(RELEASE.parent)}}).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
-    assert "PROBE" in text, [o for o in nb.cells[-1].outputs]
-    return nb, json.loads(text.split("PROBE", 1)[1])
+    return run_with_probe(nb, PROBE, RELEASE.parent, allow_errors=True)
 
 
 def errors(nb):
     return [(c.source[:60], o.ename, o.evalue) for c in nb.cells if c.cell_type == "code"
             for o in c.outputs if o.output_type == "error"]
-
-
-def cell_text(nb, needle, nth=0):
-    """The printed output of the nth code cell whose source contains needle."""
-    cell = [c for c in nb.cells if c.cell_type == "code" and needle in c.source][nth]
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,22 @@
+"""Run a notebook top to bottom with a probe cell appended, and read what its cells printed."""
+import json
+
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
+
+
+def run_with_probe(nb, probe, folder, allow_errors=False):
+    """Execute nb (in place) in `folder` plus `probe`, a cell that prints "PROBE" and then JSON;
+    returns (nb, the probe's findings)."""
+    nb.cells.append(new_code_cell(probe))
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=allow_errors,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    assert "PROBE" in text, [o for o in nb.cells[-1].outputs]
+    return nb, json.loads(text.split("PROBE", 1)[1])
+
+
+def cell_text(nb, needle, nth=0):
+    """The printed output of the nth code cell whose source contains needle."""
+    cell = [c for c in nb.cells if c.cell_type == "code" and needle in c.source][nth]
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
