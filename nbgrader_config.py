@@ -12,6 +12,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from autograder.feedback import FeedbackExporter
 from autograder.trusted import TrustedExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
@@ -39,6 +40,8 @@ c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = False
+# The same pages, with templates compiled once per process (autograder/feedback.py).
+c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # Seconds per cell; TrustedExecute uses it for each cell and each graded call too.
 c.Execute.timeout = 60

@@ -20,6 +20,7 @@ import hashlib
 import html
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import resource
@@ -315,8 +316,9 @@ def limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def worker_main(conn, course, limits, log_path):
-    """A grading process: receives (assignment, student, layout), sends back outcomes, until None."""
+def worker_main(conn, course, limits, log_path, environ):
+    """A grading process: receives (assignment, student, layout), sends back outcomes, until None.
+    `environ` is the batch's environment now (the fork server's is the one it had when it started)."""
     import logging
 
     # Kernels and nbgrader write warnings to stderr; keep them in a log, off the progress line.
@@ -327,6 +329,8 @@ def worker_main(conn, course, limits, log_path):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    os.environ.clear()
+    os.environ.update(environ)
     os.chdir(course)
     limit_memory(limits["memory_mb"])
     serialize_sqlite_writes()
@@ -352,10 +356,27 @@ def worker_main(conn, course, limits, log_path):
         conn.send(outcome)
 
 
+# What a worker imports; not autograder.batch itself, which runs as __main__ under `python -m` and is then
+# imported by each worker under that name (multiprocessing warns if it is in sys.modules already).
+WORKER_MODULES = ["autograder.feedback", "autograder.trusted", "nbgrader.apps.api"]
+
+
+def worker_context():
+    """Workers are forked from a server process that has imported the grading code once (multiprocessing's
+    "forkserver"): fresh like "spawn" (no gradebook connection or pipe of the batch crosses a fork), but no
+    worker pays the imports again (2-3 s of CPU each). Started at once, so that the server imports while
+    the batch reads the gradebook."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_MODULES)
+    multiprocessing.forkserver.ensure_running()
+    return ctx
+
+
 class Worker:
     def __init__(self, ctx, course, limits, log_path):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=worker_main, args=(child, course, limits, log_path), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, course, limits, log_path, dict(os.environ)),
+                                   daemon=True)
         self.process.start()
         child.close()
         self.student, self.started = None, None
@@ -422,7 +443,7 @@ def _duration(seconds):
 def run_workers(course, assignment, students, layout, limits, workers, on_outcome, progress):
     """Grade `students` on `workers` processes; a worker that hangs past the student limit or dies is
     replaced, and its student gets a failed outcome."""
-    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no gradebook connection crosses a fork
+    ctx = worker_context()
     queue, pool = list(students), []
     try:
         log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
@@ -525,6 +546,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
           student_timeout=None, progress_stream=sys.stderr):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before)."""
     course = Path(course).resolve()
+    worker_context()
     config = load_config(course)
     db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
     serialize_sqlite_writes()

@@ -1,0 +1,51 @@
+"""Feedback pages (autograder/feedback.py) are nbconvert's HTML pages: same elements, same attributes, same text."""
+import base64
+import copy
+
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from autograder.feedback import COMPILED_TEMPLATES, FeedbackExporter
+
+PNG = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")).decode()
+
+
+def notebook():
+    return new_notebook(cells=[
+        new_markdown_cell('An image without alt text: <img src="a.png">, one with: <img src="b.png" alt="b">'),
+        new_code_cell("print('<img src=c.png>')",
+                      outputs=[new_output("stream", name="stdout", text="<img src=c.png>\n")]),
+        new_code_cell("plot()",
+                      outputs=[new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})]),
+        new_code_cell("html()", outputs=[new_output("execute_result", execution_count=3, data={
+            "text/html": '<div class="jp-OutputArea-output-like">not an output area</div><IMG SRC="d.png">'})]),
+    ], metadata={"language_info": {"name": "python"}})
+
+
+def elements(html):
+    """Every element as (name, attributes), and the page's text, from a parse of the page."""
+    soup = BeautifulSoup(html, features="html.parser")
+    tags = [(t.name, sorted((k, " ".join(v) if isinstance(v, list) else v) for k, v in t.attrs.items()))
+            for t in soup.find_all(True)]
+    return tags, soup.get_text()
+
+
+def test_feedback_page_has_the_elements_attributes_and_text_of_nbconverts():
+    nb = notebook()
+    ours, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
+    theirs, _ = HTMLExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
+    assert elements(ours) == elements(theirs)
+    soup = BeautifulSoup(ours, features="html.parser")
+    assert len(soup.find_all("img")) == 4 and all(img.get("alt") for img in soup.find_all("img"))
+    assert len(soup.select("div.jp-Cell-inputWrapper[tabindex='0']")) == 4
+
+
+def test_templates_are_compiled_once_per_process():
+    FeedbackExporter(template_name="lab").from_notebook_node(notebook())
+    compiled = dict(COMPILED_TEMPLATES.compiled)
+    assert compiled, "no template went through the shared cache"
+    FeedbackExporter(template_name="lab").from_notebook_node(notebook())
+    assert COMPILED_TEMPLATES.compiled == compiled  # a new exporter found every template compiled already
