@@ -75,10 +75,10 @@ def test_seed000_worked_example_and_the_stale_state_lesson(solved):
     first, second = cell_text(nb, "for i, x_i in enumerate(X)", 0), cell_text(nb, "for i, x_i in enumerate(X)", 1)
     assert "state [0.53704957 0.46211716], output [1.07793927]" in first
     assert "state [0.85973818 0.88366641], output [1.95330664]" in first
-    # the same cell run again starts from the stale state: the article's printout
+    # the same cell run again starts from the stale state: seed 000's printout
     assert "before activation [0.95107374 1.0254142 ], state [0.74026877 0.7720626 ], output [1.71815207]" in second
     assert "before activation [1.40564566 1.55687879], state [0.88656589 0.91491336], output [2.0184833]" in second
-    assert "steps 3 and 4 are the article's printout: True" in cell_text(nb, "article_states")
+    assert "steps 3 and 4 are seed 000's printout: True" in cell_text(nb, "seed000_states")
     assert "equal: True" in cell_text(nb, "vocabulary")
     text = cell_text(nb, "for run in (1, 2)")
     assert text.count("a<1> = [0.53704957 0.46211716], a<2> = [0.85973818 0.88366641]") == 2
