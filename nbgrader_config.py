@@ -40,7 +40,7 @@ c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = False
-# The same pages, with templates compiled once per process (autograder/feedback.py).
+# nbconvert's pages, without its repeated work per student (autograder/feedback.py).
 c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # Seconds per cell; TrustedExecute uses it for each cell and each graded call too.

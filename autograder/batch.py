@@ -440,10 +440,9 @@ def _duration(seconds):
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def run_workers(course, assignment, students, layout, limits, workers, on_outcome, progress):
-    """Grade `students` on `workers` processes; a worker that hangs past the student limit or dies is
-    replaced, and its student gets a failed outcome."""
-    ctx = worker_context()
+def run_workers(ctx, course, assignment, students, layout, limits, workers, on_outcome, progress):
+    """Grade `students` on `workers` processes of `ctx` (worker_context()); a worker that hangs past the
+    student limit or dies is replaced, and its student gets a failed outcome."""
     queue, pool = list(students), []
     try:
         log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
@@ -546,7 +545,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
           student_timeout=None, progress_stream=sys.stderr):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before)."""
     course = Path(course).resolve()
-    worker_context()
+    ctx = worker_context()
     config = load_config(course)
     db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
     serialize_sqlite_writes()
@@ -595,7 +594,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         progress.update(progress.running, f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
 
     if todo:
-        run_workers(course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome, progress)
+        run_workers(ctx, course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome,
+                    progress)
         progress.finish()
     export_csv(db_url, course_id, course / "grades.csv")
     return {s: outcomes[s] for s in selected if s in outcomes}

@@ -127,6 +127,7 @@ def font_cache():
 
 
 def _build_font_list(folder):
+    """matplotlib's font list, made by a fresh interpreter in `folder`, readable by the sandbox's user."""
     folder = Path(folder)
     subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"], cwd=folder, timeout=300,
                    env={"MPLCONFIGDIR": str(folder), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},

@@ -6,7 +6,7 @@
   batch -w 1         `./run grade ASSIGNMENT --workers 1` (autograder.batch, with feedback and the CSV)
   batch -w 2         the same with 2 workers
 
-    ./run python benchmarks/bench_grading.py [--students 20] [--assignment rnn_forward] [--rounds 2]
+    ./run python benchmarks/bench_grading.py [--students 20] [--assignment rnn_forward] [--rounds 3]
 
 Goals: 2 workers at least 1.8x faster than sequential nbgrader; 1 worker within 1.3x of the floor.
 The class is correct, partly wrong and untouched notebooks in turn (no hostile ones: a cell that waits for
@@ -75,7 +75,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--assignment", default="rnn_forward")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     a, n = args.assignment, args.students
 
@@ -115,6 +115,7 @@ def main(argv=None):
               f"{2 * nbg_cpu / w2_cpu:.2f}x")
         print(f"1 worker vs the floor:            {w1 / fl:.2f}x the floor's time (goal <= 1.3x)")
         print(f"load average after: {os.getloadavg()[0]:.1f} (other processes share these CPUs)")
+
 
 if __name__ == "__main__":
     main()

@@ -196,10 +196,7 @@ def test_plain_nbgrader_still_grades_and_is_fooled_where_trusted_grading_is_not(
 def test_parents_of_bound_paths_are_crossable():
     """bwrap makes a mount point's missing parents 0700; the sandbox's user must cross them to reach the
     Python install (e.g. under /root/.pyenv) or a course cloned under /tmp."""
-    from pathlib import Path
-
-    from autograder.sandbox import _parents_to_make
     binds = [Path("/root/.pyenv/versions/3.11.7"), Path("/tmp/clone/.venv"), Path("/tmp/clone/course")]
-    made = _parents_to_make(binds, [Path("/root")])
+    made = sandbox._parents_to_make(binds, [Path("/root")])
     assert set(made) == {Path("/root/.pyenv"), Path("/root/.pyenv/versions"), Path("/tmp/clone")}
     assert made.index(Path("/root/.pyenv")) < made.index(Path("/root/.pyenv/versions"))
