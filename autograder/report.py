@@ -17,7 +17,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.batch import assignment_layout, load_config, load_outcomes, outcomes_dir  # noqa: E402
+from autograder.gradebook import assignment_layout, load_config  # noqa: E402
+from autograder.outcomes import load_outcomes, outcomes_dir  # noqa: E402
 
 
 def pass_rates(outcomes, layout):

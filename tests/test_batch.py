@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.batch import check_files, inspect_autograded
+from autograder.batch_worker import check_files, inspect_autograded
 from autograder.report import pass_rates
 from autograder.samples import sample_submissions
 from autograder.workspace import Workspace

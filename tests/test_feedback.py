@@ -5,8 +5,12 @@ import copy
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbgrader.converters import GenerateFeedback
+from traitlets.config import PyFileConfigLoader
 
-from autograder.feedback import COMPILED_TEMPLATES, FeedbackExporter
+from autograder.batch_worker import GRADED, warm
+from autograder.feedback import COMPILED_TEMPLATES, FeedbackExporter, sanitized_cache_info
+from autograder.workspace import COURSE_ROOT
 
 PNG = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -49,3 +53,24 @@ def test_templates_are_compiled_once_per_process():
     assert compiled, "no template went through the shared cache"
     FeedbackExporter(template_name="lab").from_notebook_node(notebook())
     assert COMPILED_TEMPLATES.compiled == compiled  # a new exporter found every template compiled already
+
+
+def test_cells_that_every_student_shares_are_sanitized_once():
+    FeedbackExporter(template_name="lab").from_notebook_node(notebook())
+    before = sanitized_cache_info()
+    FeedbackExporter(template_name="lab").from_notebook_node(notebook())
+    after = sanitized_cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
+
+
+def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback(tmp_path):
+    """After batch_worker.warm(), a feedback page made as nbgrader_config.py configures it compiles nothing."""
+    warm()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE_ROOT)).load_config()
+    converter = GenerateFeedback(config=config)
+    exporter = converter.exporter_class(parent=converter, config=converter.config)
+    assert isinstance(exporter, FeedbackExporter)
+    compiled = dict(COMPILED_TEMPLATES.compiled)
+    page, _ = exporter.from_notebook_node(notebook(), resources=copy.deepcopy(GRADED))
+    assert "Score: 1.0 / 2.0" in page  # nbgrader's feedback template, not nbconvert's plain page
+    assert COMPILED_TEMPLATES.compiled == compiled

@@ -1,0 +1,242 @@
+"""A worker of autograder.batch: a process that grades one student at a time with nbgrader's autograde
+and describes each outcome (score, problems, diagnoses) for the batch.
+
+Workers are forked from the batch's fork server (autograder.preload), which has imported this module and
+taken the first-time costs of grading (warm()), so every worker starts warm.
+"""
+import copy
+import json
+import logging
+import os
+import re
+import resource
+import time
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbgrader.apps.api import NbGraderAPI, temp_attrs  # temp_attrs: nbgrader's one-off CourseDirectory settings
+from nbgrader.converters import GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import rmtree
+from sqlalchemy.orm import configure_mappers
+
+from autograder.feedback import FeedbackExporter
+from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
+from autograder.outcomes import failure_feedback, fingerprint
+
+OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
+OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HINT = re.compile(r"Hint: (.+)")
+
+
+def read_notebook(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def check_files(folder, expected):
+    """({notebook: reason} for expected notebooks that cannot be graded, names that can)."""
+    bad = {}
+    extra = sorted(p.name for p in folder.glob("*.ipynb") if p.stem not in expected)
+    for name in expected:
+        path = folder / f"{name}.ipynb"
+        if not path.exists():
+            found = f" (found {', '.join(extra)}: renamed? hand it in as {name}.ipynb)" if extra else ""
+            bad[name] = f"{name}.ipynb is missing{found}"
+            continue
+        try:
+            json.loads(path.read_bytes())
+        except ValueError as exc:
+            bad[name] = f"{name}.ipynb is not valid JSON ({exc}): was it cut off while saving?"
+            continue
+        try:
+            nbformat.validate(read_notebook(path))
+        except Exception as exc:  # an old format, missing fields, nbgrader metadata it cannot read
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            bad[name] = f"{name}.ipynb is not a valid notebook ({first})"
+    return bad, [n for n in expected if n not in bad]
+
+
+def failure_reason(text, limits):
+    """What went wrong, from nbgrader's log and traceback of a failed autograde."""
+    if "DeadKernelError" in text or "Kernel died" in text:
+        return ("the kernel died while the notebook ran (os._exit, a crash, or more memory than the "
+                f"{limits['memory_mb']} MB cap)")
+    if "UnresponsiveKernelError" in text or "CellTimeoutError" in text or "TimeoutError" in text:
+        return f"a cell ran longer than the {limits['timeout']} s limit and could not be stopped"
+    if "MemoryError" in text:
+        return f"grading ran out of memory (cap: {limits['memory_mb']} MB per grading process)"
+    if "NotJSONError" in text or "JSONDecodeError" in text or "ValidationError" in text:
+        return "a notebook is not valid JSON/nbformat"
+    errors = [line for line in text.splitlines() if re.match(r"^\w*(Error|Exception)\b", line)]
+    return "nbgrader could not grade it: " + (errors[-1][:200] if errors else "see the autograde log")
+
+
+def output_text(output):
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    if output.get("output_type") == "error":
+        return "\n".join([output.get("evalue", "")] + output.get("traceback", []))
+    return json.dumps(output.get("data", {}))
+
+
+def inspect_autograded(path, limits):
+    """(problems, {grade_id: diagnosis}) of an autograded notebook; shortens huge outputs in place.
+
+    A diagnosis is the first "Hint: ..." of a failing test cell's error output, else its first listed
+    problem ("  - ..." in course.checking's reports), else its first line."""
+    nb = read_notebook(path)
+    problems, diagnoses, shortened = [], {}, False
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        where = meta.get("grade_id") or f"cell {i + 1}"
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                # A pipeline that survives these (a sandbox that restarts, nbclient's interrupt) records
+                # them as the cell's error; the rest of the notebook was graded.
+                if out.get("ename") == "CellTimeoutError":
+                    problems.append(f"{where} was stopped after the {limits['timeout']} s per-cell limit")
+                elif out.get("ename") == "MemoryError":
+                    problems.append(f"{where} ran out of memory ({limits['memory_mb']} MB cap)")
+                elif out.get("ename") == "DeadKernelError":
+                    problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
+                if meta.get("grade"):
+                    text = ANSI.sub("", output_text(out))
+                    hint = HINT.search(text)
+                    lines = [s.strip() for s in text.splitlines() if s.strip()]
+                    first = next((s[2:] for s in lines if s.startswith("- ")),
+                                 lines[0] if lines else out.get("ename", "error"))
+                    diagnoses[meta["grade_id"]] = (f"Hint: {hint.group(1).strip()}" if hint else first)[:300]
+        size = sum(len(output_text(o)) for o in cell.get("outputs", []))
+        if size > OUTPUT_LIMIT:
+            problems.append(f"{where} printed {size / 1e6:.1f} MB of output (shortened to {OUTPUT_KEEP} characters)")
+            for out in cell.outputs:
+                if out.get("output_type") == "stream" and len(out.text) > OUTPUT_KEEP:
+                    cut = len(out.text) - OUTPUT_KEEP
+                    out.text = out.text[:OUTPUT_KEEP] + f"\n... [{cut} characters cut by the grader]\n"
+                elif out.get("output_type") == "execute_result":
+                    out.data = {"text/plain": "[a huge result, cut by the grader]"}
+            shortened = True
+    if shortened:  # nbgrader leaves autograded notebooks read-only
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200)
+        nbformat.write(nb, str(path))
+        path.chmod(mode)
+    return problems, diagnoses
+
+
+def rmtree_if_exists(path):
+    # nbgrader's rmtree makes read-only files and folders (nbgrader's) writable first
+    if path.exists():
+        rmtree(str(path))
+
+
+def grade_student(api, course, assignment, student, layout, limits):
+    """Autograde one student with nbgrader and describe the outcome (a dict, see summarize())."""
+    db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
+    folder = course / "submitted" / student / assignment
+    started = time.monotonic()
+    outcome = {"student": student, "fingerprint": fingerprint(folder), "problems": [], "diagnoses": {},
+               "failed": False}
+    bad, good = check_files(folder, list(layout))
+    outcome["problems"] += list(bad.values())
+
+    if good and not bad:
+        runs = [api.autograde(assignment, student, force=True, create=True)]
+    else:
+        # No autograded copy of a notebook that cannot be graded may survive from an earlier run.
+        rmtree_if_exists(course / "autograded" / student / assignment)
+        runs = []
+        for name in good:  # one by one: nbgrader fails a student as a whole when one notebook fails
+            with temp_attrs(api.coursedir, notebook_id=name):
+                runs.append(api.autograde(assignment, student, force=True, create=True))
+    failed_run = next((r for r in runs if not r["success"]), None)
+    if failed_run:
+        reason = failure_reason(failed_run.get("log", "") + failed_run.get("error", ""), limits)
+        outcome["problems"].append(reason)
+        outcome["log"] = (failed_run.get("log", "") + failed_run.get("error", ""))[-4000:]
+        bad.update({n: reason for n in good})
+        good = []
+
+    zero = [n for n in layout if n in bad]
+    if zero:
+        zero_submission(db_url, course_id, assignment, student, zero)
+    for name in good:
+        problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits)
+        outcome["problems"] += problems
+        outcome["diagnoses"].update(diagnoses)
+    scores = gradebook_scores(db_url, course_id, assignment, student)
+    if good:
+        fb = api.generate_feedback(assignment, student, force=True)
+        if not fb["success"]:
+            outcome["problems"].append("nbgrader could not write feedback: " + fb.get("error", "")[-200:])
+    if zero:
+        failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)
+    outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2))
+    return outcome
+
+
+def limit_memory(megabytes):
+    """Cap this process's address space; the kernels (and sandboxes) it starts inherit the cap."""
+    if megabytes:
+        cap = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def worker_main(conn, course, limits, log_path, environ):
+    """A grading process: receives (assignment, student, layout), sends back outcomes, until None.
+    `environ` is the batch's environment now (the fork server's is the one it had when it started)."""
+    # Kernels and nbgrader write warnings to stderr; keep them in a log, off the progress line.
+    log_file = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_file, 1)
+    os.dup2(log_file, 2)
+
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(course)
+    limit_memory(limits["memory_mb"])
+    serialize_sqlite_writes()
+    config = load_config(course)
+    if limits.get("timeout_override"):
+        config.Execute.timeout = limits["timeout"]  # subclasses of Execute (e.g. a sandboxed one) inherit it
+    log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
+    log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
+    log.setLevel(logging.INFO)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        assignment, student, layout = task
+        try:
+            outcome = grade_student(api, course, assignment, student, layout, limits)
+        except Exception as exc:  # a bug or a broken environment must not take the whole batch down
+            import traceback
+            outcome = {"student": student, "failed": True, "scores": {}, "diagnoses": {},
+                       "problems": [f"the grader itself failed: {type(exc).__name__}: {exc}"],
+                       "log": traceback.format_exc()[-4000:], "fingerprint": None}
+        conn.send(outcome)
+
+
+# What nbgrader's GetGrades puts in a feedback page's resources
+GRADED = {"nbgrader": {"notebook": "warm-up", "score": 1.0, "max_score": 2.0, "late_penalty": 0.0}}
+
+
+def warm():
+    """Take once, in the fork server, what grading otherwise costs each worker on its first student
+    (about 1 s of CPU): compiling the feedback templates, building nbformat's validator, configuring
+    nbgrader's ORM mappers. Forked workers inherit the result."""
+    nb = new_notebook(cells=[
+        new_markdown_cell("# A heading\n\nText with $x^2$, *emphasis* and `code`."),
+        new_code_cell("print(1)\n1", outputs=[
+            new_output("stream", name="stdout", text="1\n"),
+            new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+            new_output("error", ename="Error", evalue="", traceback=["\x1b[31mError\x1b[0m"]),
+            new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]),
+    ], metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
+    nbformat.validate(nb)
+    feedback = GenerateFeedback()  # the feedback templates, configured as nbgrader's generate_feedback does
+    FeedbackExporter(parent=feedback, config=feedback.config).from_notebook_node(nb, resources=copy.deepcopy(GRADED))
+    configure_mappers()

@@ -1,0 +1,94 @@
+"""The course's nbgrader configuration and gradebook, as autograder.batch and its workers use them.
+
+The gradebook is nbgrader's (SQLite by default, or PostgreSQL through RNN_COURSE_DB_URL); everything here
+goes through nbgrader's own API, so nbgrader's commands and the formgrader see the same grades.
+"""
+import sqlite3
+import sys
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy import Engine, event
+from traitlets.config import PyFileConfigLoader
+
+
+def serialize_sqlite_writes():
+    """Make every SQLite transaction in this process BEGIN IMMEDIATE and wait up to 5 minutes for the lock.
+
+    pysqlite starts transactions lazily, so two workers that both read and then write can each hold a read
+    lock the other needs, and SQLite answers "database is locked" at once instead of waiting. Taking the
+    write lock at BEGIN makes writers queue behind each other (SQLAlchemy's documented pysqlite recipe).
+    nbgrader opens the gradebook only briefly (never while a notebook runs), so the queue is short."""
+    if getattr(serialize_sqlite_writes, "done", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _connect(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN itself
+            dbapi_connection.execute("PRAGMA busy_timeout = 300000")
+
+    @event.listens_for(Engine, "begin")
+    def _begin(conn):
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    serialize_sqlite_writes.done = True
+
+
+def load_config(course):
+    """The course's nbgrader configuration (nbgrader_config.py in the course directory)."""
+    if not (course / "nbgrader_config.py").exists():
+        sys.exit(f"grade: {course} has no nbgrader_config.py; run from the course directory or pass --course")
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+
+def assignment_layout(db_url, course_id, assignment, course):
+    """{notebook: [(grade_id, max points)]} of an assignment, test cells in notebook order."""
+    with Gradebook(db_url, course_id) as gb:
+        try:
+            found = gb.find_assignment(assignment)
+        except MissingEntry:
+            sys.exit(f"grade: the gradebook has no assignment '{assignment}'. Release it first: "
+                     f"nbgrader generate_assignment {assignment}")
+        layout = {nb.name: {c.name: c.max_score for c in nb.grade_cells} for nb in found.notebooks}
+    for name, cells in layout.items():  # the gradebook keeps no order; the source notebook does
+        source = course / "source" / assignment / f"{name}.ipynb"
+        cells_in_order = nbformat.read(str(source), as_version=4).cells if source.exists() else []
+        order = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells_in_order]
+        layout[name] = sorted(cells.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 1e9)
+    return layout
+
+
+def zero_submission(db_url, course_id, assignment, student, notebooks):
+    """Score zero on every test of `notebooks` (creating the submission if needed), as nbgrader itself
+    does for a missing notebook; without this a failed regrade would leave the previous run's scores."""
+    with Gradebook(db_url, course_id) as gb:
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for nb in submission.notebooks:
+            if nb.name in notebooks:
+                for grade in nb.grades:
+                    grade.auto_score, grade.needs_manual_grade = 0, False
+        gb.db.commit()
+
+
+def gradebook_scores(db_url, course_id, assignment, student):
+    """{grade_id: (score, max score)} of one submission."""
+    with Gradebook(db_url, course_id) as gb:
+        submission = gb.find_submission(assignment, student)
+        return {g.name: (g.score or 0.0, g.max_score) for nb in submission.notebooks for g in nb.grades}
+
+
+def graded_students(db_url, course_id, assignment):
+    """The students who have a submission of `assignment` in the gradebook."""
+    with Gradebook(db_url, course_id) as gb:
+        return {s.student.id for s in gb.assignment_submissions(assignment)}
+
+
+def export_csv(db_url, course_id, path):
+    """nbgrader's own CSV export (what `nbgrader export` writes), of the whole gradebook."""
+    from nbgrader.plugins import CsvExportPlugin
+
+    with Gradebook(db_url, course_id) as gb:
+        CsvExportPlugin(to=str(path)).export(gb)

@@ -1,0 +1,50 @@
+"""What a batch records for each student, in files only (no gradebook, no nbgrader import):
+the outcome that the resume and the report read, the fingerprint that tells a resubmission, and the
+feedback page of a notebook that could not be graded.
+"""
+import hashlib
+import html
+import json
+import os
+
+
+def outcomes_dir(course, assignment):
+    """One file per student, so that several grading machines sharing the course directory never write
+    the same file."""
+    return course / "reports" / assignment / "outcomes"
+
+
+def load_outcomes(course, assignment):
+    """{student: outcome} of every student graded so far."""
+    return {p.stem: json.loads(p.read_text()) for p in sorted(outcomes_dir(course, assignment).glob("*.json"))}
+
+
+def save_outcome(course, assignment, outcome):
+    folder = outcomes_dir(course, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{outcome['student']}.json"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(outcome, indent=1, sort_keys=True))
+    os.replace(tmp, path)  # a crash mid-write leaves the previous outcome, never half of one
+
+
+def fingerprint(folder):
+    """A hash of every file of a submission: a resubmission has a new one and is graded again."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def failure_feedback(course, assignment, student, notebooks, reason, scores):
+    """A feedback page for a notebook nbgrader could not grade (nbgrader writes none for it)."""
+    folder = course / "feedback" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    earned, total = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
+    for name in notebooks:
+        (folder / f"{name}.html").write_text(
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
+            f"<body><h1>{html.escape(assignment)}: {html.escape(name)}.ipynb</h1>"
+            f"<p><b>This notebook could not be graded:</b> {html.escape(reason)}.</p>"
+            f"<p>It scores 0. Your total for {html.escape(assignment)} is {earned:g} / {total:g}.</p>"
+            f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p></body></html>")

@@ -1,0 +1,19 @@
+"""Imported by the fork server of autograder.batch (multiprocessing's preload, see
+autograder.batch.worker_context) and by nothing else: it prepares the process that every grading worker
+is forked from.
+
+  - It imports the worker's code and the trusted grading pipeline that nbgrader_config.py names.
+  - It takes the first-time costs of grading once (autograder.batch_worker.warm), not once per worker.
+  - It makes the server skip the interpreter's teardown when the batch ends: 0.5 s of CPU, during which
+    whoever started the batch may still be waiting on the server's copy of its stdout. The workers
+    forked from it never run atexit handlers (multiprocessing ends them with os._exit), and the server
+    holds nothing that needs a teardown.
+"""
+import atexit
+import os
+
+import autograder.trusted  # noqa: F401 (c.Autograde.autograde_preprocessors names its TrustedExecute)
+from autograder.batch_worker import warm
+
+warm()
+atexit.register(os._exit, 0)
