@@ -43,14 +43,18 @@ class ProcessBytecodeCache(BytecodeCache):
 COMPILED_TEMPLATES = ProcessBytecodeCache()
 
 
-@functools.lru_cache(maxsize=4096)
+REMEMBERED_CHARS = 20_000  # longer HTML is sanitized each time: at most 1024 x 20 kB kept (a cell is ~2 kB)
+
+
+@functools.lru_cache(maxsize=1024)
 def _sanitized(html):
     return clean_html(html)
 
 
 def sanitized(element):
     """nbconvert's clean_html filter (a pure function of its input), remembered for the process."""
-    return _sanitized(element.decode() if isinstance(element, bytes) else str(element))
+    html = element.decode() if isinstance(element, bytes) else str(element)
+    return _sanitized(html) if len(html) <= REMEMBERED_CHARS else clean_html(html)
 
 
 sanitized_cache_info = _sanitized.cache_info
