@@ -54,7 +54,6 @@ def summarize(outcome, layout):
 
 # --- workers -------------------------------------------------------------------------------------
 
-
 def worker_context():
     """Workers are forked from a server process (multiprocessing's "forkserver") that has imported the
     grading code and taken its first-time costs once (autograder.preload): fresh like "spawn" (no
@@ -195,7 +194,6 @@ def lost(student, reason):
 
 
 # --- the batch -----------------------------------------------------------------------------------
-
 
 def to_grade(course, assignment, students, outcomes, graded_in_gradebook, layout, force):
     """The students that need grading: all with --force, else those without an up-to-date outcome."""
