@@ -202,3 +202,14 @@ def test_a_worker_past_the_student_time_limit_is_replaced_and_its_student_scores
         assert all(s == 0 for s, _ in grades.values()), (student, grades)
         assert "longer than 2 s" in (ws.root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert proc.stdout.count("longer than 2 s") == 2, proc.stdout
+
+
+def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
+    """Warming up only saves time: if it fails, the fork server's preload says so and goes on."""
+    code = ("import autograder.batch_worker as worker\n"
+            "worker.warm = lambda: 1 / 0\n"
+            "import autograder.preload\n"
+            "print('preloaded')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "preloaded" in proc.stdout
+    assert "warming up the workers failed (ZeroDivisionError" in proc.stderr
