@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 import nbformat
 from nbclient import NotebookClient
@@ -97,24 +98,22 @@ def main(argv=None):
         print(f"{n} submissions of {a}; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"  {'':<34}{'wall':>6}  {'CPU':>6}  {'steal':>6}  (seconds per submission; CPU: the whole machine's; "
               "steal: CPU time the hypervisor gave to others, which slows wall time)")
-        rounds = {name: [] for name in ways}
+        rounds, ratios = {name: [] for name in ways}, []
         for r in range(args.rounds):
             print(f"round {r + 1}:")
             for name, fn in ways.items():
                 wall, cpu, steal = timed(fn)
                 rounds[name].append((wall / n, cpu / n))
                 print(f"  {name:<34}{wall / n:6.2f}  {cpu / n:6.2f}  {steal / n:6.2f}", flush=True)
-            nbg, w2 = rounds["nbgrader autograde (sequential)"][-1][0], rounds["grade --workers 2"][-1][0]
-            print(f"  2 workers vs sequential nbgrader in this round: {nbg / w2:.2f}x")
+            ratios.append(rounds["nbgrader autograde (sequential)"][-1][0] / rounds["grade --workers 2"][-1][0])
+            print(f"  2 workers vs sequential nbgrader in this round: {ratios[-1]:.2f}x")
         best = {name: min(times) for name, times in rounds.items()}
         print(f"fastest of {args.rounds} rounds:")
         for name, (wall, cpu) in best.items():
             print(f"  {name:<34}{wall:6.2f}  {cpu:6.2f}")
         (fl, _), (nbg, nbg_cpu), (nbg_fb, _), (w1, _), (w2, w2_cpu) = best.values()
-        ratios = sorted(r_n[0] / r_w[0] for r_n, r_w in zip(rounds["nbgrader autograde (sequential)"],
-                                                            rounds["grade --workers 2"]))
         print(f"2 workers vs sequential nbgrader: {nbg / w2:.2f}x faster (goal >= 1.8x); "
-              f"round by round {', '.join(f'{r:.2f}x' for r in ratios)} (median {ratios[len(ratios) // 2]:.2f}x); "
+              f"round by round {', '.join(f'{r:.2f}x' for r in sorted(ratios))} (median {median(ratios):.2f}x); "
               f"vs nbgrader with its feedback: {nbg_fb / w2:.2f}x")
         print(f"  ceiling on 2 CPUs, from the CPU each way used: 2 x {nbg_cpu:.2f} / {w2_cpu:.2f} = "
               f"{2 * nbg_cpu / w2_cpu:.2f}x")

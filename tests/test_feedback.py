@@ -63,7 +63,7 @@ def test_cells_that_every_student_shares_are_sanitized_once():
     assert after.misses == before.misses and after.hits > before.hits
 
 
-def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback(tmp_path):
+def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback():
     """After batch_worker.warm(), a feedback page made as nbgrader_config.py configures it compiles nothing."""
     warm()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE_ROOT)).load_config()
