@@ -15,17 +15,20 @@ gradebook. What this adds around nbgrader:
     writers queue instead of failing with "database is locked"); PostgreSQL needs nothing extra;
   - feedback for every student (nbgrader's, or a page giving the reason), nbgrader's CSV export, a report.
 
-This module is the batch's own process (it imports no nbgrader until its fork server runs). The rest:
+This module is the batch's own process; it never imports nbgrader (it asks a process forked from the fork
+server whenever it needs the gradebook, see in_server). The rest:
 autograder.batch_worker (a worker, one student at a time), autograder.preload (the fork server the
 workers come from), autograder.gradebook (config and gradebook), autograder.outcomes (per-student files).
 """
 import argparse
+import importlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import socket
 import sys
 import time
+import traceback
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -58,21 +61,58 @@ def worker_context():
     """Workers are forked from a server process (multiprocessing's "forkserver") that has imported the
     grading code and taken its first-time costs once (autograder.preload): fresh like "spawn" (no
     gradebook connection or pipe of the batch crosses a fork), but no worker pays the imports (2-3 s of CPU
-    each) or the warm-up again. Start it first: it imports while this process imports its own (nbgrader,
-    1.5 s), on the other CPU."""
+    each) or the warm-up again."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.preload"])
     multiprocessing.forkserver.ensure_running()
     return ctx
 
 
+def run_named(target, environ, *args):
+    """In a process forked from the fork server: take the batch's environment (the server keeps the one it
+    started with), then call the function `target` names ("module.function", imported there already)."""
+    os.environ.clear()
+    os.environ.update(environ)
+    module, name = target.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)(*args)
+
+
+def _answer(conn, target, environ, args):
+    try:
+        conn.send(("ok", run_named(target, environ, *args)))
+    except SystemExit as exc:  # a clear "grade: ..." message for the instructor
+        conn.send(("exit", exc.code))
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+
+
+def in_server(ctx, target, *args):
+    """target(*args) in a process forked from the fork server, which has nbgrader imported and warm, so
+    that this process never imports it (1.8 s of CPU, which it would spend while the workers need both
+    CPUs). For the gradebook before, after, and when a worker dies: a few times per batch."""
+    answer, conn = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_answer, args=(conn, target, dict(os.environ), args), daemon=True)
+    process.start()
+    conn.close()
+    try:
+        kind, value = answer.recv()
+    except EOFError:
+        kind, value = "error", f"the process ended without an answer (exit code {process.exitcode})"
+    finally:
+        answer.close()
+        process.join()
+    if kind == "exit":
+        sys.exit(value)
+    if kind == "error":
+        raise RuntimeError(f"{target} failed: {value}")
+    return value
+
+
 class Worker:
     def __init__(self, ctx, course, limits, log_path):
-        from autograder.batch_worker import worker_main  # not at the top: see grade()
-
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=worker_main, args=(child, course, limits, log_path, dict(os.environ)),
-                                   daemon=True)
+        self.process = ctx.Process(target=run_named, daemon=True, args=(
+            "autograder.batch_worker.worker_main", dict(os.environ), child, course, limits, log_path))
         self.process.start()
         child.close()
         self.student, self.started = None, None
@@ -214,12 +254,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before)."""
     course = Path(course).resolve()
     ctx = worker_context()
-    from autograder import gradebook  # here, not at the top: the fork server imports the same meanwhile
-
-    config = gradebook.load_config(course)
-    db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
-    gradebook.serialize_sqlite_writes()
-    layout = gradebook.assignment_layout(db_url, course_id, assignment, course)
+    settings = in_server(ctx, "autograder.gradebook.batch_settings", course, assignment)
+    db_url, course_id, layout = settings["db_url"], settings["course_id"], settings["layout"]
 
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     if students:
@@ -230,15 +266,14 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     if not selected:
         sys.exit(f"grade: nothing to grade: submitted/<student>/{assignment}/ does not exist for any student")
 
-    cell_timeout = timeout or (config.Execute.timeout if "timeout" in config.Execute else 30)
+    cell_timeout = timeout or settings["cell_timeout"]
     n_cells = sum(len(cells) for cells in layout.values())
     limits = {"timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb,
               # every cell may take the whole per-cell limit; kernel start-up and nbgrader get 2 minutes
               "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
 
-    graded_before = gradebook.graded_students(db_url, course_id, assignment)
     outcomes = load_outcomes(course, assignment)
-    todo = to_grade(course, assignment, selected, outcomes, graded_before, layout, force)
+    todo = to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force)
     skipped = len(selected) - len(todo)
     print(f"grade {assignment}: {len(selected)} students, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
@@ -248,8 +283,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
 
     def on_outcome(outcome):
         if outcome.get("scores") is None:  # the worker died before it could record anything
-            gradebook.zero_submission(db_url, course_id, assignment, outcome["student"], list(layout))
-            outcome["scores"] = gradebook.gradebook_scores(db_url, course_id, assignment, outcome["student"])
+            outcome["scores"] = in_server(ctx, "autograder.gradebook.zero_lost_submission", db_url, course_id,
+                                          assignment, outcome["student"], list(layout))
             failure_feedback(course, assignment, outcome["student"], list(layout), outcome["problems"][0],
                              outcome["scores"])
         score, max_score, reason = summarize(outcome, layout)
@@ -266,7 +301,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         run_workers(ctx, course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome,
                     progress)
         progress.finish()
-    gradebook.export_csv(db_url, course_id, course / "grades.csv")
+    in_server(ctx, "autograder.gradebook.export_csv", db_url, course_id, course / "grades.csv")
     return {s: outcomes[s] for s in selected if s in outcomes}
 
 

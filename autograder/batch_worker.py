@@ -185,16 +185,12 @@ def limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def worker_main(conn, course, limits, log_path, environ):
-    """A grading process: receives (assignment, student, layout), sends back outcomes, until None.
-    `environ` is the batch's environment now (the fork server's is the one it had when it started)."""
+def worker_main(conn, course, limits, log_path):
+    """A grading process: receives (assignment, student, layout), sends back outcomes, until None."""
     # Kernels and nbgrader write warnings to stderr; keep them in a log, off the progress line.
     log_file = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_file, 1)
     os.dup2(log_file, 2)
-
-    os.environ.clear()
-    os.environ.update(environ)
     os.chdir(course)
     limit_memory(limits["memory_mb"])
     serialize_sqlite_writes()

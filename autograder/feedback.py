@@ -8,14 +8,16 @@ student. Of the 1.4 s a page took, two parts were repeated work:
     template's source is unchanged);
   - parsing the whole page with BeautifulSoup to add two accessibility attributes (0.5 s): the same
     attributes are added to the markup directly.
-And of what remains, most (60%) is sanitizing every cell's HTML with bleach, although most cells (the
-given code, the tests, the markdown) are the same on every student's page: sanitized HTML is kept for
-the process, by its input.
+Most of what remained was done again for the cells that are the same on every student's page (the
+given code, the tests, the text): sanitizing HTML with bleach (60%), highlighting code with pygments and
+rendering markdown with mistune (30%). Each is a pure function of its input and the exporter's settings,
+so its results are kept for the process (REMEMBERED), keyed by both.
 """
 import functools
 import re
+from collections import OrderedDict
 
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters import clean_html
 from nbconvert.filters.highlight import Highlight2HTML
@@ -43,21 +45,50 @@ class ProcessBytecodeCache(BytecodeCache):
 COMPILED_TEMPLATES = ProcessBytecodeCache()
 
 
-REMEMBERED_CHARS = 20_000  # longer HTML is sanitized each time: at most 1024 x 20 kB kept (a cell is ~2 kB)
+class Remembered:
+    """Results of pure functions of text, kept for the process. The least recently used go first once all
+    hold more than `budget` characters, and inputs longer than `longest` are never kept, so no notebook
+    (a hostile one included) can grow a grading process through them."""
+
+    def __init__(self, budget=16_000_000, longest=20_000):
+        self.results, self.size, self.budget, self.longest = OrderedDict(), 0, budget, longest
+        self.hits = self.misses = 0
+
+    def get(self, kind, text, settings, compute):
+        """compute()'s result for `text`; `kind` names the function, `settings` (hashable) all else it reads."""
+        if len(text) > self.longest:
+            return compute()
+        key = (kind, text, settings)
+        if key in self.results:
+            self.hits += 1
+            self.results.move_to_end(key)
+            return self.results[key]
+        self.misses += 1
+        result = self.results[key] = compute()
+        self.size += len(text) + len(result)
+        while self.size > self.budget:
+            (_, old_text, _), old_result = self.results.popitem(last=False)
+            self.size -= len(old_text) + len(old_result)
+        return result
 
 
-@functools.lru_cache(maxsize=1024)
-def _sanitized(html):
-    return clean_html(html)
+REMEMBERED = Remembered()
 
 
 def sanitized(element):
-    """nbconvert's clean_html filter (a pure function of its input), remembered for the process."""
+    """nbconvert's clean_html filter, remembered."""
     html = element.decode() if isinstance(element, bytes) else str(element)
-    return _sanitized(html) if len(html) <= REMEMBERED_CHARS else clean_html(html)
+    return REMEMBERED.get("clean_html", html, None, functools.partial(clean_html, html))
 
 
-sanitized_cache_info = _sanitized.cache_info
+class RememberedHighlight(Highlight2HTML):
+    """nbconvert's highlight_code filter, remembered."""
+
+    def __call__(self, source, language=None, metadata=None):
+        settings = (language or self.pygments_lexer, (metadata or {}).get("magics_language"),
+                    repr(sorted(self.extra_formatter_options.items())))
+        return REMEMBERED.get("highlight_code", source, settings,
+                              functools.partial(super().__call__, source, language, metadata))
 
 
 def accessible(html):
@@ -68,12 +99,22 @@ def accessible(html):
 
 
 class FeedbackExporter(HTMLExporter):
-    """HTMLExporter with the process's compiled templates and sanitized HTML, and without the BeautifulSoup
-    pass."""
+    """HTMLExporter with the process's compiled templates and remembered filters, and without the
+    BeautifulSoup pass."""
 
     def default_filters(self):
         for name, function in super().default_filters():
             yield name, sanitized if name == "clean_html" else function
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """HTMLExporter's markdown2html, remembered unless the cell has attachments or images are embedded
+        (then the result depends on files)."""
+        if context.get("cell", {}).get("attachments") or self.embed_images:
+            return super().markdown2html(context, source)
+        settings = (self.anchor_link_text, self.exclude_anchor_links, repr(sorted(self.lexer_options.items())))
+        return REMEMBERED.get("markdown2html", source, settings,
+                              functools.partial(super().markdown2html, context, source))
 
     def _create_environment(self):
         environment = super()._create_environment()
@@ -84,7 +125,7 @@ class FeedbackExporter(HTMLExporter):
         # HTMLExporter.from_notebook_node (nbconvert 7.17) up to its BeautifulSoup pass; accessible() does the rest.
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        highlight_code = self.filters.get("highlight_code", RememberedHighlight(pygments_lexer=lexer, parent=self))
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         self.register_filter("highlight_code", highlight_code)

@@ -60,6 +60,17 @@ def assignment_layout(db_url, course_id, assignment, course):
     return layout
 
 
+def batch_settings(course, assignment):
+    """What autograder.batch needs before it grades an assignment, read in one go: the gradebook's URL and
+    course id, the per-cell timeout, the assignment's layout and who is graded already."""
+    config = load_config(course)
+    db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
+    return {"db_url": db_url, "course_id": course_id,
+            "cell_timeout": config.Execute.timeout if "timeout" in config.Execute else 30,
+            "layout": assignment_layout(db_url, course_id, assignment, course),
+            "graded": graded_students(db_url, course_id, assignment)}
+
+
 def zero_submission(db_url, course_id, assignment, student, notebooks):
     """Score zero on every test of `notebooks` (creating the submission if needed), as nbgrader itself
     does for a missing notebook; without this a failed regrade would leave the previous run's scores."""
@@ -71,6 +82,13 @@ def zero_submission(db_url, course_id, assignment, student, notebooks):
                 for grade in nb.grades:
                     grade.auto_score, grade.needs_manual_grade = 0, False
         gb.db.commit()
+
+
+def zero_lost_submission(db_url, course_id, assignment, student, notebooks):
+    """Zero on every test of a student whose worker died before it recorded anything; the scores."""
+    serialize_sqlite_writes()
+    zero_submission(db_url, course_id, assignment, student, notebooks)
+    return gradebook_scores(db_url, course_id, assignment, student)
 
 
 def gradebook_scores(db_url, course_id, assignment, student):

@@ -88,11 +88,17 @@ def postgres_url():
         shutil.rmtree(data, ignore_errors=True)
 
 
-def grade(ws, *args):
+def environment(ws):
+    """Ours, with the workspace's gradebook and the environment's commands first (./run does the same)."""
     env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def grade(ws, *args):
     proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
-                           "--workers", "2", "--timeout", "10", *args], env=env, capture_output=True, text=True)
+                           "--workers", "2", "--timeout", "10", *args], env=environment(ws), capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
@@ -213,3 +219,17 @@ def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "preloaded" in proc.stdout
     assert "warming up the workers failed (ZeroDivisionError" in proc.stderr
+
+
+def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_path):
+    """The batch asks processes forked from its fork server for the gradebook (autograder.batch.in_server),
+    so its own process spends no CPU on nbgrader; what they refuse still reaches the instructor."""
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    code = ("import sys\nfrom autograder import batch\n"
+            f"try:\n    batch.grade({str(ws.root)!r}, 'not_released')\n"
+            "except SystemExit as exc:\n    print(exc)\n"
+            "print('nbgrader imported:', 'nbgrader' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env=environment(ws))
+    assert "the gradebook has no assignment 'not_released'" in proc.stdout, proc.stdout + proc.stderr
+    assert "nbgrader imported: False" in proc.stdout

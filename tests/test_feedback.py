@@ -9,7 +9,7 @@ from nbgrader.converters import GenerateFeedback
 from traitlets.config import PyFileConfigLoader
 
 from autograder.batch_worker import GRADED, warm
-from autograder.feedback import COMPILED_TEMPLATES, FeedbackExporter, sanitized_cache_info
+from autograder.feedback import COMPILED_TEMPLATES, REMEMBERED, FeedbackExporter, Remembered
 from autograder.workspace import COURSE_ROOT
 
 PNG = base64.b64encode(bytes.fromhex(
@@ -55,12 +55,31 @@ def test_templates_are_compiled_once_per_process():
     assert COMPILED_TEMPLATES.compiled == compiled  # a new exporter found every template compiled already
 
 
-def test_cells_that_every_student_shares_are_sanitized_once():
-    FeedbackExporter(template_name="lab").from_notebook_node(notebook())
-    before = sanitized_cache_info()
-    FeedbackExporter(template_name="lab").from_notebook_node(notebook())
-    after = sanitized_cache_info()
-    assert after.misses == before.misses and after.hits > before.hits
+def test_cells_that_every_student_shares_are_rendered_once_and_the_same():
+    nb = notebook()
+    first, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
+    misses, hits = REMEMBERED.misses, REMEMBERED.hits
+    again, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
+    assert REMEMBERED.misses == misses and REMEMBERED.hits == hits + 7  # 3 code cells, 1 markdown, 3 sanitized
+    assert {kind for kind, _, _ in REMEMBERED.results} == {"clean_html", "highlight_code", "markdown2html"}
+    assert again == first
+
+
+def test_markdown_that_depends_on_its_cell_attachments_is_rendered_for_each_cell():
+    def page(data):
+        cell = new_markdown_cell("![plot](attachment:p.png)", attachments={"p.png": {"image/png": data}})
+        html, _ = FeedbackExporter(template_name="lab").from_notebook_node(new_notebook(cells=[cell]))
+        return html
+    assert PNG in page(PNG) and PNG not in page(PNG[:-8] + "AAAAAAA=")
+
+
+def test_remembered_results_stay_within_their_budget():
+    remembered = Remembered(budget=100, longest=30)
+    for i in range(50):
+        assert remembered.get("upper", f"text {i}", None, f"text {i}".upper) == f"TEXT {i}"
+    assert remembered.size <= 100 and len(remembered.results) < 50
+    assert remembered.get("upper", "x" * 31, None, lambda: "long") == "long" and remembered.misses == 50
+    assert remembered.get("lower", "text 49", None, lambda: "other") == "other"  # the kind is part of the key
 
 
 def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback():
