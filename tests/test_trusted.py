@@ -2,10 +2,13 @@
 the verified reference, and plain nbgrader still working without the trusted pipeline."""
 import hashlib
 import io
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -39,11 +42,12 @@ def box():
         shutil.rmtree(course)
 
 
-def test_student_code_cannot_reach_grading_code_network_or_other_files(box):
-    out, errors = run(box, f"""
+def probe(course):
+    """A cell that tries to reach what student code must not: prints what it found."""
+    return f"""
 import os, socket
 print(sorted(os.listdir({str(COURSE_ROOT)!r})))
-print(os.path.exists({str(box.course / "gradebook.db")!r}), os.getuid() != 0)
+print(os.path.exists({str(course / "gradebook.db")!r}), os.getuid() != 0)
 try:
     socket.create_connection(("1.1.1.1", 80), timeout=2)
     print("network")
@@ -61,9 +65,53 @@ try:
 except OSError:
     pass
 import autograder
-""")
-    assert out.splitlines() == ["['.venv', 'course']", "False True", "no network"]
-    assert errors == ["No module named 'autograder'"]
+"""
+
+
+FOUND_NOTHING = (["['.venv', 'course']", "False True", "no network"], ["No module named 'autograder'"])
+
+
+def test_student_code_cannot_reach_grading_code_network_or_other_files(box):
+    out, errors = run(box, probe(box.course))
+    assert (out.splitlines(), errors) == FOUND_NOTHING
+
+
+def test_the_same_holds_when_an_ordinary_user_grades():
+    """Graded by a user who is not root, the sandbox is an unprivileged user namespace (bwrap --unshare-all),
+    not root dropping to nobody. As root, this test becomes such a user (nobody) in a mount namespace where
+    /root, which holds this Python, is crossable."""
+    course = Path(tempfile.mkdtemp(prefix="nbgrader-course-", dir="/var/tmp"))
+    try:
+        course.chmod(0o755)  # readable by the grading user: only the sandbox may hide it
+        (course / "gradebook.db").write_text("secret")
+        (course / "gradebook.db").chmod(0o644)
+        script = course / "grade_as_user.py"  # where the grading user can read it (not pytest's tmp_path)
+        script.write_text(textwrap.dedent(f"""
+            import json, os, sys
+            from pathlib import Path
+            assert os.geteuid() != 0, "graded as root"
+            sys.path[:0] = [{str(COURSE_ROOT)!r}, {str(Path(__file__).parent)!r}]
+            from autograder.sandbox import Sandbox
+            from test_trusted import probe, run
+            with Sandbox(hide=[Path({str(course)!r})]) as box:
+                print(json.dumps(run(box, probe(Path({str(course)!r})))))
+            """))
+        script.chmod(0o644)
+        command = [sys.executable, str(script)]
+        if os.geteuid() == 0:
+            # root's home is 0700: show the user an empty one holding only the tree this Python is in
+            python = Path(sys.base_prefix).resolve()
+            tree = Path("/root") / python.relative_to("/root").parts[0] if Path("/root") in python.parents else None
+            command = [shutil.which("bwrap"), "--bind", "/", "/", "--perms", "0755", "--tmpfs", "/root",
+                       *(["--ro-bind", str(tree), str(tree)] if tree else []),
+                       "--dev-bind", "/dev", "/dev", "--bind", "/proc", "/proc", "--setenv", "HOME", "/tmp", "--",
+                       shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out, errors = json.loads(proc.stdout.splitlines()[-1])
+        assert (out.splitlines(), errors) == FOUND_NOTHING
+    finally:
+        shutil.rmtree(course)
 
 
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
