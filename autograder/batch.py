@@ -97,12 +97,12 @@ def in_server(ctx, target, *args):
     try:
         kind, value = answer.recv()
     except EOFError:
-        kind, value = "error", None
+        kind, value = "died", None
     finally:
         answer.close()
         process.join()
-    if value is None and kind == "error":
-        value = f"the process ended without an answer (exit code {process.exitcode})"
+    if kind == "died":
+        raise RuntimeError(f"{target}: its process ended without an answer (exit code {process.exitcode})")
     if kind == "exit":
         sys.exit(value)
     if kind == "error":

@@ -1,5 +1,6 @@
 """The pieces of trusted grading: what the sandbox lets student code do, what the grader accepts from it,
 the verified reference, and plain nbgrader still working without the trusted pipeline."""
+import contextlib
 import hashlib
 import io
 import json
@@ -29,17 +30,25 @@ def run(box, code, timeout=60):
             [o["evalue"] for o in outputs if o["output_type"] == "error"])
 
 
-@pytest.fixture(scope="module")
-def box():
-    # Outside /tmp (the sandbox's /tmp is its own anyway): a directory is hidden only because it is asked to be.
+@contextlib.contextmanager
+def course_with_a_gradebook():
+    """A course directory holding a gradebook, readable by anyone (only the sandbox may hide it), outside
+    /tmp (the sandbox's /tmp is its own anyway: a directory is hidden only because it is asked to be)."""
     course = Path(tempfile.mkdtemp(prefix="nbgrader-course-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
-    (course / "gradebook.db").write_text("secret")
     try:
-        with Sandbox(hide=[course]) as b:
-            b.course = course
-            yield b
+        course.chmod(0o755)
+        (course / "gradebook.db").write_text("secret")
+        (course / "gradebook.db").chmod(0o644)
+        yield course
     finally:
         shutil.rmtree(course)
+
+
+@pytest.fixture(scope="module")
+def box():
+    with course_with_a_gradebook() as course, Sandbox(hide=[course]) as b:
+        b.course = course
+        yield b
 
 
 def probe(course):
@@ -80,11 +89,7 @@ def test_the_same_holds_when_an_ordinary_user_grades():
     """Graded by a user who is not root, the sandbox is an unprivileged user namespace (bwrap --unshare-all),
     not root dropping to nobody. As root, this test becomes such a user (nobody) in a mount namespace where
     /root, which holds this Python, is crossable."""
-    course = Path(tempfile.mkdtemp(prefix="nbgrader-course-", dir="/var/tmp"))
-    try:
-        course.chmod(0o755)  # readable by the grading user: only the sandbox may hide it
-        (course / "gradebook.db").write_text("secret")
-        (course / "gradebook.db").chmod(0o644)
+    with course_with_a_gradebook() as course:
         script = course / "grade_as_user.py"  # where the grading user can read it (not pytest's tmp_path)
         script.write_text(textwrap.dedent(f"""
             import json, os, sys
@@ -110,8 +115,6 @@ def test_the_same_holds_when_an_ordinary_user_grades():
         assert proc.returncode == 0, proc.stderr[-2000:]
         out, errors = json.loads(proc.stdout.splitlines()[-1])
         assert (out.splitlines(), errors) == FOUND_NOTHING
-    finally:
-        shutil.rmtree(course)
 
 
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
