@@ -251,6 +251,15 @@ def to_grade(course, assignment, students, outcomes, graded_in_gradebook, layout
     return todo
 
 
+def longest_first(students, outcomes):
+    """`students` ordered by how long each took when last graded, longest first (those never graded
+    first of all): the batch then ends on short students, so no worker finishes a long one alone while
+    the others wait. Ties keep their order."""
+    def last_seconds(s):
+        return outcomes.get(s, {}).get("seconds") or float("inf")
+    return sorted(students, key=last_seconds, reverse=True)
+
+
 def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=2048,
           student_timeout=None, progress_stream=sys.stderr):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before)."""
@@ -275,7 +284,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
               "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
 
     outcomes = load_outcomes(course, assignment)
-    todo = to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force)
+    todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force), outcomes)
     skipped = len(selected) - len(todo)
     print(f"grade {assignment}: {len(selected)} students, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")

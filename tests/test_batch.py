@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.batch import longest_first
 from autograder.batch_worker import check_files, inspect_autograded
 from autograder.report import pass_rates
 from autograder.samples import sample_submissions
@@ -183,6 +184,12 @@ def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
     assert "a.ipynb is missing (found a (1).ipynb" in bad["a"]
     assert "not valid JSON" in bad["b"] and "not a valid notebook" in bad["c"]
     assert good == ["d"]
+
+
+def test_students_are_graded_longest_first_so_the_batch_ends_on_short_ones():
+    outcomes = {"ann": {"seconds": 1.9}, "ben": {"seconds": 3.1}, "cid": {"seconds": 1.9},
+                "dan": {"failed": True, "problems": ["the grading process died"]}}  # lost: no time known
+    assert longest_first(["ann", "ben", "cid", "dan", "eve"], outcomes) == ["dan", "eve", "ben", "ann", "cid"]
 
 
 def test_report_ranks_tests_by_failures_with_the_most_frequent_hint():
