@@ -32,7 +32,7 @@ import traceback
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder.outcomes import failure_feedback, fingerprint, load_outcomes, outcomes_dir, save_outcome
+from autograder.outcomes import failure_feedback, fingerprint, forget_outcome, load_outcomes, outcomes_dir, save_outcome
 
 
 def summarize(outcome, layout):
@@ -82,6 +82,8 @@ def _answer(conn, target, environ, args):
         conn.send(("ok", run_named(target, environ, *args)))
     except SystemExit as exc:  # a clear "grade: ..." message for the instructor
         conn.send(("exit", exc.code))
+    except KeyboardInterrupt:  # Ctrl-C reaches every process of the batch; its own process reports it
+        pass
     except BaseException:
         conn.send(("error", traceback.format_exc()))
 
@@ -108,6 +110,10 @@ def in_server(ctx, target, *args):
     if kind == "error":
         raise RuntimeError(f"{target} failed: {value}")
     return value
+
+
+class GradingStopped(Exception):
+    """The grader itself cannot grade (a changed reference, no sandbox): no student is scored for it."""
 
 
 class Worker:
@@ -173,6 +179,10 @@ class Progress:
         self.stream.flush()
 
 
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _duration(seconds):
     seconds = int(round(seconds))
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
@@ -219,7 +229,9 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
             progress.update(progress.running)
     finally:
         for w in pool:
-            if w.student is None and w.process.is_alive():
+            if w.student is not None:  # stopped mid-student (Ctrl-C, a grader error): graded again next run
+                w.kill()
+            elif w.process.is_alive():
                 try:
                     w.conn.send(None)
                 except OSError:
@@ -286,13 +298,16 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     outcomes = load_outcomes(course, assignment)
     todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force), outcomes)
     skipped = len(selected) - len(todo)
-    print(f"grade {assignment}: {len(selected)} students, {len(todo)} to grade"
+    print(f"grade {assignment}: {_count(len(selected), 'student')}, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
-          + (f", {min(workers or os.cpu_count(), len(todo))} workers" if todo else ""), file=progress_stream)
+          + (f", {_count(min(workers or os.cpu_count(), len(todo)), 'worker')}" if todo else ""),
+          file=progress_stream)
 
     progress = Progress(len(todo), progress_stream)
 
     def on_outcome(outcome):
+        if outcome.get("grader_error"):
+            raise GradingStopped(outcome["grader_error"])
         if outcome.get("scores") is None:  # the worker died before it could record anything
             outcome["scores"] = in_server(ctx, "autograder.gradebook.zero_lost_submission", db_url, course_id,
                                           assignment, outcome["student"], list(layout))
@@ -308,6 +323,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         trouble = outcome["failed"] or outcome["problems"]
         progress.update(progress.running, f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
 
+    for s in todo:
+        forget_outcome(course, assignment, s)
     if todo:
         run_workers(ctx, course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome,
                     progress)
@@ -343,9 +360,25 @@ def main(argv=None):
     args = parser.parse_intermixed_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.timeout is not None and args.timeout < 1:
+        parser.error("--timeout must be at least 1 (seconds one cell may run)")
+    if args.student_timeout is not None and args.student_timeout < 1:
+        parser.error("--student-timeout must be at least 1 (seconds one student may take)")
+    if 0 < args.memory_mb < 256 or args.memory_mb < 0:  # below 256 MB not even the notebook's imports fit
+        parser.error("--memory-mb must be 0 (no cap) or at least 256")
+    args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
 
-    outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
-                     args.memory_mb, args.student_timeout)
+    try:
+        outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
+                         args.memory_mb, args.student_timeout)
+    except GradingStopped as stop:
+        sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
+                 "No student was scored for this; students graded before it are kept. Fix it and run the same "
+                 "command again: it grades the students left.")
+    except KeyboardInterrupt:
+        print("\ngrade: interrupted. Students graded so far are kept; run the same command again to grade "
+              "the rest.", file=sys.stderr)
+        sys.exit(130)
     print("\n" + grade_table(outcomes))
     course = Path(args.course).resolve()
     print(f"\nfeedback: {course / 'feedback'}/<student>/{args.assignment}/\ngrades:   {course / 'grades.csv'}")

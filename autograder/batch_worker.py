@@ -22,12 +22,13 @@ from sqlalchemy.orm import configure_mappers
 
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
-from autograder.outcomes import failure_feedback, fingerprint
+from autograder.outcomes import failure_feedback, fingerprint, outcomes_dir
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HINT = re.compile(r"Hint: (.+)")
+GRADER_ERROR = re.compile(r"TrustedGradingError: (.+)")  # autograder.trusted: the grader's fault, not the student's
 
 
 def read_notebook(path):
@@ -57,8 +58,8 @@ def check_files(folder, expected):
     return bad, [n for n in expected if n not in bad]
 
 
-def failure_reason(text, limits):
-    """What went wrong, from nbgrader's log and traceback of a failed autograde."""
+def failure_reason(text, limits, log_at):
+    """What went wrong, from nbgrader's log and traceback of a failed autograde (kept in the file `log_at`)."""
     if "DeadKernelError" in text or "Kernel died" in text:
         return ("the kernel died while the notebook ran (os._exit, a crash, or more memory than the "
                 f"{limits['memory_mb']} MB cap)")
@@ -69,7 +70,7 @@ def failure_reason(text, limits):
     if "NotJSONError" in text or "JSONDecodeError" in text or "ValidationError" in text:
         return "a notebook is not valid JSON/nbformat"
     errors = [line for line in text.splitlines() if re.match(r"^\w*(Error|Exception)\b", line)]
-    return "nbgrader could not grade it: " + (errors[-1][:200] if errors else "see the autograde log")
+    return "nbgrader could not grade it: " + (errors[-1][:200] if errors else f"its log is in {log_at}")
 
 
 def output_text(output):
@@ -154,7 +155,11 @@ def grade_student(api, course, assignment, student, layout, limits):
                 runs.append(api.autograde(assignment, student, force=True, create=True))
     failed_run = next((r for r in runs if not r["success"]), None)
     if failed_run:
-        reason = failure_reason(failed_run.get("log", "") + failed_run.get("error", ""), limits)
+        grader_error = GRADER_ERROR.search(failed_run.get("log", "") + failed_run.get("error", ""))
+        if grader_error:  # nothing is recorded: the student is graded again once the grader is fixed
+            return {**outcome, "failed": True, "grader_error": grader_error.group(1).strip()}
+        reason = failure_reason(failed_run.get("log", "") + failed_run.get("error", ""), limits,
+                                (outcomes_dir(course, assignment) / f"{student}.json").relative_to(course))
         outcome["problems"].append(reason)
         outcome["log"] = (failed_run.get("log", "") + failed_run.get("error", ""))[-4000:]
         bad.update({n: reason for n in good})

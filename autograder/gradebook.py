@@ -49,8 +49,13 @@ def assignment_layout(db_url, course_id, assignment, course):
         try:
             found = gb.find_assignment(assignment)
         except MissingEntry:
-            sys.exit(f"grade: the gradebook has no assignment '{assignment}'. Release it first: "
-                     f"nbgrader generate_assignment {assignment}")
+            known = sorted(p.name for p in (course / "source").glob("*") if p.is_dir())
+            if assignment not in known:
+                sys.exit(f"grade: this course has no assignment '{assignment}' (source/ has: "
+                         f"{', '.join(known) or 'nothing'})")
+            # --force: generate_assignment skips an assignment whose release/ exists without recording it
+            sys.exit(f"grade: the gradebook has no assignment '{assignment}'. Record it (and its release/ "
+                     f"version) first: ./run python -m nbgrader generate_assignment {assignment} --force")
         layout = {nb.name: {c.name: c.max_score for c in nb.grade_cells} for nb in found.notebooks}
     for name, cells in layout.items():  # the gradebook keeps no order; the source notebook does
         source = course / "source" / assignment / f"{name}.ipynb"

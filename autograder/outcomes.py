@@ -28,6 +28,12 @@ def save_outcome(course, assignment, outcome):
     os.replace(tmp, path)  # a crash mid-write leaves the previous outcome, never half of one
 
 
+def forget_outcome(course, assignment, student):
+    """Before a student is graded again: if that grading never ends (Ctrl-C, a grader error), the next run
+    grades them instead of trusting an outcome whose autograded notebooks are gone."""
+    (outcomes_dir(course, assignment) / f"{student}.json").unlink(missing_ok=True)
+
+
 def fingerprint(folder):
     """A hash of every file of a submission: a resubmission has a new one and is graded again."""
     h = hashlib.sha256()

@@ -33,6 +33,9 @@ NOBODY = 65534
 TMP = Path("/tmp")
 INSIDE_WORKER = "/tmp/.grader/worker.py"
 INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
+# How the sandbox's start fails while the user it runs as (nobody, when root grades) has more processes than
+# the sandbox's RLIMIT_NPROC, started by other software: it waits for them to end instead of failing the notebook.
+BUSY = "Resource temporarily unavailable"
 
 
 class SandboxError(Exception):
@@ -211,6 +214,18 @@ class Sandbox:
         self.stderr_tail = b""
 
     def start(self):
+        """Start the worker and wait for its greeting; SandboxError if it cannot start within start_timeout."""
+        give_up = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                return self._start_once()
+            except SandboxError as exc:
+                if BUSY not in str(exc) or time.monotonic() > give_up:
+                    raise
+                time.sleep(1)
+
+    def _start_once(self):
+        self.stderr_tail = b""
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         as_root = os.geteuid() == 0

@@ -4,6 +4,7 @@ import csv
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -228,6 +229,27 @@ def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
     assert "warming up the workers failed (ZeroDivisionError" in proc.stderr
 
 
+def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
+    """A reference that is not the committed one (or no sandbox) is the grader's fault: the batch stops and
+    says why, records nothing for the student (no zero, no "fix your notebook" page), and a later run
+    grades them."""
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice"]).items():
+        ws.submit(student, ASSIGNMENT, notebooks)
+    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+                           "--workers", "1", "--no-report"], env=dict(environment(ws), RNN_REFERENCE_SHA256="0" * 64),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "grading stopped, because the grader cannot grade correctly" in proc.stderr
+    assert "reference.py (sha256" in proc.stderr and "is not the version it must be" in proc.stderr
+    assert not list((ws.root / "reports" / ASSIGNMENT / "outcomes").glob("*.json"))
+    assert not (ws.root / "feedback" / "alice").exists()
+
+    proc = grade(ws, "--no-report")
+    assert "1 student, 1 to grade" in proc.stderr and re.search(r"alice\s+8/8\s+all tests passed", proc.stdout)
+
+
 def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_path):
     """The batch asks processes forked from its fork server for the gradebook (autograder.batch.in_server),
     so its own process spends no CPU on nbgrader; what they refuse still reaches the instructor."""
@@ -238,5 +260,6 @@ def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_p
             "print('nbgrader imported:', 'nbgrader' in sys.modules)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                           env=environment(ws))
-    assert "the gradebook has no assignment 'not_released'" in proc.stdout, proc.stdout + proc.stderr
+    refusal = "this course has no assignment 'not_released' (source/ has: rnn_forward)"
+    assert refusal in proc.stdout, proc.stdout + proc.stderr
     assert "nbgrader imported: False" in proc.stdout

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -117,6 +119,48 @@ def test_the_same_holds_when_an_ordinary_user_grades():
         assert (out.splitlines(), errors) == FOUND_NOTHING
 
 
+# Holds more processes of uid nobody than a sandbox may have (RLIMIT_NPROC 256), as other software running
+# as nobody on the machine may, until told to end them.
+PROCESS_HOG = """
+import os, resource, sys, time
+resource.setrlimit(resource.RLIMIT_NPROC, (300, 300))
+children = []
+try:
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(120)
+            os._exit(0)
+        children.append(pid)
+except OSError:
+    print(len(children), flush=True)
+sys.stdin.readline()
+for pid in children:
+    os.kill(pid, 9)
+for pid in children:
+    os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes share one user's process cap only when root grades")
+def test_a_sandbox_waits_while_its_user_has_no_process_left_instead_of_failing():
+    # The student whose notebook is graded then must wait for a sandbox, not score 0.
+    hog = subprocess.Popen(["setpriv", f"--reuid={sandbox.NOBODY}", f"--regid={sandbox.NOBODY}", "--clear-groups",
+                            sys.executable, "-c", PROCESS_HOG],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert int(hog.stdout.readline()) > 0
+        release = threading.Timer(3, lambda: (hog.stdin.write("end\n"), hog.stdin.flush()))
+        release.start()
+        started = time.monotonic()
+        with Sandbox() as b:
+            assert time.monotonic() - started > 2
+            assert run(b, "print(6 * 7)") == ("42\n", [])
+    finally:
+        release.join()
+        hog.wait(30)
+
+
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
                            "def twice(x):\n    print('secret hidden input', x)\n    return 2 * x\n1 / 0")
@@ -151,7 +195,6 @@ def test_timeout_kills_the_sandbox_and_everything_it_started(tmp_path):
         assert not b.alive
     finally:
         b.close()
-    import time
     time.sleep(0.5)
     sleepers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and marker in _cmdline(p)]
     assert not sleepers
