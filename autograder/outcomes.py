@@ -34,11 +34,46 @@ def forget_outcome(course, assignment, student):
     (outcomes_dir(course, assignment) / f"{student}.json").unlink(missing_ok=True)
 
 
+def submission_entries(folder):
+    """(path, kind, where) of everything in a submission folder, in a fixed order: path relative to the
+    folder and where (absolute) are bytes, as a name need not be UTF-8; kind is "file", "dir", "link"
+    (never followed) or "other" (a device, a pipe: never opened)."""
+    base, pending = os.fsencode(folder), [b""]
+    while pending:
+        rel = pending.pop()
+        with os.scandir(os.path.join(base, rel) if rel else base) as found:
+            for entry in sorted(found, key=lambda e: e.name):
+                path = os.path.join(rel, entry.name) if rel else entry.name
+                if entry.is_symlink():
+                    yield path, "link", entry.path
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                    yield path, "dir", entry.path
+                else:
+                    yield path, "file" if entry.is_file(follow_symlinks=False) else "other", entry.path
+
+
 def fingerprint(folder):
-    """A hash of every file of a submission: a resubmission has a new one and is graded again."""
+    """A hash of a submission: a resubmission has a new one and is graded again. Each path, kind and content
+    (a link's target) enters with its length, so no two different submissions run together into the same
+    bytes; a file that cannot be read counts as "?unreadable" (the worker then says why it cannot grade)."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+    def add(part):
+        h.update(len(part).to_bytes(8, "big") + part)
+    for path, kind, where in submission_entries(folder):
+        add(path)
+        add(kind.encode())
+        if kind == "link":
+            add(os.readlink(where))
+        elif kind == "file":
+            try:
+                with open(where, "rb") as f:
+                    h.update(os.fstat(f.fileno()).st_size.to_bytes(8, "big"))
+                    while chunk := f.read(1 << 20):
+                        h.update(chunk)
+            except OSError:
+                add(b"?unreadable")
     return h.hexdigest()[:16]
 
 

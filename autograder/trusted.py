@@ -18,6 +18,7 @@ by the reference in this process (an "oracle"), so one mistake costs only its ow
 never enters the sandbox. The reference is loaded from bytes whose digest is verified first, so nothing a
 submission did to the file (or to its cached bytecode) changes anyone's grade.
 """
+import builtins
 import functools
 import hashlib
 import os
@@ -157,9 +158,7 @@ class NotebookRun:
             pass
 
     def call(self, name, args, oracle, hidden=False):
-        """(output, args after the call) of the student's function, or CallFailed saying what went wrong.
-        For hidden cases an exception's message is cut short: the student's code chooses it, and it must
-        not carry the hidden inputs into the feedback."""
+        """(output, args after the call) of the student's function, or CallFailed saying what went wrong."""
         request = {"op": "call", "name": name, "args": tuple(args), "oracles": DEPENDENCIES.get(name, [])}
         try:
             reply = self._ensure().request(request, self.timeout, on_oracle=oracle)
@@ -173,7 +172,7 @@ class NotebookRun:
                 and len(reply["args"]) == len(args):
             return reply.get("output"), tuple(reply["args"])
         if reply.get("op") == "raise":
-            return _raise(reply, 120 if hidden else 2000)
+            return _raise(reply, hidden)
         raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
 
     def close(self):
@@ -181,11 +180,20 @@ class NotebookRun:
             self.sandbox.close()
 
 
-def _raise(reply, message_chars):
-    message = str(reply.get("message", ""))
-    short = message.splitlines()[0][:message_chars] if message.strip() else ""
-    raise CallFailed(str(reply.get("type", ""))[:100], short + (" ..." if short != message else ""),
-                     str(reply.get("line", ""))[:300])
+HIDDEN_MESSAGE = "(not shown for hidden checks; the self-check's cases show it if they raise it too)"
+
+
+def _raise(reply, hidden):
+    """CallFailed describing what the student's function raised. The student's code chooses the exception's
+    type name, its message and (through linecache) the line shown, so for a hidden case only the name of a
+    built-in exception is kept: any of them could carry the hidden inputs into the feedback."""
+    type_name, message = str(reply.get("type", ""))[:100], str(reply.get("message", ""))
+    if hidden:
+        builtin = getattr(builtins, type_name, None)
+        known = isinstance(builtin, type) and issubclass(builtin, BaseException)
+        raise CallFailed(type_name if known else "an exception of its own class", HIDDEN_MESSAGE)
+    short = message.splitlines()[0][:2000] if message.strip() else ""
+    raise CallFailed(type_name, short + (" ..." if short != message else ""), str(reply.get("line", ""))[:300])
 
 
 def _error(ename, evalue):
@@ -295,6 +303,15 @@ def grade_function(run, reference, name, visible, hidden):
     return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n")]
 
 
+def dependencies_first(tests):
+    """(cell, name) of the test cells, each function after the functions it calls, else in notebook order.
+    While a function is graded, those are answered by the reference; their own grading must be over by
+    then, or a notebook that moves a test cell down could record the reference's answers and replay them."""
+    def depth(name):
+        return 1 + max((depth(d) for d in DEPENDENCIES.get(name, [])), default=-1)
+    return sorted(tests, key=lambda test: depth(test[1]))
+
+
 def graded_function(cell):
     """The function a graded test cell tests ("test_<function>"), or None for any other cell."""
     meta = cell.metadata.get("nbgrader", {})
@@ -356,7 +373,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 else:
                     run.keep(name)
                     tests.append((cell, name))
-            for cell, name in tests:
+            for cell, name in dependencies_first(tests):
                 cell.outputs = grade_function(run, reference, name, *_cases(name))
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None

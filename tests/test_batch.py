@@ -17,6 +17,7 @@ import pytest
 
 from autograder.batch import longest_first
 from autograder.batch_worker import check_files, inspect_autograded
+from autograder.outcomes import fingerprint
 from autograder.report import pass_rates
 from autograder.samples import sample_submissions
 from autograder.workspace import Workspace
@@ -185,6 +186,38 @@ def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
     assert "a.ipynb is missing (found a (1).ipynb" in bad["a"]
     assert "not valid JSON" in bad["b"] and "not a valid notebook" in bad["c"]
     assert good == ["d"]
+
+
+def test_links_odd_files_and_names_are_refused_before_nbgrader_copies_them(tmp_path):
+    # nbgrader copies a submission's files following links: a link to the source notebook scored full
+    # marks, one to the gradebook was copied into the feedback. The fingerprint (read before any check, by
+    # the resume) must not fail or follow them either.
+    folder = tmp_path / "submitted" / "mallory" / "a"
+    folder.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), str(folder / "a.ipynb"))
+    assert check_files(folder, ["a"]) == ({}, ["a"])
+    odd = {"link": lambda: (folder / "loot.html").symlink_to("../../../gradebook.db"),
+           "not valid UTF-8": lambda: open(os.fsencode(folder) + b"/notes\xff.txt", "wb").close(),
+           "not a file or a folder": lambda: os.mkfifo(folder / "pipe"),
+           "unreadable": lambda: (folder / "proc").symlink_to("/proc/self/pagemap")}
+    for words, make in odd.items():
+        for path in list(os.scandir(os.fsencode(folder))):
+            if path.name != b"a.ipynb":
+                os.unlink(path.path)
+        make()
+        assert fingerprint(folder) != fingerprint(tmp_path / "submitted")
+        bad, good = check_files(folder, ["a"])
+        assert good == [] and ("link" if words == "unreadable" else words) in bad["a"], bad
+
+
+def test_different_submissions_have_different_fingerprints(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    (one / "a.txt").write_bytes(b"Q")
+    (one / "n.ipynb").write_bytes(b"NB")
+    (two / "a.txt").write_bytes(b"Q\0n.ipynb\0NB")  # the old fingerprint's bytes of `one`
+    assert fingerprint(one) != fingerprint(two)
 
 
 def test_students_are_graded_longest_first_so_the_batch_ends_on_short_ones():

@@ -161,6 +161,13 @@ def test_a_sandbox_waits_while_its_user_has_no_process_left_instead_of_failing()
         hog.wait(30)
 
 
+def test_functions_are_graded_after_the_functions_they_call_wherever_their_test_cells_are():
+    # Moved to the end, test_rnn_cell_forward would be graded after rnn_forward, whose calls to
+    # rnn_cell_forward the reference answers: a notebook could keep those answers and replay them.
+    tests = [("cell 3", "rnn_forward"), ("cell 5", "softmax"), ("cell 9", "rnn_cell_forward")]
+    assert [name for _, name in trusted.dependencies_first(tests)] == ["softmax", "rnn_cell_forward", "rnn_forward"]
+
+
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
                            "def twice(x):\n    print('secret hidden input', x)\n    return 2 * x\n1 / 0")

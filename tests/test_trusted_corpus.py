@@ -159,6 +159,7 @@ def _reference_lines(source_codes):
     ("cheat-overwrite_reference_file", ["rnn_cell_forward failed", "rnn_forward passed all"]),
     ("cheat-ast_transformer", ["rnn_cell_forward failed"]),
     ("correct-stderr_logging", ["softmax passed all", "rnn_forward passed all"]),
+    ("cheat-leak_hidden_inputs", ["softmax failed hidden check", "not shown for hidden checks"]),
 ])
 def test_feedback(graded, student, expect):
     """What the student reads: which check failed and why, never hidden-test source, hidden inputs or reference code."""
@@ -176,5 +177,8 @@ def test_feedback(graded, student, expect):
         assert secret in own_code or secret not in text, secret  # a cheat may name them in its own code
     leaked = [line for line in _reference_lines(own_code) if line in text]
     assert not leaked, leaked
+    from autograder.cases import hidden_cases
+    for value in hidden_cases("softmax")[0]["args"][0].ravel()[:2]:  # what cheat-leak_hidden_inputs sends out
+        assert f"{value:.6f}" not in text and f"{value:.6f}".replace(".", "_") not in text, value
     if student.startswith("correct"):
         assert "SelfCheckFailed" not in text

@@ -503,6 +503,23 @@ def rnn_cell_forward(xt, a_prev, parameters):
         return _wrong_cell(xt, a_prev, parameters)
 """
 
+_LEAK_HIDDEN_INPUTS = """
+import linecache
+from course.selfcheck import stored_cases
+
+_visible = [(case["args"][0], case["expected"]) for case in stored_cases("softmax")]
+
+def softmax(z):
+    # the self-check's answers where it knows them; elsewhere the hidden input, smuggled out in what it raises
+    for known, answer in _visible:
+        if known.shape == z.shape and np.array_equal(known, z):
+            return answer
+    values = ",".join(f"{v:.6f}" for v in z.ravel()[:8])
+    linecache.cache["<leak>"] = (1, None, ["LEAKLINE " + values + "\\n"], "<leak>")
+    leak = type("LEAK_" + values.replace(".", "_").replace(",", "__").replace("-", "m"), (Exception,), {})
+    exec(compile("raise leak(values)", "<leak>", "exec"), {"leak": leak, "values": values})
+"""
+
 CHEATS = {
     "replace_allclose": ("softmax_axis1", "softmax", _ALLCLOSE),
     "ast_transformer": ("cell_no_bias", "rnn_cell_forward", _AST_TRANSFORMER),
@@ -520,6 +537,7 @@ CHEATS = {
     "steal_submissions": ("forward_backwards_in_time", "rnn_forward", _STEAL_SUBMISSIONS),
     "hide_errors": ("softmax_sigmoid", "softmax", _HIDE_ERRORS),
     "oracle_abuse": ("cell_swapped_weights", "rnn_cell_forward", _ORACLE_ABUSE),
+    "leak_hidden_inputs": ("softmax_sigmoid", "softmax", _LEAK_HIDDEN_INPUTS),
 }
 
 KEEP_LESSON = {"correct-instructor", "correct-stderr_logging", "cheat-overwrite_reference_file"}
