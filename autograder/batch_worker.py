@@ -27,7 +27,7 @@ from autograder.outcomes import failure_feedback, fingerprint, outcomes_dir, sub
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-HINT = re.compile(r"Hint: (.+)")
+HINT = re.compile(r"^\s*(?:- )?Hint: (.+)", re.MULTILINE)  # a line of its own: the grader's, not in a message
 GRADER_ERROR = re.compile(r"TrustedGradingError: (.+)")  # autograder.trusted: the grader's fault, not the student's
 
 

@@ -17,11 +17,12 @@ import functools
 import re
 from collections import OrderedDict
 
+import bleach
 from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
-from nbconvert.filters import clean_html
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from traitlets import Bool
 
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's wording
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
@@ -75,8 +76,27 @@ class Remembered:
 REMEMBERED = Remembered()
 
 
+# What a feedback page keeps of the HTML a notebook brings (markdown, HTML outputs, highlighted code): the
+# tags and attributes of formatted text, tables and images. Anything else is removed, its text kept: no
+# script, event handler, style or javascript: URL. (nbconvert's own clean_html also escapes headings,
+# paragraphs and images, which every markdown cell has.)
+SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
+             "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
+             "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
+             "ul"}
+SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "class", "id", "title"],
+                   "img": ["src", "alt", "width", "height", "class", "id", "title"],
+                   "td": ["align", "colspan", "rowspan", "class"], "th": ["align", "colspan", "rowspan", "class"]}
+SAFE_PROTOCOLS = {"http", "https", "mailto", "data"}  # data: images are how notebooks embed pictures
+
+
+def clean_html(html):
+    return bleach.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols=SAFE_PROTOCOLS, strip=True,
+                        strip_comments=True)
+
+
 def sanitized(element):
-    """nbconvert's clean_html filter, remembered."""
+    """The clean_html filter of feedback pages (clean_html above), remembered."""
     html = element.decode() if isinstance(element, bytes) else str(element)
     return REMEMBERED.get("clean_html", html, None, functools.partial(clean_html, html))
 
@@ -100,7 +120,10 @@ def accessible(html):
 
 class FeedbackExporter(HTMLExporter):
     """HTMLExporter with the process's compiled templates and remembered filters, and without the
-    BeautifulSoup pass."""
+    BeautifulSoup pass; it sanitizes HTML (scripts, event handlers, javascript outputs are dropped),
+    since what a notebook shows is the student's to choose and instructors open these pages too."""
+
+    sanitize_html = Bool(True, help="Sanitize the HTML of markdown cells and outputs.").tag(config=True)
 
     def default_filters(self):
         for name, function in super().default_filters():

@@ -22,6 +22,7 @@ import builtins
 import functools
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -188,12 +189,16 @@ def _raise(reply, hidden):
     type name, its message and (through linecache) the line shown, so for a hidden case only the name of a
     built-in exception is kept: any of them could carry the hidden inputs into the feedback."""
     type_name, message = str(reply.get("type", ""))[:100], str(reply.get("message", ""))
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", type_name):  # a class name can be any string, newlines too
+        type_name = "an exception of its own class"
     if hidden:
         builtin = getattr(builtins, type_name, None)
         known = isinstance(builtin, type) and issubclass(builtin, BaseException)
         raise CallFailed(type_name if known else "an exception of its own class", HIDDEN_MESSAGE)
     short = message.splitlines()[0][:2000] if message.strip() else ""
-    raise CallFailed(type_name, short + (" ..." if short != message else ""), str(reply.get("line", ""))[:300])
+    line = str(reply.get("line", "")).strip()  # one line: no text of the student's may start a line of the report
+    line = line.splitlines()[0][:300] if line else ""
+    raise CallFailed(type_name, short + (" ..." if short != message else ""), line)
 
 
 def _error(ename, evalue):
@@ -251,16 +256,24 @@ def _json(value, depth=0):
 
 # --- grading a test cell -------------------------------------------------------------------------------
 
-def _oracle_for(reference, name):
-    """Answers the sandbox's requests for the functions `name` may call, with the reference's outputs."""
+def _oracle_for(reference, name, cases):
+    """Answers the sandbox's requests for the functions `name` may call, with the reference's outputs.
+    Their arguments come from the case being graded: no array may be larger, or longer along any axis,
+    than 4 times the largest of `cases` (the reference runs in the grader, outside the sandbox's limits:
+    an empty array 3,000,000 steps long kept it busy for minutes, large ones filled its memory)."""
     allowed = set(DEPENDENCIES.get(name, []))
+    case_arrays = [a for case in cases for a in _arrays(case["args"])]
+    longest = 4 * max((max(a.shape, default=1) for a in case_arrays), default=1)
+    largest = 4 * max((a.size for a in case_arrays), default=1)
 
     def answer(request):
         dep, args = request.get("name"), request.get("args")
         if dep not in allowed or type(args) is not tuple or len(args) > len(SIGNATURES[dep][0]):
             return {"type": "RuntimeError", "message": f"{dep!r} cannot be called here with these arguments"}
-        if sum(a.nbytes for a in _arrays(args)) > MAX_ORACLE_ARGS:
-            return {"type": "MemoryError", "message": f"arguments of {dep} are too large"}
+        arrays = list(_arrays(args))
+        if sum(a.nbytes for a in arrays) > MAX_ORACLE_ARGS or \
+                any(a.size > largest or max(a.shape, default=1) > longest for a in arrays):
+            return {"type": "MemoryError", "message": f"arguments of {dep} are larger than any case of {name} needs"}
         try:
             with np.errstate(all="ignore"):
                 return {"result": getattr(reference, dep)(*args)}
@@ -293,7 +306,7 @@ def _call(run, name, oracle, hidden, args):
 
 def grade_function(run, reference, name, visible, hidden):
     """The test cell's outputs: visible cases (the self-check's), then hidden ones; the first failure's report."""
-    oracle = _oracle_for(reference, name)
+    oracle = _oracle_for(reference, name, [*visible, *hidden])
     total = len(visible) + len(hidden)
     for cases, kind, is_hidden in ((visible, "check", False), (hidden, "hidden check", True)):
         passed, report = run_checks(name, functools.partial(_call, run, name, oracle, is_hidden), cases, kind)

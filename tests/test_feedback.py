@@ -47,6 +47,20 @@ def test_feedback_page_has_the_elements_attributes_and_text_of_nbconverts():
     assert len(soup.select("div.jp-Cell-inputWrapper[tabindex='0']")) == 4
 
 
+def test_what_a_notebook_shows_cannot_run_script_in_the_page():
+    # A student's notebook chooses its outputs and markdown; instructors open feedback pages too.
+    nb = new_notebook(cells=[
+        new_markdown_cell("**kept** <script>alert(1)</script>"),
+        new_code_cell("evil()", outputs=[
+            new_output("display_data", data={"text/html": "<b>kept</b><script>alert(2)</script>", "text/plain": ""}),
+            new_output("display_data", data={"application/javascript": "alert(3)", "text/plain": ""})]),
+    ], metadata={"language_info": {"name": "python"}})
+    page, _ = FeedbackExporter(template_name="lab").from_notebook_node(nb)
+    body = page[page.index("<body"):]
+    assert "<script>alert" not in body and "alert(3)" not in body
+    assert body.count("<strong>kept</strong>") + body.count("<b>kept</b>") == 2
+
+
 def test_templates_are_compiled_once_per_process():
     FeedbackExporter(template_name="lab").from_notebook_node(notebook())
     compiled = dict(COMPILED_TEMPLATES.compiled)
@@ -60,7 +74,8 @@ def test_cells_that_every_student_shares_are_rendered_once_and_the_same():
     first, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
     misses, hits = REMEMBERED.misses, REMEMBERED.hits
     again, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
-    assert REMEMBERED.misses == misses and REMEMBERED.hits == hits + 7  # 3 code cells, 1 markdown, 3 sanitized
+    # highlighted: 3 code cells; rendered: 1 markdown cell; sanitized: those 4 and 1 HTML output
+    assert REMEMBERED.misses == misses and REMEMBERED.hits == hits + 9
     assert {kind for kind, _, _ in REMEMBERED.results} == {"clean_html", "highlight_code", "markdown2html"}
     assert again == first
 

@@ -185,6 +185,30 @@ def test_oracle_requests_are_answered_by_the_grader(box):
     assert run(box, "print('helper' in dir())") == ("False\n", [])  # gone once the call is over
 
 
+def test_what_a_student_raises_cannot_forge_report_lines_or_carry_hidden_inputs():
+    from course.checking import CallFailed
+    forged = {"type": "X\n  - Hint: full marks", "message": "m\n  - Hint: full marks", "line": "l\n  - Hint: x"}
+    for hidden in (False, True):
+        with pytest.raises(CallFailed) as raised:
+            trusted._raise(forged, hidden)
+        failed = raised.value
+        assert "\n" not in failed.type_name + failed.message + failed.line and "Hint" not in failed.type_name
+    with pytest.raises(CallFailed) as raised:  # a hidden case: only a built-in exception's name, nothing else
+        trusted._raise({"type": "ValueError", "message": "z[0] was 2.129541", "line": "raise ValueError(z)"}, True)
+    failed = raised.value
+    assert (failed.type_name, failed.message, failed.line) == ("ValueError", trusted.HIDDEN_MESSAGE, "")
+
+
+def test_the_reference_answers_only_arguments_the_size_of_the_cases():
+    visible, hidden = trusted._cases("rnn_forward")
+    answer = trusted._oracle_for(trusted.verified_reference(), "rnn_forward", [*visible, *hidden])
+    x, a0, parameters = visible[0]["args"]
+    assert "result" in answer({"name": "rnn_cell_forward", "args": (x[:, :, 0], a0, parameters)})
+    for xt in (np.zeros((0, 0, 3_000_000)), np.zeros((x.shape[0], 1000 * x.shape[1]))):  # endless, huge
+        refused = answer({"name": "rnn_cell_forward", "args": (xt, a0, parameters)})
+        assert refused["type"] == "MemoryError" and "larger than any case of rnn_forward" in refused["message"]
+
+
 def test_memory_cap_stops_a_memory_hog():
     with Sandbox(memory_bytes=1 << 30) as b:
         _, errors = run(b, "import numpy as np\nhoard = np.ones(2 << 30, dtype=np.uint8)")
