@@ -111,7 +111,7 @@ def inspect_autograded(path, limits):
         if cell.cell_type != "code":
             continue
         meta = cell.metadata.get("nbgrader", {})
-        where = meta.get("grade_id") or f"cell {i + 1}"
+        where = f"cell {meta.get('grade_id') or i + 1}"  # "cell softmax": the cell, not the function, did it
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 # A pipeline that survives these (a sandbox that restarts, nbclient's interrupt) records

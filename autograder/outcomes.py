@@ -86,6 +86,7 @@ def failure_feedback(course, assignment, student, notebooks, reason, scores):
         (folder / f"{name}.html").write_text(
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
             f"<body><h1>{html.escape(assignment)}: {html.escape(name)}.ipynb</h1>"
-            f"<p><b>This notebook could not be graded:</b> {html.escape(reason)}.</p>"
+            f"<p><b>This notebook could not be graded:</b> {html.escape(reason)}"
+            f"{'' if reason.endswith(('.', '?', '!')) else '.'}</p>"
             f"<p>It scores 0. Your total for {html.escape(assignment)} is {earned:g} / {total:g}.</p>"
             f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p></body></html>")

@@ -169,7 +169,7 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
     path = tmp_path / "nb.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
     problems, diagnoses = inspect_autograded(path, {"timeout": 5, "memory_mb": 100})
-    assert problems[0] == "softmax was stopped after the 5 s per-cell limit"
+    assert problems[0] == "cell softmax was stopped after the 5 s per-cell limit"
     assert "cell 2 ran out of memory" in problems[1] and "kernel died" in problems[2]
     assert "cell 4 printed 2.0 MB" in problems[3]
     assert diagnoses == {"test_softmax": "Hint: use axis=0.", "test_rnn_forward": "a has shape (2, 3), expected (3, 2)"}
