@@ -22,7 +22,7 @@ from sqlalchemy.orm import configure_mappers
 
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
-from autograder.outcomes import failure_feedback, fingerprint, outcomes_dir, submission_entries
+from autograder.outcomes import failure_feedback, fingerprint, outcomes_dir, unsafe_entry
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
@@ -33,22 +33,6 @@ GRADER_ERROR = re.compile(r"TrustedGradingError: (.+)")  # autograder.trusted: t
 
 def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
-
-
-def unsafe_entry(folder):
-    """Why a submission folder cannot be handed to nbgrader, which follows links when it copies (a link to
-    the source notebook or the gradebook would be graded, or copied into the feedback), or None."""
-    if folder.is_symlink() or folder.parent.is_symlink():
-        return f"{folder.parent.name}/{folder.name} is a link to another folder: hand in the files themselves"
-    for path, kind, _ in submission_entries(folder):
-        shown = path.decode("utf-8", "backslashreplace")
-        if kind == "link":
-            return f"the submission holds a link ({shown}): hand in the files themselves"
-        if kind == "other":
-            return f"the submission holds {shown}, which is not a file or a folder"
-        if shown != os.fsdecode(path):
-            return f"the file name {shown} is not valid UTF-8: rename the file and hand in again"
-    return None
 
 
 def check_files(folder, expected):

@@ -1,6 +1,7 @@
 """What a batch records for each student, in files only (no gradebook, no nbgrader import):
 the outcome that the resume and the report read, the fingerprint that tells a resubmission, and the
-feedback page of a notebook that could not be graded.
+feedback page of a notebook that could not be graded; and what in a submission folder must not reach
+nbgrader (unsafe_entry), which both the batch and trusted grading check.
 """
 import hashlib
 import html
@@ -51,6 +52,22 @@ def submission_entries(folder):
                     yield path, "dir", entry.path
                 else:
                     yield path, "file" if entry.is_file(follow_symlinks=False) else "other", entry.path
+
+
+def unsafe_entry(folder):
+    """Why a submission folder cannot be handed to nbgrader, which follows links when it copies (a link to
+    the source notebook or the gradebook would be graded, or copied into the feedback), or None."""
+    if folder.is_symlink() or folder.parent.is_symlink():
+        return f"{folder.parent.name}/{folder.name} is a link to another folder: hand in the files themselves"
+    for path, kind, _ in submission_entries(folder):
+        shown = path.decode("utf-8", "backslashreplace")
+        if kind == "link":
+            return f"the submission holds a link ({shown}): hand in the files themselves"
+        if kind == "other":
+            return f"the submission holds {shown}, which is not a file or a folder"
+        if shown != os.fsdecode(path):
+            return f"the file name {shown} is not valid UTF-8: rename the file and hand in again"
+    return None
 
 
 def fingerprint(folder):

@@ -34,6 +34,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
+from autograder.outcomes import unsafe_entry
 from autograder.sandbox import Sandbox, SandboxError, WorkerGone
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES
@@ -43,6 +44,10 @@ REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
 MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+
+
+class UnsafeSubmission(Exception):
+    """The submission folder holds what nbgrader must not copy (a link, a device): that student is not graded."""
 
 
 class TrustedGradingError(Exception):
@@ -365,7 +370,20 @@ class TrustedExecute(NbGraderPreprocessor):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
         return dirs
 
+    def _check_submission(self, resources):
+        """Plain `nbgrader autograde` copies a submission following its links before this step runs (a link
+        to the source notebook was graded 8/8); refusing here makes nbgrader drop what it copied.
+        autograder.batch refuses such a submission before nbgrader sees it."""
+        ids = resources.get("nbgrader", {})
+        root = self.config.CourseDirectory.get("root") or os.getcwd()
+        folder = (Path(root) / (self.config.CourseDirectory.get("submitted_directory") or "submitted")
+                  / str(ids.get("student", "")) / str(ids.get("assignment", "")))
+        unsafe = unsafe_entry(folder) if ids.get("student") and folder.is_dir() else None
+        if unsafe:
+            raise UnsafeSubmission(f"{folder}: {unsafe}; not graded")
+
     def preprocess(self, nb, resources):
+        self._check_submission(resources)
         reference = verified_reference(self.reference_sha256)
         timeout = self.timeout or self.config.Execute.get("timeout") or 60
         started = time.monotonic()

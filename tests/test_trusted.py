@@ -318,6 +318,22 @@ def test_plain_nbgrader_still_grades_and_is_fooled_where_trusted_grading_is_not(
     assert ws.scores(a)["cheat"]["test_softmax"] == (0.0, 2.0)
 
 
+def test_plain_autograde_grades_no_submission_that_links_to_the_course(tmp_path):
+    # nbgrader copies a submission following its links, before any preprocessor runs: a notebook that is a
+    # link to the source notebook scored full marks. Trusted grading refuses it; nbgrader drops the copy.
+    a = "rnn_forward"
+    ws = Workspace.create(tmp_path, [a])
+    ws.generate(a)
+    folder = ws.root / "submitted" / "mallory" / a
+    folder.mkdir(parents=True)
+    (folder / f"{a}.ipynb").symlink_to(ws.root / "source" / a / f"{a}.ipynb")
+    (folder / "loot.html").symlink_to(ws.root / "gradebook.db")
+    proc = ws.nbgrader("autograde", a, "--create", "--force", check=False)
+    assert proc.returncode != 0 and "the submission holds a link" in proc.stdout + proc.stderr
+    assert all(s is None for s, _ in ws.scores(a)["mallory"].values())  # not graded: nbgrader exports 0
+    assert not (ws.root / "autograded" / "mallory" / a).exists()  # nothing copied survives, so no feedback
+
+
 def test_parents_of_bound_paths_are_crossable():
     """bwrap makes a mount point's missing parents 0700; the sandbox's user must cross them to reach the
     Python install (e.g. under /root/.pyenv) or a course cloned under /tmp."""
