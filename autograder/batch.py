@@ -346,7 +346,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="./run grade", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignment")
-    parser.add_argument("students", nargs="*", help="grade only these students (default: all in submitted/)")
+    parser.add_argument("students", nargs="*", default=[],  # a default: argparse then calls them optional
+                        help="grade only these students (default: all in submitted/)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
                         help="students graded at once (default: CPU count)")
     parser.add_argument("--force", "--regrade", action="store_true", help="regrade students already graded")
