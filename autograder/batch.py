@@ -18,7 +18,8 @@ gradebook. What this adds around nbgrader:
 This module is the batch's own process; it never imports nbgrader (it asks a process forked from the fork
 server whenever it needs the gradebook, see in_server). The rest:
 autograder.batch_worker (a worker, one student at a time), autograder.preload (the fork server the
-workers come from), autograder.gradebook (config and gradebook), autograder.outcomes (per-student files).
+workers come from), autograder.gradebook (config and gradebook), autograder.outcomes (per-student files),
+autograder.submitted (what a submission folder holds).
 """
 import argparse
 import importlib
@@ -32,7 +33,8 @@ import traceback
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder.outcomes import failure_feedback, fingerprint, forget_outcome, load_outcomes, outcomes_dir, save_outcome
+from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, save_outcome
+from autograder.submitted import fingerprint
 
 
 def summarize(outcome, layout):
@@ -365,7 +367,7 @@ def main(argv=None):
         parser.error("--timeout must be at least 1 (seconds one cell may run)")
     if args.student_timeout is not None and args.student_timeout < 1:
         parser.error("--student-timeout must be at least 1 (seconds one student may take)")
-    if 0 < args.memory_mb < 256 or args.memory_mb < 0:  # below 256 MB not even the notebook's imports fit
+    if args.memory_mb != 0 and args.memory_mb < 256:  # below 256 MB not even the notebook's imports fit
         parser.error("--memory-mb must be 0 (no cap) or at least 256")
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import configure_mappers
 
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
-from autograder.outcomes import failure_feedback, fingerprint, outcomes_dir, unsafe_entry
+from autograder.outcomes import failure_feedback, outcomes_dir
+from autograder.submitted import fingerprint, unsafe_entry
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook

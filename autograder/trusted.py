@@ -34,8 +34,8 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
-from autograder.outcomes import unsafe_entry
 from autograder.sandbox import Sandbox, SandboxError, WorkerGone
+from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES
 
