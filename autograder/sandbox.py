@@ -23,6 +23,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from autograder import cgroups
 from course import plain
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,10 @@ INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 # How the sandbox's start fails while the user it runs as (nobody, when root grades) has more processes than
 # the sandbox's RLIMIT_NPROC, started by other software: it waits for them to end instead of failing the notebook.
 BUSY = "Resource temporarily unavailable"
+PROCESSES = 256  # processes and threads one sandbox may have
+
+
+OUT_OF_MEMORY = "out of memory"  # WorkerGone's reason when the sandbox's group went over its memory limit
 
 
 class SandboxError(Exception):
@@ -50,7 +55,7 @@ class WorkerGone(Exception):
         self.reason = reason
 
 
-def _limits(memory_bytes, drop_to_nobody):
+def _limits(memory_bytes, drop_to_nobody, group):
     """Limits set in the child before it runs bwrap; the sandboxed process inherits them."""
     def cap(kind, value):  # never above a cap set on the grader itself (e.g. by autograder.batch)
         hard = resource.getrlimit(kind)[1]
@@ -61,8 +66,10 @@ def _limits(memory_bytes, drop_to_nobody):
         cap(resource.RLIMIT_AS, memory_bytes)
         cap(resource.RLIMIT_CORE, 0)
         cap(resource.RLIMIT_FSIZE, 256 << 20)
-        if drop_to_nobody:  # counts processes of uid nobody; a fork bomb stops there
-            cap(resource.RLIMIT_NPROC, 256)
+        if group is not None:
+            group.enter()
+        elif drop_to_nobody:  # counts every process of uid nobody, so a fork bomb stops there
+            cap(resource.RLIMIT_NPROC, PROCESSES)
     return apply
 
 
@@ -211,6 +218,7 @@ class Sandbox:
         self.memory_bytes = memory_bytes
         self.start_timeout = start_timeout
         self.proc = None
+        self.group = None
         self.stderr_tail = b""
 
     def start(self):
@@ -228,12 +236,16 @@ class Sandbox:
         self.stderr_tail = b""
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
-        as_root = os.geteuid() == 0
         try:
+            command = bwrap_command(self.hidden, to_worker_r, from_worker_w)
+            self.group = cgroups.create(self.memory_bytes, PROCESSES)
             self.proc = subprocess.Popen(
-                bwrap_command(self.hidden, to_worker_r, from_worker_w), pass_fds=(to_worker_r, from_worker_w),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                start_new_session=True, preexec_fn=_limits(self.memory_bytes, as_root), cwd="/")
+                command, pass_fds=(to_worker_r, from_worker_w),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=_limits(self.memory_bytes, os.geteuid() == 0, self.group), cwd="/")
+        except BaseException:
+            self.close()
+            raise
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
@@ -272,8 +284,7 @@ class Sandbox:
             try:
                 view = view[os.write(self._to_worker, view[:1 << 16]):]
             except (BrokenPipeError, OSError):
-                self.kill()
-                raise WorkerGone("ended") from None
+                raise self._ended() from None
 
     def _read(self, n, deadline):
         chunks = []
@@ -284,8 +295,7 @@ class Sandbox:
                 raise WorkerGone("timeout")
             chunk = os.read(self._from_worker, min(n, 1 << 20))
             if not chunk:
-                self.kill()
-                raise WorkerGone("ended")
+                raise self._ended()
             chunks.append(chunk)
             n -= len(chunk)
         return b"".join(chunks)
@@ -318,6 +328,11 @@ class Sandbox:
                 raise WorkerGone("asked for a reference answer outside a graded call")
             self.send(on_oracle(reply), deadline)
 
+    def _ended(self):
+        """WorkerGone for a process that ended by itself, or was killed by its group's memory limit."""
+        self.kill()
+        return WorkerGone(OUT_OF_MEMORY if self.group is not None and self.group.out_of_memory() else "ended")
+
     def kill(self):
         """Kill the whole process group (the pid namespace dies with its first process)."""
         if self.proc is not None and self.proc.poll() is None:
@@ -340,6 +355,9 @@ class Sandbox:
         self._to_worker = self._from_worker = None
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
+        if self.group is not None:
+            self.group.remove()
+            self.group = None
 
     def __enter__(self):
         return self.start()

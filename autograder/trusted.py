@@ -34,7 +34,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
-from autograder.sandbox import Sandbox, SandboxError, WorkerGone
+from autograder.sandbox import OUT_OF_MEMORY, Sandbox, SandboxError, WorkerGone
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES
@@ -148,9 +148,12 @@ class NotebookRun:
         try:
             reply = self._ensure().request(request, self.timeout)
         except WorkerGone as gone:
-            return [_error("CellTimeoutError" if gone.reason == "timeout" else "DeadKernelError",
-                           f"this cell did not finish within {self.timeout} s" if gone.reason == "timeout"
-                           else f"the notebook's process ended while running this cell ({gone.reason})")]
+            if gone.reason == "timeout":
+                return [_error("CellTimeoutError", f"this cell did not finish within {self.timeout} s")]
+            if gone.reason == OUT_OF_MEMORY:
+                return [_error("MemoryError", f"this cell's processes together used more than the "
+                                              f"{self.memory_bytes >> 20} MB memory limit and were stopped")]
+            return [_error("DeadKernelError", f"the notebook's process ended while running this cell ({gone.reason})")]
         self.replay.append(request)
         return _outputs(reply)
 
@@ -172,6 +175,9 @@ class NotebookRun:
             if gone.reason == "timeout":
                 raise CallFailed("", "", lines=[f"{name} did not return within {self.timeout} s on this case "
                                                 "(the time limit of each call)."]) from None
+            if gone.reason == OUT_OF_MEMORY:
+                raise CallFailed("", "", lines=[f"{name} used more than the {self.memory_bytes >> 20} MB memory "
+                                                "limit on this case and was stopped."]) from None
             raise CallFailed("", "", lines=[f"the notebook's process ended while {name} ran ({gone.reason}): "
                                             "os._exit, a crash, or more memory than the limit."]) from None
         if reply.get("op") == "return" and type(reply.get("args")) in (list, tuple) \
@@ -351,7 +357,9 @@ class TrustedExecute(NbGraderPreprocessor):
 
     timeout = Integer(0, help="Seconds each cell and each graded call may take (default: Execute.timeout, "
                               "else 60).").tag(config=True)
-    memory_limit_mb = Integer(2048, help="Address-space limit of the sandboxed process, in MiB.").tag(config=True)
+    memory_limit_mb = Integer(2048, help="Memory limit of the sandbox, in MiB: of each of its processes' address "
+                                         "space, and of all of them together where cgroups allow (see "
+                                         "autograder/cgroups.py).").tag(config=True)
     hidden_paths = List(Unicode(), help=(
         "More directories the student's code must not see (copies of the course, other classes' submissions); "
         "the course and nbgrader directories, the gradebook's directory and the grader's home always are.")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import sandbox, trusted
+from autograder import cgroups, sandbox, trusted
 from autograder.sandbox import Sandbox, SandboxError, WorkerGone, decode_untrusted
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
@@ -143,8 +143,14 @@ for pid in children:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes share one user's process cap only when root grades")
-def test_a_sandbox_waits_while_its_user_has_no_process_left_instead_of_failing():
-    # The student whose notebook is graded then must wait for a sandbox, not score 0.
+@pytest.mark.parametrize("groups", [True, False], ids=["own cgroups", "per-process limits"])
+def test_a_sandbox_starts_while_its_user_has_no_process_left(groups, monkeypatch):
+    # The student whose notebook is graded then must get a sandbox, not score 0: at once where each sandbox
+    # counts its own processes, else once the other processes are gone.
+    if groups and cgroups.unavailable():
+        pytest.skip(cgroups.unavailable())
+    if not groups:
+        monkeypatch.setattr(cgroups, "create", lambda *limits: None)
     hog = subprocess.Popen(["setpriv", f"--reuid={sandbox.NOBODY}", f"--regid={sandbox.NOBODY}", "--clear-groups",
                             sys.executable, "-c", PROCESS_HOG],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -154,7 +160,7 @@ def test_a_sandbox_waits_while_its_user_has_no_process_left_instead_of_failing()
         release.start()
         started = time.monotonic()
         with Sandbox() as b:
-            assert time.monotonic() - started > 2
+            assert (time.monotonic() - started < 2) if groups else (time.monotonic() - started > 2)
             assert run(b, "print(6 * 7)") == ("42\n", [])
     finally:
         release.join()
@@ -213,6 +219,83 @@ def test_memory_cap_stops_a_memory_hog():
     with Sandbox(memory_bytes=1 << 30) as b:
         _, errors = run(b, "import numpy as np\nhoard = np.ones(2 << 30, dtype=np.uint8)")
         assert errors and "Unable to allocate" in errors[0]
+
+
+# Three children of 450 MB, alive together: each is under a 1 GB address-space cap, all three are not.
+FORK_HOARD = """
+import os, time
+children = []
+for _ in range(3):
+    pid = os.fork()
+    if pid == 0:
+        hoard = bytearray(450 << 20)
+        hoard[::4096] = b"x" * len(hoard[::4096])  # touched, so really in memory
+        time.sleep(2)
+        os._exit(0)
+    children.append(pid)
+print(sorted(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children))
+"""
+
+# Forks until refused; the children stay 10 s.
+FORK_BOMB = """
+import os, time
+forked = 0
+try:
+    while forked < 1000:
+        if os.fork() == 0:
+            time.sleep(10)
+            os._exit(0)
+        forked += 1
+except OSError:
+    print(forked)
+"""
+
+needs_cgroups = pytest.mark.skipif(cgroups.unavailable() is not None,
+                                   reason=f"no per-sandbox cgroups here: {cgroups.unavailable()}")
+
+
+@needs_cgroups
+def test_the_memory_limit_holds_for_all_of_a_sandbox_s_processes_together():
+    with Sandbox(memory_bytes=1 << 30) as b:
+        out, errors = run(b, FORK_HOARD)
+        groups = b.group.dirs.values()
+    assert not errors and -9 in eval(out)  # the kernel killed at least one child, not the machine's memory
+    assert not any(d.exists() for d in groups)
+
+
+# Two children hold 450 MB each; then the notebook's own process takes 400 MB more, having volunteered to be
+# the process the kernel kills (any process may raise its own oom_score_adj).
+OUTGROW = """
+import os, time
+for _ in range(2):
+    if os.fork() == 0:
+        hoard = bytearray(450 << 20)
+        hoard[::4096] = b"x" * len(hoard[::4096])
+        time.sleep(10)
+        os._exit(0)
+time.sleep(1)
+open("/proc/self/oom_score_adj", "w").write("1000")
+mine = bytearray(400 << 20)
+mine[::4096] = b"x" * len(mine[::4096])
+"""
+
+
+@needs_cgroups
+def test_a_sandbox_that_goes_over_the_memory_limit_is_reported_as_out_of_memory():
+    run = trusted.NotebookRun([], 1 << 30, 60)
+    try:
+        outputs = run.run_cell(OUTGROW)
+    finally:
+        run.close()
+    assert [(o.ename, "1024 MB memory limit" in o.evalue) for o in outputs] == [("MemoryError", True)]
+
+
+@needs_cgroups
+def test_a_fork_bomb_is_capped_per_sandbox_and_leaves_other_sandboxes_their_share():
+    with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
+        for box in (bomb, other):  # with one process cap for the sandboxes' user, the second would fork none
+            out, _ = run(box, FORK_BOMB)
+            assert 200 < int(out) < sandbox.PROCESSES
 
 
 def test_timeout_kills_the_sandbox_and_everything_it_started(tmp_path):
