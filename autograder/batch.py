@@ -33,6 +33,7 @@ import traceback
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from autograder import cgroups
 from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, save_outcome
 from autograder.submitted import fingerprint
 
@@ -176,7 +177,7 @@ class Progress:
     def finish(self):
         if self.tty:
             self.stream.write("\n")
-        self.stream.write(f"graded {self.done} students in {_duration(time.monotonic() - self.start)}, "
+        self.stream.write(f"graded {_count(self.done, 'student')} in {_duration(time.monotonic() - self.start)}, "
                           f"{self.failed} could not be graded\n")
         self.stream.flush()
 
@@ -304,6 +305,9 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
           + (f", {_count(min(workers or os.cpu_count(), len(todo)), 'worker')}" if todo else ""),
           file=progress_stream)
+    if todo and cgroups.unavailable():
+        print(f"note: {cgroups.unavailable()}, so each sandboxed process has its own memory and process limits, "
+              "not each sandbox as a whole", file=progress_stream)
 
     progress = Progress(len(todo), progress_stream)
 

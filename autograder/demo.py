@@ -2,23 +2,43 @@
 
     ./run demo [--students alice,bob,...] [--workers N]
 
-Works in build/demo/, a fresh nbgrader course directory each time. Every assignment is released, a
+Works in build/demo/ (or --dir), a fresh nbgrader course directory each time: a directory the demo made
+is replaced, any other that is not empty is left alone. Every assignment is released, a
 sample class hands it in (correct, partly wrong, untouched, broken and hostile notebooks: see
 autograder/samples.py), and `./run grade` grades it; the demo prints each grade table and the report.
 """
 import argparse
 import os
 import shutil
+import sys
+from pathlib import Path
 
 from autograder import batch
 from autograder.report import write_report
 from autograder.samples import STUDENTS, sample_submissions
 from autograder.workspace import COURSE_ROOT, Workspace
 
+DEFAULT_DIR = COURSE_ROOT / "build" / "demo"
+MARKER = ".made-by-rnn-course-demo"  # besides DEFAULT_DIR, only a directory holding it is ever deleted
+
+
+def fresh_directory(path):
+    """`path`, emptied for a new demo; exits, deleting nothing, if it holds anything the demo did not make."""
+    path = Path(path)
+    ours = path.resolve() == DEFAULT_DIR or (path / MARKER).exists()
+    if path.exists() and not ours and (not path.is_dir() or any(path.iterdir())):
+        sys.exit(f"demo: {path} is not empty and was not made by the demo, so nothing was deleted. "
+                 "Choose another --dir, or empty it yourself.")
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("./run demo made this directory and replaces it on every run\n")
+    print(f"demo course directory: {path} (replaced on every run)")
+    return path
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", default=str(COURSE_ROOT / "build" / "demo"), help="workspace directory")
+    parser.add_argument("--dir", default=str(DEFAULT_DIR), help="workspace directory")
     parser.add_argument("--students", default=",".join(STUDENTS),
                         help=f"sample students, comma-separated (default: all of {', '.join(STUDENTS)})")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="students graded at once")
@@ -28,8 +48,7 @@ def main(argv=None):
     students = args.students.split(",")
 
     assignments = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
-    shutil.rmtree(args.dir, ignore_errors=True)
-    ws = Workspace.create(args.dir, assignments)
+    ws = Workspace.create(fresh_directory(args.dir), assignments)
     os.environ["RNN_COURSE_DB_URL"] = ws.db_url  # the demo's own gradebook, whatever the shell has set
     print("sample class:", ", ".join(f"{s} ({STUDENTS[s]})" for s in students))
     reports = {}

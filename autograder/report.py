@@ -11,6 +11,7 @@ import csv
 import html
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import matplotlib
 
@@ -80,7 +81,15 @@ def write_csv(outcomes, path):
             out.writerow([s, o["score"], o["max_score"], "no" if o["failed"] else "yes", o["reason"]])
 
 
-def write_html(assignment, outcomes, stats, max_score, path):
+def feedback_links(course, assignment, student):
+    """Links, from reports/<assignment>/, to the student's feedback page of every notebook."""
+    folder = f"../../feedback/{quote(student)}/{quote(assignment)}"
+    pages = sorted((course / "feedback" / student / assignment).glob("*.html"))
+    return " ".join(f"<a href='{folder}/{quote(p.name)}'>{html.escape(p.stem)}</a>" for p in pages) or "none"
+
+
+def write_html(assignment, outcomes, stats, max_score, links, path):
+    """`links`: {student: HTML links to their feedback pages}."""
     e = html.escape
     scores = sorted(o["score"] for o in outcomes.values())
     n, failed = len(scores), sum(o["failed"] for o in outcomes.values())
@@ -88,7 +97,7 @@ def write_html(assignment, outcomes, stats, max_score, path):
     rows = "".join(
         f"<tr class='{'bad' if o['failed'] else 'warn' if o['problems'] else ''}'><td>{e(s)}</td>"
         f"<td class=num>{o['score']:g} / {o['max_score']:g}</td>"
-        f"<td><a href='../../feedback/{e(s)}/{e(assignment)}/'>feedback</a></td><td>{e(o['reason'])}</td></tr>"
+        f"<td>{links[s]}</td><td>{e(o['reason'])}</td></tr>"
         for s, o in sorted(outcomes.items()))
     test_rows = "".join(
         f"<tr><td>{e(gid)}</td><td class=num>{points:g}</td><td class=num>{passed}/{total}</td>"
@@ -116,7 +125,7 @@ failing test cells of the graded notebooks.</p>
 <h2>Grades</h2>
 <p>Red: not graded. Yellow: graded, but something went wrong on the way (the reason says what).
 Also as <a href="grades.csv">grades.csv</a>.</p>
-<table><tr><th>student</th><th>score</th><th></th><th>reason</th></tr>{rows}</table>
+<table><tr><th>student</th><th>score</th><th>feedback</th><th>reason</th></tr>{rows}</table>
 </body></html>
 """)
 
@@ -135,7 +144,8 @@ def write_report(course, assignment):
     plot_scores(outcomes, max_score, folder / "scores.png")
     plot_tests(stats, folder / "tests.png")
     write_csv(outcomes, folder / "grades.csv")
-    write_html(assignment, outcomes, stats, max_score, folder / "report.html")
+    links = {s: feedback_links(course, assignment, s) for s in outcomes}
+    write_html(assignment, outcomes, stats, max_score, links, folder / "report.html")
     return folder / "report.html"
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from autograder.batch import longest_first
 from autograder.batch_worker import check_files, inspect_autograded
+from autograder.demo import fresh_directory
 from autograder.report import pass_rates
 from autograder.samples import sample_submissions
 from autograder.submitted import fingerprint
@@ -138,7 +139,10 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
     assert sorted(s == m for s, m in scores["bob"].values()) == [False, True, True], scores["bob"]
     with open(ws.root / "grades.csv") as f:
         assert {row["student_id"] for row in csv.DictReader(f)} == set(EXPECTED)
-    assert (ws.root / "reports" / ASSIGNMENT / "report.html").exists()
+    report = ws.root / "reports" / ASSIGNMENT / "report.html"
+    links = re.findall(r"href='([^']+\.html)'", report.read_text())  # every student's feedback page
+    assert sorted(links) == sorted(f"../../feedback/{s}/{ASSIGNMENT}/{ASSIGNMENT}.html" for s in EXPECTED)
+    assert all((report.parent / link).exists() for link in links)
 
     # resuming: nothing is graded twice; a forced regrade of one student leaves the others alone
     again = grade(ws, "--no-report")
@@ -174,6 +178,17 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
     assert "cell 4 printed 2.0 MB" in problems[3]
     assert diagnoses == {"test_softmax": "Hint: use axis=0.", "test_rnn_forward": "a has shape (2, 3), expected (3, 2)"}
     assert len(nbformat.read(str(path), as_version=4).cells[3].outputs[0].text) < 20_000  # shortened on disk
+
+
+def test_the_demo_replaces_only_a_directory_it_made(tmp_path):
+    made = fresh_directory(tmp_path / "demo")
+    (made / "gradebook.db").write_text("from the last demo")
+    assert not any(p.name == "gradebook.db" for p in fresh_directory(made).iterdir())
+    course = tmp_path / "my-course"
+    (course / "submitted").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="nothing was deleted"):
+        fresh_directory(course)
+    assert (course / "submitted").is_dir()
 
 
 def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
