@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -335,6 +336,20 @@ def test_untrusted_messages_are_bounded_and_never_unpickled():
         decode_untrusted(b"PK\x03\x04 not a zip")
     with zipfile.ZipFile(io.BytesIO(plain.dumps(1))) as z:  # what the worker sends is stored, not compressed
         assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_STORED}
+    assert len(decode_untrusted(plain.dumps([np.zeros(0)] * (sandbox.MAX_ARRAYS - 1)))) == sandbox.MAX_ARRAYS - 1
+    with pytest.raises(ValueError):  # cheap to send, slow to decode
+        decode_untrusted(plain.dumps([np.zeros(0)] * sandbox.MAX_ARRAYS))  # and the tree
+    from autograder.cases import hidden_cases, visible_cases
+    largest = max(len(zipfile.ZipFile(io.BytesIO(plain.dumps(case))).infolist())
+                  for name in trusted.SIGNATURES for case in [*visible_cases(name), *hidden_cases(name)])
+    assert largest < sandbox.MAX_ARRAYS / 10
+
+
+def test_what_a_sandbox_writes_to_stderr_does_not_pile_up_in_the_grader(box):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert run(box, "import os\nfor _ in range(400):\n    os.write(2, b'a' * (1 << 20))") == ("", [])
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 << 10  # KiB: one line of 400 MB
+    assert len(box.stderr_tail) <= 4000
 
 
 def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
