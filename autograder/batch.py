@@ -213,11 +213,11 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                     try:
                         outcome = w.conn.recv()
                     except (EOFError, OSError):
-                        outcome = lost(w.student, "the grading process died (killed by the system?)")
+                        outcome = lost(w, "the grading process died (killed by the system?)")
                 elif w.process.sentinel in ready or not w.process.is_alive():
-                    outcome = lost(w.student, "the grading process died (killed by the system?)")
+                    outcome = lost(w, "the grading process died (killed by the system?)")
                 elif time.monotonic() - w.started > limits["student_timeout"]:
-                    outcome = lost(w.student, f"grading took longer than {limits['student_timeout']} s "
+                    outcome = lost(w, f"grading took longer than {limits['student_timeout']} s "
                                               "(a cell that ignores the timeout?); the grader stopped it")
                 if outcome is None:
                     continue
@@ -245,9 +245,12 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                 w.kill()
 
 
-def lost(student, reason):
-    return {"student": student, "failed": True, "lost": True, "scores": None, "diagnoses": {},
-            "problems": [reason], "fingerprint": None}
+def lost(worker, reason):
+    """The outcome of the student `worker` was grading when it died or was stopped. Its fingerprint is added
+    when it is recorded: like any outcome, it stands until the submission changes or --force (a notebook
+    that hangs the grader would otherwise cost the whole student limit on every run)."""
+    return {"student": worker.student, "failed": True, "lost": True, "scores": None, "diagnoses": {},
+            "problems": [reason], "seconds": round(time.monotonic() - worker.started, 2)}
 
 
 # --- the batch -----------------------------------------------------------------------------------
@@ -319,6 +322,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
                                           assignment, outcome["student"], list(layout))
             failure_feedback(course, assignment, outcome["student"], list(layout), outcome["problems"][0],
                              outcome["scores"])
+            outcome["fingerprint"] = fingerprint(course / "submitted" / outcome["student"] / assignment)
         score, max_score, reason = summarize(outcome, layout)
         outcome.update(score=score, max_score=max_score, reason=reason)
         outcome.pop("lost", None)

@@ -118,10 +118,12 @@ def inspect_autograded(path, limits):
         if size > OUTPUT_LIMIT:
             problems.append(f"{where} printed {size / 1e6:.1f} MB of output (shortened to {OUTPUT_KEEP} characters)")
             for out in cell.outputs:
-                if out.get("output_type") == "stream" and len(out.text) > OUTPUT_KEEP:
-                    cut = len(out.text) - OUTPUT_KEEP
-                    out.text = out.text[:OUTPUT_KEEP] + f"\n... [{cut} characters cut by the grader]\n"
-                elif out.get("output_type") == "execute_result":
+                kind = out.get("output_type")
+                if kind == "stream":
+                    out.text = _cut(out.text)
+                elif kind == "error":
+                    out.evalue, out.traceback = _cut(out.evalue), [_cut("\n".join(out.traceback))]
+                elif len(output_text(out)) > OUTPUT_KEEP:
                     out.data = {"text/plain": "[a huge result, cut by the grader]"}
             shortened = True
     if shortened:  # nbgrader leaves autograded notebooks read-only
@@ -130,6 +132,11 @@ def inspect_autograded(path, limits):
         nbformat.write(nb, str(path))
         path.chmod(mode)
     return problems, diagnoses
+
+
+def _cut(text):
+    return text if len(text) <= OUTPUT_KEEP else \
+        text[:OUTPUT_KEEP] + f"\n... [{len(text) - OUTPUT_KEEP} characters cut by the grader]\n"
 
 
 def rmtree_if_exists(path):

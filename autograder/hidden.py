@@ -19,7 +19,7 @@ def use_correct_dependencies(fn, name):
 
 def grade_hidden(name, fn):
     use_correct_dependencies(fn, name)
-    passed, report = run_checks(name, local_call(fn), hidden_cases(name), kind="hidden check")
+    passed, report = run_checks(name, local_call(fn), hidden_cases(name), kind="hidden check", detail=False)
     if not passed:
         raise SelfCheckFailed(report)
     print("\u2714 " + report)

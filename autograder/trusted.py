@@ -44,6 +44,8 @@ REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
 MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal colour, as nbconvert's ansi filters find them
+MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
 
 
 class UnsafeSubmission(Exception):
@@ -227,17 +229,17 @@ def _outputs(reply):
             continue
         kind = item["output_type"]
         if kind == "stream":
-            text = str(item.get("text", ""))
+            text = _text(item.get("text", ""))
             output = new_output("stream", name="stderr" if item.get("name") == "stderr" else "stdout", text=text)
         elif kind == "error":
             tb = item.get("traceback")
-            output = new_output("error", ename=str(item.get("ename", "")), evalue=str(item.get("evalue", "")),
-                                traceback=[str(t) for t in tb] if type(tb) is list else [])
+            output = new_output("error", ename=_text(item.get("ename", "")), evalue=_text(item.get("evalue", "")),
+                                traceback=[_text(t) for t in tb] if type(tb) is list else [])
         else:
             data = item.get("data")
             if type(data) is not dict:
                 continue
-            data = {str(k): (v if type(v) is str else _json(v)) for k, v in data.items()}
+            data = {str(k): (_text(v) if type(v) is str else _json(v)) for k, v in data.items()}
             output = new_output(kind, data=data, metadata=_json(item.get("metadata")) or {})
             if kind == "execute_result":
                 output.execution_count = item.get("execution_count") if type(item.get("execution_count")) is int \
@@ -248,6 +250,14 @@ def _outputs(reply):
             break
         out.append(output)
     return out
+
+
+def _text(value):
+    """A string the worker sent, without its terminal colours if it has so many that the feedback page
+    would take seconds to render them (nbconvert's cost grows with their number times the text's length:
+    12 s for 250,000 in one output)."""
+    text = str(value)
+    return ESCAPE.sub("", text) if text.count("\x1b[") > MAX_ESCAPES else text
 
 
 def _json(value, depth=0):
@@ -320,7 +330,8 @@ def grade_function(run, reference, name, visible, hidden):
     oracle = _oracle_for(reference, name, [*visible, *hidden])
     total = len(visible) + len(hidden)
     for cases, kind, is_hidden in ((visible, "check", False), (hidden, "hidden check", True)):
-        passed, report = run_checks(name, functools.partial(_call, run, name, oracle, is_hidden), cases, kind)
+        passed, report = run_checks(name, functools.partial(_call, run, name, oracle, is_hidden), cases, kind,
+                                    detail=not is_hidden)
         if not passed:
             return [new_output("error", ename="SelfCheckFailed", evalue=report,
                                traceback=["\x1b[0;31m" + report + "\x1b[0m"])]

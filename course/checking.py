@@ -6,6 +6,7 @@ label (what the case is, e.g. its shapes). `call(args)` runs the function under 
 process for grading, so both give the same verdicts and messages.
 """
 import copy
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -16,6 +17,7 @@ from course.diagnose import MAX_PROBLEMS, compare, matching_hint
 from course.signatures import SIGNATURES
 
 _HERE = Path(__file__).parent
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SelfCheckFailed(Exception):
@@ -88,14 +90,26 @@ def describe_exception(name, exc, args=()):
     return lines
 
 
-def check_case(name, call, case):
-    """Problems (a list of lines, empty if the case passes) of one case."""
+def _printable(line, limit=500):
+    """One report line as plain text of bounded length: text from the student's code (an exception message,
+    a class name) may hold control characters, whose colours a feedback page renders slowly."""
+    line = CONTROL.sub("?", line)
+    return line if len(line) <= limit else line[:limit] + " ..."
+
+
+def check_case(name, call, case, detail=True):
+    """Problems (a list of lines, empty if the case passes) of one case; see course.diagnose for `detail`."""
+    problems = _problems(name, call, case, detail)
+    return [_printable(p) for p in problems]
+
+
+def _problems(name, call, case, detail):
     arg_names, out_names = SIGNATURES[name]
     try:
         got, args_after = call(case["args"])
     except Exception as exc:  # the student's code may raise anything; the report says what
         return describe_exception(name, exc, case["args"])
-    problems = compare(got, case["expected"], out_names)[:MAX_PROBLEMS]
+    problems = compare(got, case["expected"], out_names, detail)[:MAX_PROBLEMS]
     if problems:
         hint = matching_hint(got, case.get("mistakes", {}), out_names)
         if hint:
@@ -107,10 +121,10 @@ def check_case(name, call, case):
     return problems
 
 
-def run_checks(name, call, cases, kind="check"):
+def run_checks(name, call, cases, kind="check", detail=True):
     """(passed, report text) for all cases; the report names the first failing case and its problems."""
     for i, case in enumerate(cases, 1):
-        problems = check_case(name, call, case)
+        problems = check_case(name, call, case, detail)
         if problems:
             head = f"{name} failed {kind} {i} of {len(cases)} ({case['label']}):"
             return False, "\n".join([head] + [f"  - {p}" for p in problems])

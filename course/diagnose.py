@@ -1,6 +1,9 @@
 """Compare what a function returned with what it should return, and say precisely what differs.
 
-One implementation serves the students' self-checks and the instructor's hidden tests.
+One implementation serves the students' self-checks and the instructor's hidden tests. For a hidden test,
+`detail=False` leaves out everything taken from the student's output (its type name, keys, shape, dtype,
+values) and the expected values: the student's code chooses its output, so any of these could carry the
+hidden inputs (or, through the value at the largest error, the expected outputs) into the feedback.
 `names` describes a value's parts: a str names the whole value; (name, [child names]) names a tuple's
 or list's elements too, so a problem reads "cache[1] (a_prev) has shape ..." instead of "[2][1]".
 """
@@ -46,68 +49,83 @@ def _child_label(label, i, child_names, fmt):
     return f"{label}[{i}]", f"{label}[{i}]"
 
 
-def compare(got, expected, names="output"):
+def compare(got, expected, names="output", detail=True):
     """List of problems (strings) with `got`; empty when it matches `expected` within tolerance."""
     label, child_names, fmt = _split(names)
     if isinstance(expected, (tuple, list)):
         if type(got) not in (tuple, list):
-            return [f"{label} is a {_describe_type(got)}, expected a tuple of {len(expected)} items"]
+            return [f"{label} is {_a(got, detail)}, expected a tuple of {len(expected)} items"]
         if len(got) != len(expected):
-            return [f"{label} has {len(got)} item{'s' * (len(got) != 1)}, expected {len(expected)}"]
+            return [f"{label} has {_many(len(got), 'item', detail)}, expected {len(expected)}"]
         problems = []
         for i, (g, e) in enumerate(zip(got, expected)):
             _, sub = _child_label(label, i, child_names, fmt)
-            problems += compare(g, e, sub)
+            problems += compare(g, e, sub, detail)
         return problems
     if isinstance(expected, dict):
         if type(got) is not dict:
-            return [f"{label} is a {_describe_type(got)}, expected a dict with keys {sorted(expected)}"]
+            return [f"{label} is {_a(got, detail)}, expected a dict with keys {sorted(expected)}"]
         missing = [k for k in expected if k not in got]
         if missing:
-            return [f"{label} is missing the key(s) {missing} (it has {sorted(got)})"]
+            return [f"{label} is missing the key(s) {missing}" + (f" (it has {sorted(got)})" if detail else "")]
         problems = []
         for k, e in expected.items():
-            problems += compare(got[k], e, f'{label}["{k}"]')
+            problems += compare(got[k], e, f'{label}["{k}"]', detail)
         return problems
     if isinstance(expected, np.ndarray):
-        return _compare_array(got, expected, label)
+        return _compare_array(got, expected, label, detail)
     if isinstance(expected, float):
-        return _compare_float(got, expected, label)
-    return [] if type(got) is type(expected) and got == expected else [
-        f"{label} is {got!r}, expected {expected!r}"]
+        return _compare_float(got, expected, label, detail)
+    if type(got) is type(expected) and got == expected:
+        return []
+    return [f"{label} is {got!r}, expected {expected!r}" if detail else f"{label} is not the expected value"]
 
 
-def _compare_float(got, expected, label):
+def _a(got, detail):
+    """'a <type of got>', or, for a hidden check, words that do not depend on got."""
+    return f"a {_describe_type(got)}" if detail else "of another type"
+
+
+def _many(n, noun, detail):
+    return f"{n} {noun}{'s' * (n != 1)}" if detail else f"another number of {noun}s"
+
+
+def _compare_float(got, expected, label, detail):
     if isinstance(got, np.ndarray) and got.size == 1:
-        return [f"{label} is an array of shape {got.shape}; return a Python number, e.g. float(value)"]
+        return [f"{label} is an array" + (f" of shape {got.shape}" if detail else "")
+                + "; return a Python number, e.g. float(value)"]
     if not isinstance(got, (float, np.floating)) or isinstance(got, bool):
-        return [f"{label} is a {_describe_type(got)}, expected a float"]
+        return [f"{label} is {_a(got, detail)}, expected a float"]
     got = float(got)
     if not np.isfinite(got):
-        return [f"{label} is {got}, expected the finite number {expected:.6g}"]
+        return [f"{label} is {got}, expected the finite number {expected:.6g}" if detail
+                else f"{label} is not finite"]
     if abs(got - expected) > ATOL + RTOL * abs(expected):
-        return [f"{label} is {got:.8g}, expected {expected:.8g}"]
+        return [f"{label} is {got:.8g}, expected {expected:.8g}" if detail else f"{label} is not the expected number"]
     return []
 
 
-def _compare_array(got, expected, label):
+def _compare_array(got, expected, label, detail):
     if type(got) is not np.ndarray:
-        return [f"{label} is a {_describe_type(got)}, expected a numpy.ndarray"]
+        return [f"{label} is {_a(got, detail)}, expected a numpy.ndarray"]
     if got.shape != expected.shape:
         hint = " (transposed?)" if got.shape == expected.shape[::-1] else ""
-        return [f"{label} has shape {got.shape}, expected {expected.shape}{hint}"]
+        return [f"{label} has shape {got.shape if detail else 'another'}, expected {expected.shape}{hint}"]
     if got.dtype != expected.dtype:
-        return [f"{label} has dtype {got.dtype}, expected {expected.dtype}"]
+        return [f"{label} has dtype {got.dtype if detail else 'another'}, expected {expected.dtype}"]
     bad = ~np.isfinite(got) & np.isfinite(expected)  # expected is non-finite only for a known mistake
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
-        return [f"{label} contains {got[where]} at {list(where)}: every entry must be finite"]
+        return [f"{label} contains {got[where]} at {list(where)}: every entry must be finite" if detail
+                else f"{label} contains entries that are not finite: every entry must be finite"]
     with np.errstate(invalid="ignore"):
         same_nonfinite = (got == expected) | (np.isnan(got) & np.isnan(expected))
         err = np.where(np.isfinite(expected), np.abs(got - expected), np.where(same_nonfinite, 0, np.inf))
         off = err > ATOL + RTOL * np.abs(np.nan_to_num(expected))
     if not off.any():
         return []
+    if not detail:
+        return [f"{label} has wrong values"]
     where = np.unravel_index(int(np.argmax(err)), err.shape)
     return [f"{label} has wrong values in {int(off.sum())} of {off.size} entries; the largest error is "
             f"{err[where]:.3g} at {[int(i) for i in where]} (got {got[where]:.6g}, expected {expected[where]:.6g})"]

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from autograder.batch import longest_first
-from autograder.batch_worker import check_files, inspect_autograded
+from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
 from autograder.report import pass_rates
 from autograder.samples import sample_submissions
@@ -166,8 +166,9 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
              nbformat.v4.new_code_cell("test", outputs=[error("SelfCheckFailed", "softmax failed hidden check 1 "
                                                               "of 7:\n  - Hint: use axis=0.\n  - values differ")]),
              nbformat.v4.new_code_cell("test", outputs=[error("SelfCheckFailed", "rnn_forward failed hidden check"
-                                                              " 2 of 7:\n  - a has shape (2, 3), expected (3, 2)")])]
-    for cell, gid in zip(cells, ["softmax", None, None, None, "test_softmax", "test_rnn_forward"]):
+                                                              " 2 of 7:\n  - a has shape (2, 3), expected (3, 2)")]),
+             nbformat.v4.new_code_cell("raise", outputs=[error("ValueError", "y" * 2_000_000)])]
+    for cell, gid in zip(cells, ["softmax", None, None, None, "test_softmax", "test_rnn_forward", None]):
         if gid:
             cell.metadata["nbgrader"] = {"grade_id": gid, "grade": gid.startswith("test_")}
     path = tmp_path / "nb.ipynb"
@@ -177,7 +178,9 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
     assert "cell 2 ran out of memory" in problems[1] and "kernel died" in problems[2]
     assert "cell 4 printed 2.0 MB" in problems[3]
     assert diagnoses == {"test_softmax": "Hint: use axis=0.", "test_rnn_forward": "a has shape (2, 3), expected (3, 2)"}
-    assert len(nbformat.read(str(path), as_version=4).cells[3].outputs[0].text) < 20_000  # shortened on disk
+    assert "cell 7 printed 4.0 MB" in problems[4]
+    shortened = nbformat.read(str(path), as_version=4).cells
+    assert len(output_text(shortened[3].outputs[0])) < 20_000 and len(output_text(shortened[6].outputs[0])) < 30_000
 
 
 def test_the_demo_replaces_only_a_directory_it_made(tmp_path):
@@ -264,6 +267,8 @@ def test_a_worker_past_the_student_time_limit_is_replaced_and_its_student_scores
         assert all(s == 0 for s, _ in grades.values()), (student, grades)
         assert "longer than 2 s" in (ws.root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert proc.stdout.count("longer than 2 s") == 2, proc.stdout
+    again = grade(ws, "--workers", "1", "--student-timeout", "2", "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr  # stopped once, not on every run while nothing changed
 
 
 def test_a_fork_server_whose_warm_up_fails_still_serves_workers():

@@ -184,6 +184,18 @@ def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     assert run(box, "pass") == ("", [])
 
 
+def test_outputs_with_endless_terminal_colours_keep_their_text_and_lose_the_colours():
+    # nbconvert renders colours in time that grows with their number times the text's length (12 s a cell)
+    coloured, endless = "\x1b[31mred\x1b[0m", "\x1b[1m" * (trusted.MAX_ESCAPES + 1) + "text"
+    outputs = trusted._outputs({"outputs": [
+        {"output_type": "stream", "name": "stdout", "text": coloured},
+        {"output_type": "error", "ename": "E", "evalue": endless, "traceback": [coloured, endless]},
+        {"output_type": "execute_result", "data": {"text/plain": endless}, "execution_count": 1}]})
+    assert outputs[0].text == coloured
+    assert (outputs[1].evalue, outputs[1].traceback) == ("text", [coloured, "text"])
+    assert outputs[2].data == {"text/plain": "text"}
+
+
 def test_oracle_requests_are_answered_by_the_grader(box):
     run(box, "def outer(z):\n    return helper(z) + 1")
     reply = box.request({"op": "call", "name": "outer", "args": (np.ones(2),), "oracles": ["helper"]}, 10,
@@ -204,6 +216,59 @@ def test_what_a_student_raises_cannot_forge_report_lines_or_carry_hidden_inputs(
         trusted._raise({"type": "ValueError", "message": "z[0] was 2.129541", "line": "raise ValueError(z)"}, True)
     failed = raised.value
     assert (failed.type_name, failed.message, failed.line) == ("ValueError", trusted.HIDDEN_MESSAGE, "")
+
+
+def test_a_hidden_check_s_report_holds_nothing_the_student_s_output_chose():
+    # The student's code chooses its output; a report built from it would carry hidden inputs out.
+    from course.diagnose import compare
+    from course.plain import Opaque
+    for name in trusted.SIGNATURES:
+        _, hidden = trusted._cases(name)
+        expected, names = hidden[0]["expected"], trusted.SIGNATURES[name][1]
+        wrong_ways = [  # pairs of outputs that are wrong in the same way, with different contents
+            (Opaque("LEAK_0_123"), Opaque("LEAK_4_567")),
+            ({"LEAK 0.123": 1}, {"LEAK 4.567": 1}),
+            ([1.0] * 20, [2.0] * 30),
+            (np.zeros(3), np.ones((2, 2))),
+        ]
+        for first in _arrays_of(expected)[:1]:
+            wrong_ways += [(np.zeros((7, 3, 1)), np.zeros((2, 9))),
+                           (first.astype(np.float32), first.astype(np.int64)),
+                           (np.full(first.shape, np.nan), np.full(first.shape, -np.inf)),
+                           (first + 0.123, first - 4.567)]
+        if isinstance(expected, float):
+            wrong_ways += [(0.123, 4.567), (np.nan, -np.inf)]
+        for a, b in wrong_ways:
+            got_a, got_b = (_replace_first(expected, x) for x in (a, b))
+            assert compare(got_a, expected, names, detail=False) == compare(got_b, expected, names, detail=False)
+            assert compare(got_a, expected, names, detail=False), (name, a)
+            assert "LEAK" not in str(compare(got_a, expected, names, detail=False))
+
+
+def _arrays_of(value):
+    return list(trusted._arrays(value))
+
+
+def _replace_first(expected, wrong):
+    """expected with its first array (depth first) replaced by `wrong`."""
+    if isinstance(expected, np.ndarray):
+        return wrong
+    if isinstance(expected, (tuple, list)):
+        for i, v in enumerate(expected):
+            if _arrays_of(v):
+                return type(expected)([*expected[:i], _replace_first(v, wrong), *expected[i + 1:]])
+    if isinstance(expected, dict):
+        for k, v in expected.items():
+            if _arrays_of(v):
+                return {**expected, k: _replace_first(v, wrong)}
+    return wrong
+
+
+def test_class_names_from_the_sandbox_are_names():
+    weird = type("x" * 1000, (), {})(), type("\x1b[31mred", (), {})()
+    assert [o.type_name for o in plain.loads(plain.dumps(list(weird)))] == ["(class of an odd name)"] * 2
+    local = type("Leak", (), {"__qualname__": "f.<locals>.Leak"})()
+    assert plain.loads(plain.dumps(local)).type_name == "test_trusted.f.<locals>.Leak"
 
 
 def test_the_reference_answers_only_arguments_the_size_of_the_cases():
