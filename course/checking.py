@@ -93,14 +93,13 @@ def describe_exception(name, exc, args=()):
 def _printable(line, limit=500):
     """One report line as plain text of bounded length: text from the student's code (an exception message,
     a class name) may hold control characters, whose colours a feedback page renders slowly."""
-    line = CONTROL.sub("?", line)
+    line = CONTROL.sub(lambda c: " " if c.group() in "\t\n\r" else "?", line)
     return line if len(line) <= limit else line[:limit] + " ..."
 
 
 def check_case(name, call, case, detail=True):
     """Problems (a list of lines, empty if the case passes) of one case; see course.diagnose for `detail`."""
-    problems = _problems(name, call, case, detail)
-    return [_printable(p) for p in problems]
+    return [_printable(p) for p in _problems(name, call, case, detail)]
 
 
 def _problems(name, call, case, detail):
