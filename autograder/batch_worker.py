@@ -24,10 +24,10 @@ from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
 from autograder.outcomes import failure_feedback, outcomes_dir
 from autograder.submitted import fingerprint, unsafe_entry
+from autograder.trusted import ESCAPE
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HINT = re.compile(r"^\s*(?:- )?Hint: (.+)", re.MULTILINE)  # a line of its own: the grader's, not in a message
 GRADER_ERROR = re.compile(r"TrustedGradingError: (.+)")  # autograder.trusted: the grader's fault, not the student's
 
@@ -108,7 +108,7 @@ def inspect_autograded(path, limits):
                 elif out.get("ename") == "DeadKernelError":
                     problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
                 if meta.get("grade"):
-                    text = ANSI.sub("", output_text(out))
+                    text = ESCAPE.sub("", output_text(out))
                     hint = HINT.search(text)
                     lines = [s.strip() for s in text.splitlines() if s.strip()]
                     first = next((s[2:] for s in lines if s.startswith("- ")),

@@ -53,15 +53,15 @@ def unavailable():
     if missing:
         return f"the cgroup v1 {' and '.join(missing)} controller is not mounted"
     for parent in groups.values():
-        _remove_stale(parent)
         if not os.access(parent, os.W_OK):
             return f"{parent} is not writable"
     return None
 
 
-def _remove_stale(parent):
-    """Groups left by graders that died before removing them (a crash, kill -9)."""
-    for group in parent.glob(PREFIX + "*"):
+@functools.cache
+def _remove_stale():
+    """Remove, once per process, the groups left by graders that died before removing them (kill -9)."""
+    for group in (g for parent in _own_groups().values() for g in parent.glob(PREFIX + "*")):
         try:
             os.kill(int(group.name[len(PREFIX):].split("-")[0]), 0)
         except ProcessLookupError:
@@ -119,6 +119,7 @@ def create(memory_bytes, processes):
     threads, or None where cgroups cannot be used (see `unavailable`)."""
     if unavailable():
         return None
+    _remove_stale()
     made = {}
     name = f"{PREFIX}{os.getpid()}-{next(_numbers)}"
     try:

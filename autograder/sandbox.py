@@ -39,8 +39,6 @@ INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 # the sandbox's RLIMIT_NPROC, started by other software: it waits for them to end instead of failing the notebook.
 BUSY = "Resource temporarily unavailable"
 PROCESSES = 256  # processes and threads one sandbox may have
-
-
 OUT_OF_MEMORY = "out of memory"  # WorkerGone's reason when the sandbox's group went over its memory limit
 
 

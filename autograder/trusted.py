@@ -44,7 +44,7 @@ REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
 MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
-ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal colour, as nbconvert's ansi filters find them
+ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
 MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
 
 
