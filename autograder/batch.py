@@ -156,22 +156,22 @@ class Progress:
         self.total, self.done, self.failed, self.running, self.stream = total, 0, 0, 0, stream
         self.start, self.tty = time.monotonic(), stream.isatty()
 
-    def line(self, running=0):
+    def line(self):
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
         elapsed = time.monotonic() - self.start
         left = f"{_duration(elapsed / self.done * (self.total - self.done))} left" if self.done else "estimating"
         return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} done, {self.failed} failed, "
-                f"{running} grading, {left}")
+                f"{self.running} grading, {left}")
 
-    def update(self, running, note=None):
+    def update(self, note=None):
         """Redraw the line (a terminal), or write it when a student is done (a log file)."""
         if self.tty:
             if note:
                 self.stream.write("\r\x1b[K" + note + "\n")
-            self.stream.write("\r\x1b[K" + self.line(running))
+            self.stream.write("\r\x1b[K" + self.line())
         elif note is not None:
-            self.stream.write(self.line(running) + (f"  {note}" if note else "") + "\n")
+            self.stream.write(self.line() + (f"  {note}" if note else "") + "\n")
         self.stream.flush()
 
     def finish(self):
@@ -199,10 +199,14 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
         log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pool = [Worker(ctx, course, limits, log_path) for _ in range(min(workers, len(queue)))]
-        while queue or any(w.student for w in pool):
-            for w in pool:
-                if w.student is None and queue:
-                    w.give((assignment, queue.pop(0), layout))
+
+        def give_next(w):
+            if queue:
+                w.give((assignment, queue.pop(0), layout))
+
+        for w in pool:
+            give_next(w)
+        while any(w.student for w in pool):
             busy = [w for w in pool if w.student]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
             for i, w in enumerate(pool):
@@ -226,10 +230,10 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                     pool[i] = Worker(ctx, course, limits, log_path)
                 else:
                     w.student = None
+                give_next(pool[i])  # before the outcome is recorded: the worker need not wait for it
                 progress.running = sum(1 for w in pool if w.student)
                 on_outcome(outcome)
-            progress.running = sum(1 for w in pool if w.student)
-            progress.update(progress.running)
+            progress.update()
     finally:
         for w in pool:
             if w.student is not None:  # stopped mid-student (Ctrl-C, a grader error): graded again next run
@@ -331,7 +335,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         progress.done += 1
         progress.failed += outcome["failed"]
         trouble = outcome["failed"] or outcome["problems"]
-        progress.update(progress.running, f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
+        progress.update(f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
 
     for s in todo:
         forget_outcome(course, assignment, s)

@@ -216,12 +216,18 @@ def worker_main(conn, course, limits, log_path):
     log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
     log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
     log.setLevel(logging.INFO)
+    # The batch never uses the exchange, but NbGraderAPI checks it when made and logs an error when it is
+    # missing ("Unwritable directory, please contact your instructor"), as on any machine without one.
+    log.disabled = True
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
+    log.disabled = False
     while True:
         task = conn.recv()
         if task is None:
             return
         assignment, student, layout = task
+        # Whatever this student's grading writes to the log follows this line.
+        os.write(2, f"{time.strftime('%Y-%m-%d %H:%M:%S')} worker {os.getpid()}: {assignment} of {student}\n".encode())
         try:
             outcome = grade_student(api, course, assignment, student, layout, limits)
         except Exception as exc:  # a bug or a broken environment must not take the whole batch down

@@ -143,6 +143,14 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
     links = re.findall(r"href='([^']+\.html)'", report.read_text())  # every student's feedback page
     assert sorted(links) == sorted(f"../../feedback/{s}/{ASSIGNMENT}/{ASSIGNMENT}.html" for s in EXPECTED)
     assert all((report.parent / link).exists() for link in links)
+    # the progress line (one per student in a log): a freed worker takes the next student at once
+    progress = re.findall(r"(\d+)/(\d+) done, \d+ failed, (\d+) grading", proc.stderr)
+    assert [int(done) for done, _, _ in progress] == list(range(1, len(EXPECTED) + 1)), proc.stderr
+    assert all(int(running) == min(2, int(total) - int(done)) for done, total, running in progress), proc.stderr
+    # the workers' log says whose grading each warning belongs to, and not that the (unused) exchange is missing
+    log = (ws.root / "reports" / ASSIGNMENT / f"workers-{socket.gethostname()}.log").read_text()
+    assert sorted(re.findall(rf"worker \d+: {ASSIGNMENT} of (\w+)$", log, re.MULTILINE)) == sorted(EXPECTED), log
+    assert "contact your instructor" not in log, log
 
     # resuming: nothing is graded twice; a forced regrade of one student leaves the others alone
     again = grade(ws, "--no-report")
