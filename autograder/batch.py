@@ -227,9 +227,9 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                     continue
                 if outcome.get("lost"):
                     w.kill()
-                    pool[i] = Worker(ctx, course, limits, log_path)
-                else:
-                    w.student = None
+                    if queue:  # a fresh worker for the students left
+                        pool[i] = Worker(ctx, course, limits, log_path)
+                w.student = None
                 give_next(pool[i])  # before the outcome is recorded: the worker need not wait for it
                 progress.running = sum(1 for w in pool if w.student)
                 on_outcome(outcome)
