@@ -46,7 +46,9 @@ def summarize(outcome, layout):
     max_score = sum(m for cells in layout.values() for _, m in cells)
     failed_tests = [g for g in tests if scores.get(g, (0, 0))[0] < scores.get(g, (0, 1))[1]]
     if outcome["failed"]:
-        reason = "not graded, scored 0: " + "; ".join(outcome["problems"])
+        # retry: nothing was recorded for the student (the grader failed, not the submission)
+        reason = ("not graded yet, graded again next run: " if outcome.get("retry") else "not graded, scored 0: ") \
+            + "; ".join(outcome["problems"])
     elif not failed_tests:
         reason = "all tests passed"
     elif len(failed_tests) <= 3:
@@ -82,13 +84,17 @@ def run_named(target, environ, *args):
 
 def _answer(conn, target, environ, args):
     try:
-        conn.send(("ok", run_named(target, environ, *args)))
+        answer = ("ok", run_named(target, environ, *args))
     except SystemExit as exc:  # a clear "grade: ..." message for the instructor
-        conn.send(("exit", exc.code))
+        answer = ("exit", exc.code)
     except KeyboardInterrupt:  # Ctrl-C reaches every process of the batch; its own process reports it
-        pass
+        return
     except BaseException:
-        conn.send(("error", traceback.format_exc()))
+        answer = ("error", traceback.format_exc())
+    try:
+        conn.send(answer)
+    except BrokenPipeError:  # the batch's process is gone (Ctrl-C): nobody is waiting for the answer
+        pass
 
 
 def in_server(ctx, target, *args):
@@ -202,7 +208,10 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
 
         def give_next(w):
             if queue:
-                w.give((assignment, queue.pop(0), layout))
+                student = queue.pop(0)
+                # Only now: if the batch is stopped, students not yet started keep their last outcome.
+                forget_outcome(course, assignment, student)
+                w.give((assignment, student, layout))
 
         for w in pool:
             give_next(w)
@@ -337,8 +346,6 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         trouble = outcome["failed"] or outcome["problems"]
         progress.update(f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
 
-    for s in todo:
-        forget_outcome(course, assignment, s)
     if todo:
         run_workers(ctx, course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome,
                     progress)
@@ -383,16 +390,16 @@ def main(argv=None):
         parser.error("--memory-mb must be 0 (no cap) or at least 256")
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
 
+    again = ("run the same command without --force to grade the students left" if args.force
+             else "run the same command again to grade the students left")
     try:
         outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
                          args.memory_mb, args.student_timeout)
     except GradingStopped as stop:
         sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
-                 "No student was scored for this; students graded before it are kept. Fix it and run the same "
-                 "command again: it grades the students left.")
+                 f"No student was scored for this; students graded before it are kept. Fix it and {again}.")
     except KeyboardInterrupt:
-        print("\ngrade: interrupted. Students graded so far are kept; run the same command again to grade "
-              "the rest.", file=sys.stderr)
+        print(f"\ngrade: interrupted. Students graded so far are kept; {again}.", file=sys.stderr)
         sys.exit(130)
     print("\n" + grade_table(outcomes))
     course = Path(args.course).resolve()

@@ -42,12 +42,22 @@ def check_files(folder, expected):
     if unsafe:
         return {name: unsafe for name in expected}, []
     bad = {}
-    extra = sorted(p.name for p in folder.glob("*.ipynb") if p.stem not in expected)
+    extra = sorted(p.name for p in folder.glob("*.ipynb") if p.stem not in expected and p.is_file())
     for name in expected:
         path = folder / f"{name}.ipynb"
+        if path.is_dir():
+            bad[name] = f"{name}.ipynb is a folder, not a notebook: hand in the notebook file itself"
+            continue
         if not path.exists():
-            found = f" (found {', '.join(extra)}: renamed? hand it in as {name}.ipynb)" if extra else ""
+            deeper = sorted(p.relative_to(folder).as_posix() for p in folder.glob(f"*/**/{name}.ipynb") if p.is_file())
+            if deeper:
+                found = f" (found {deeper[0]}, inside a folder: hand in {name}.ipynb itself, not in a folder)"
+            else:
+                found = f" (found {', '.join(extra)}: renamed? hand it in as {name}.ipynb)" if extra else ""
             bad[name] = f"{name}.ipynb is missing{found}"
+            continue
+        if path.stat().st_size == 0:
+            bad[name] = f"{name}.ipynb is empty (0 bytes): was it cut off while saving? Save it again and hand it in"
             continue
         try:
             json.loads(path.read_bytes())
@@ -73,8 +83,15 @@ def failure_reason(text, limits, log_at):
         return f"grading ran out of memory (cap: {limits['memory_mb']} MB per grading process)"
     if "NotJSONError" in text or "JSONDecodeError" in text or "ValidationError" in text:
         return "a notebook is not valid JSON/nbformat"
-    errors = [line for line in text.splitlines() if re.match(r"^\w*(Error|Exception)\b", line)]
-    return "nbgrader could not grade it: " + (errors[-1][:200] if errors else f"its log is in {log_at}")
+    return "nbgrader could not grade it: " + (error_line(text) or f"its log is in {log_at}")
+
+
+def error_line(text):
+    """The line of a traceback that says what went wrong (the last exception's, not nbgrader's wrapper
+    "NbGraderException: Please see the above traceback"), at most 200 characters, or None."""
+    errors = [line for line in text.splitlines()
+              if re.match(r"^[\w.]*(Error|Exception)\b", line) and "NbGraderException" not in line]
+    return errors[-1][:200] if errors else None
 
 
 def output_text(output):
@@ -116,7 +133,8 @@ def inspect_autograded(path, limits):
                     diagnoses[meta["grade_id"]] = (f"Hint: {hint.group(1).strip()}" if hint else first)[:300]
         size = sum(len(output_text(o)) for o in cell.get("outputs", []))
         if size > OUTPUT_LIMIT:
-            problems.append(f"{where} printed {size / 1e6:.1f} MB of output (shortened to {OUTPUT_KEEP} characters)")
+            problems.append(f"{where} printed at least {size / 1e6:.1f} MB of output "
+                            f"(shortened to {OUTPUT_KEEP} characters)")
             for out in cell.outputs:
                 kind = out.get("output_type")
                 if kind == "stream":
@@ -184,12 +202,19 @@ def grade_student(api, course, assignment, student, layout, limits):
         outcome["problems"] += problems
         outcome["diagnoses"].update(diagnoses)
     scores = gradebook_scores(db_url, course_id, assignment, student)
+    unwritten = None
     if good:
         fb = api.generate_feedback(assignment, student, force=True)
         if not fb["success"]:
-            outcome["problems"].append("nbgrader could not write feedback: " + fb.get("error", "")[-200:])
+            unwritten = error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader"
     if zero:
-        failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)
+        try:
+            failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)
+        except OSError as exc:
+            unwritten = f"{type(exc).__name__}: {exc}"
+    if unwritten:  # the grade stands, but the student is graded again (and the page written) next run
+        outcome["problems"].append(f"its feedback could not be written ({unwritten})")
+        outcome["fingerprint"] = None
     outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2))
     return outcome
 
@@ -232,7 +257,7 @@ def worker_main(conn, course, limits, log_path):
             outcome = grade_student(api, course, assignment, student, layout, limits)
         except Exception as exc:  # a bug or a broken environment must not take the whole batch down
             import traceback
-            outcome = {"student": student, "failed": True, "scores": {}, "diagnoses": {},
+            outcome = {"student": student, "failed": True, "scores": {}, "diagnoses": {}, "retry": True,
                        "problems": [f"the grader itself failed: {type(exc).__name__}: {exc}"],
                        "log": traceback.format_exc()[-4000:], "fingerprint": None}
         conn.send(outcome)

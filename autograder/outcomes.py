@@ -33,6 +33,11 @@ def forget_outcome(course, assignment, student):
     (outcomes_dir(course, assignment) / f"{student}.json").unlink(missing_ok=True)
 
 
+# The look of nbgrader's feedback pages (JupyterLab's fonts and width), without their stylesheets
+PAGE_STYLE = ("<style>body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:52em;"
+              "margin:2em auto;padding:0 1em;line-height:1.5;color:#212121}</style>")
+
+
 def failure_feedback(course, assignment, student, notebooks, reason, scores):
     """A feedback page for a notebook nbgrader could not grade (nbgrader writes none for it)."""
     folder = course / "feedback" / student / assignment
@@ -40,7 +45,7 @@ def failure_feedback(course, assignment, student, notebooks, reason, scores):
     earned, total = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
     for name in notebooks:
         (folder / f"{name}.html").write_text(
-            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title>{PAGE_STYLE}</head>"
             f"<body><h1>{html.escape(assignment)}: {html.escape(name)}.ipynb</h1>"
             f"<p><b>This notebook could not be graded:</b> {html.escape(reason)}"
             f"{'' if reason.endswith(('.', '?', '!')) else '.'}</p>"

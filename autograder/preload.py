@@ -15,10 +15,15 @@ is forked from.
 import atexit
 import gc
 import os
+import signal
 import sys
 
-import autograder.trusted  # noqa: F401 (c.Autograde.autograde_preprocessors names its TrustedExecute)
-from autograder.batch_worker import warm
+# Ctrl-C reaches every process of the batch. The batch's own process says what was kept, and this server
+# ends with it; while preloading, it would only print a traceback.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+import autograder.trusted  # noqa: E402, F401 (c.Autograde.autograde_preprocessors names its TrustedExecute)
+from autograder.batch_worker import warm  # noqa: E402
 
 try:
     warm()
@@ -26,3 +31,4 @@ except Exception as exc:  # warming only saves time: a worker that finds somethi
     print(f"grade: warming up the workers failed ({type(exc).__name__}: {exc}); grading goes on", file=sys.stderr)
 gc.freeze()
 atexit.register(os._exit, 0)
+signal.signal(signal.SIGINT, signal.default_int_handler)  # what the workers forked from here get

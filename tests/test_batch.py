@@ -6,16 +6,18 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.batch import longest_first
+from autograder.batch import longest_first, summarize
 from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
 from autograder.report import pass_rates
@@ -184,9 +186,9 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
     problems, diagnoses = inspect_autograded(path, {"timeout": 5, "memory_mb": 100})
     assert problems[0] == "cell softmax was stopped after the 5 s per-cell limit"
     assert "cell 2 ran out of memory" in problems[1] and "kernel died" in problems[2]
-    assert "cell 4 printed 2.0 MB" in problems[3]
+    assert "cell 4 printed at least 2.0 MB" in problems[3]
     assert diagnoses == {"test_softmax": "Hint: use axis=0.", "test_rnn_forward": "a has shape (2, 3), expected (3, 2)"}
-    assert "cell 7 printed 4.0 MB" in problems[4]
+    assert "cell 7 printed at least 4.0 MB" in problems[4]
     shortened = nbformat.read(str(path), as_version=4).cells
     assert len(output_text(shortened[3].outputs[0])) < 20_000 and len(output_text(shortened[6].outputs[0])) < 30_000
 
@@ -208,9 +210,17 @@ def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
     (tmp_path / "c.ipynb").write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, '
                                       '"cells": [{"cell_type": "code"}]}')  # JSON, but not a valid notebook
     nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "d.ipynb"))
-    bad, good = check_files(tmp_path, ["a", "b", "c", "d"])
+    (tmp_path / "e.ipynb").mkdir()  # a folder where the notebook should be
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "e.ipynb" / "e.ipynb"))
+    (tmp_path / "f.ipynb").write_bytes(b"")
+    (tmp_path / "handed in" / "g").mkdir(parents=True)  # the notebook, one folder too deep
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "handed in" / "g" / "g.ipynb"))
+    bad, good = check_files(tmp_path, ["a", "b", "c", "d", "e", "f", "g"])
     assert "a.ipynb is missing (found a (1).ipynb" in bad["a"]
     assert "not valid JSON" in bad["b"] and "not a valid notebook" in bad["c"]
+    assert bad["e"].startswith("e.ipynb is a folder, not a notebook")
+    assert bad["f"].startswith("f.ipynb is empty (0 bytes)")
+    assert "g.ipynb is missing (found handed in/g/g.ipynb, inside a folder" in bad["g"]
     assert good == ["d"]
 
 
@@ -252,6 +262,18 @@ def test_students_are_graded_longest_first_so_the_batch_ends_on_short_ones():
     assert longest_first(["ann", "ben", "cid", "dan", "eve"], outcomes) == ["dan", "eve", "ben", "ann", "cid"]
 
 
+def test_the_reason_says_whether_a_failure_scored_zero_or_is_graded_again():
+    layout = {ASSIGNMENT: [("test_a", 2), ("test_b", 3)]}
+    def reason(**outcome):
+        return summarize({"scores": {}, "problems": [], "failed": False, **outcome}, layout)[2]
+    assert reason(scores={"test_a": (2, 2), "test_b": (3, 3)}) == "all tests passed"
+    assert reason(scores={"test_a": (0, 2), "test_b": (3, 3)}, problems=["cell 3 printed 2.0 MB"]) \
+        == "failed test_a (cell 3 printed 2.0 MB)"
+    assert reason(failed=True, problems=["x.ipynb is missing"]) == "not graded, scored 0: x.ipynb is missing"
+    assert reason(failed=True, retry=True, problems=["the grader itself failed: OSError: disk full"]) \
+        == "not graded yet, graded again next run: the grader itself failed: OSError: disk full"
+
+
 def test_report_ranks_tests_by_failures_with_the_most_frequent_hint():
     layout = {"nb": [("test_a", 2), ("test_b", 3)]}
 
@@ -278,6 +300,27 @@ def test_a_worker_past_the_student_time_limit_is_replaced_and_its_student_scores
     assert proc.stdout.count("longer than 2 s") == 2, proc.stdout
     again = grade(ws, "--workers", "1", "--timeout", "60", "--student-timeout", "2", "--no-report")
     assert "0 to grade" in again.stderr, again.stderr  # stopped once, not on every run while nothing changed
+
+
+def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written_next_run(tmp_path):
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice", "dave"]).items():  # graded, invalid
+        ws.submit(student, ASSIGNMENT, notebooks)
+        (ws.root / "feedback" / student).mkdir(parents=True)
+        (ws.root / "feedback" / student / ASSIGNMENT).write_text("a file where the feedback folder goes")
+    proc = grade(ws, "--workers", "1", "--no-report")
+    table = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.split()}
+    assert table["alice"].split()[1] == "8/8", table["alice"]
+    for student in ("alice", "dave"):  # one line naming the error, not a piece of a traceback
+        assert re.search(r"its feedback could not be written \(\w+Error: [^\n]*\)", table[student]), table[student]
+    assert "Traceback" not in proc.stdout and "NbGraderException" not in proc.stdout
+    for student in ("alice", "dave"):
+        (ws.root / "feedback" / student / ASSIGNMENT).unlink()
+    again = grade(ws, "--workers", "1", "--no-report")
+    assert "2 to grade" in again.stderr, again.stderr
+    assert "could not be written" not in again.stdout, again.stdout
+    assert all((ws.root / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").exists() for s in ("alice", "dave"))
 
 
 def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
@@ -325,3 +368,40 @@ def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_p
     refusal = "this course has no assignment 'not_released' (source/ has: rnn_forward)"
     assert refusal in proc.stdout, proc.stdout + proc.stderr
     assert "nbgrader imported: False" in proc.stdout
+
+
+def test_an_interrupted_forced_regrade_keeps_the_outcomes_of_students_it_did_not_reach(tmp_path):
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice", "bob", "carol"]).items():
+        ws.submit(student, ASSIGNMENT, notebooks)
+    grade(ws, "--workers", "1", "--no-report")
+    outcomes = ws.root / "reports" / ASSIGNMENT / "outcomes"
+    before = {p.stem: p.read_text() for p in outcomes.glob("*.json")}
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+                             "--workers", "1", "--force", "--no-report"], env=environment(ws), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    for line in proc.stderr:  # Ctrl-C once the first student is done and the second has started
+        if "1/3 done" in line:
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "run the same command without --force" in err, err
+    after = {p.stem: p.read_text() for p in outcomes.glob("*.json")}
+    assert len(after) == 2, after.keys()  # the one graded again and the one not reached; not the interrupted one
+    assert sorted(after[s] == before[s] for s in after) == [False, True]
+    again = grade(ws, "--workers", "1", "--no-report")
+    assert "1 to grade, 2 already graded" in again.stderr, again.stderr
+
+
+def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+                             "--no-report"], env=environment(ws), text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(0.5)  # the fork server imports nbgrader for over a second
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "interrupted" in err and "Traceback" not in err, err
