@@ -1,6 +1,6 @@
 """Grade a whole class: every submission of an assignment, several students at once, every failure a grade.
 
-    ./run grade ASSIGNMENT [STUDENT ...] [--workers N] [--timeout S] [--memory-mb M] [--force]
+    ./run grade ASSIGNMENT [STUDENT ...] [--workers N] [--timeout S] [--memory-mb M] [--force] [--slice I/K]
 
 Each student is graded by nbgrader's own autograde (whatever pipeline nbgrader_config.py configures) in
 a long-lived worker process, so plain nbgrader commands keep working on the same course directory and
@@ -22,6 +22,7 @@ workers come from), autograder.gradebook (config and gradebook), autograder.outc
 autograder.submitted (what a submission folder holds).
 """
 import argparse
+import hashlib
 import importlib
 import multiprocessing
 import multiprocessing.forkserver
@@ -291,9 +292,18 @@ def longest_first(students, outcomes):
     return sorted(students, key=last_seconds, reverse=True)
 
 
+def in_slice(student, part, parts):
+    """Whether `student` is in slice `part` (1..parts) of a class split over `parts` machines. Decided by the
+    student's name alone, so every student is in exactly one slice even when machines see different lists
+    (a late submission collected between two machines' runs)."""
+    digest = hashlib.sha256(student.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % parts == part - 1
+
+
 def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=2048,
-          student_timeout=None, progress_stream=sys.stderr):
-    """Grade an assignment; returns {student: outcome} for every selected student (graded now or before)."""
+          student_timeout=None, progress_stream=sys.stderr, part=None):
+    """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
+    part: (i, k) grades only slice i of k (in_slice)."""
     course = Path(course).resolve()
     ctx = worker_context()
     settings = in_server(ctx, "autograder.gradebook.batch_settings", course, assignment)
@@ -307,6 +317,11 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     selected = list(students or submitted)
     if not selected:
         sys.exit(f"grade: nothing to grade: submitted/<student>/{assignment}/ does not exist for any student")
+    if part:
+        selected = [s for s in selected if in_slice(s, *part)]
+        print(f"slice {part[0]}/{part[1]}: {_count(len(selected), 'student')}", file=progress_stream)
+        if not selected:
+            return {}
 
     cell_timeout = timeout or settings["cell_timeout"]
     n_cells = sum(len(cells) for cells in layout.values())
@@ -363,6 +378,17 @@ def grade_table(outcomes):
     return "\n".join(lines)
 
 
+def slice_of(text):
+    """--slice I/K as (I, K)."""
+    try:
+        part, parts = (int(n) for n in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/K, for example 2/3 (the second of 3 machines)") from None
+    if not 1 <= part <= parts:
+        raise argparse.ArgumentTypeError(f"{text!r}: I must be from 1 to K")
+    return part, parts
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="./run grade", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -375,8 +401,14 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int,
                         help="seconds one cell may run (default: Execute.timeout of nbgrader_config.py)")
     parser.add_argument("--memory-mb", type=int, default=2048,
-                        help="address-space cap of each grading process and its kernel (0: none)")
-    parser.add_argument("--student-timeout", type=int, help="seconds one student may take before the worker is killed")
+                        help="address-space cap of each grading process and each process it starts "
+                        "(default: 2048; 0: none)")
+    parser.add_argument("--student-timeout", type=int,
+                        help="seconds one student may take before the worker is killed (default: 120 s plus the "
+                        "per-cell limit for every cell, four times over)")
+    parser.add_argument("--slice", metavar="I/K", type=slice_of,
+                        help="grade only slice I of K (1 <= I <= K), for K machines sharing one class; each "
+                        "student is in exactly one slice")
     parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML/PNG report")
     args = parser.parse_intermixed_args(argv)
@@ -389,12 +421,13 @@ def main(argv=None):
     if args.memory_mb != 0 and args.memory_mb < 256:  # below 256 MB not even the notebook's imports fit
         parser.error("--memory-mb must be 0 (no cap) or at least 256")
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
+    args.assignment = args.assignment.rstrip("/")
 
     again = ("run the same command without --force to grade the students left" if args.force
              else "run the same command again to grade the students left")
     try:
         outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
-                         args.memory_mb, args.student_timeout)
+                         args.memory_mb, args.student_timeout, part=args.slice)
     except GradingStopped as stop:
         sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
                  f"No student was scored for this; students graded before it are kept. Fix it and {again}.")

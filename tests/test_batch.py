@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.batch import longest_first, summarize
+from autograder.batch import in_slice, longest_first, summarize
 from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
 from autograder.report import pass_rates
@@ -405,3 +405,24 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert "interrupted" in err and "Traceback" not in err, err
+
+
+def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
+    names = [f"s{i:03d}" for i in range(300)] + ["nick sun", "zoë", "o'brien"]
+    for parts in (1, 2, 3, 4):
+        slices = [[n for n in names if in_slice(n, part, parts)] for part in range(1, parts + 1)]
+        assert sorted(sum(slices, [])) == sorted(names)  # each name in exactly one slice
+        assert all(len(s) > 0.7 * len(names) / parts for s in slices), [len(s) for s in slices]
+
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    alice = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    students = ["alice", "nick sun", "zoë"]
+    for student in students:
+        ws.submit(student, ASSIGNMENT, alice)
+    counts = []
+    for part in ("1/2", "2/2"):
+        proc = grade(ws, "--slice", part, "--no-report")
+        counts.append(int(re.search(rf"slice {part}: (\d+) student", proc.stderr).group(1)))
+    assert sum(counts) == len(students), counts
+    assert sorted(ws.scores(ASSIGNMENT)) == sorted(students)
