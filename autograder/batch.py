@@ -231,8 +231,9 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                 elif w.process.sentinel in ready or not w.process.is_alive():
                     outcome = lost(w, "the grading process died (killed by the system?)")
                 elif time.monotonic() - w.started > limits["student_timeout"]:
-                    outcome = lost(w, f"grading took longer than {limits['student_timeout']} s "
-                                              "(a cell that ignores the timeout?); the grader stopped it")
+                    outcome = lost(w, f"grading took longer than the {limits['student_timeout']} s allowed for "
+                                   "one student and was stopped (a cell that does not stop at the per-cell limit?)")
+                    outcome["stopped_at"] = limits["student_timeout"]  # a higher limit grades it again
                 if outcome is None:
                     continue
                 if outcome.get("lost"):
@@ -269,15 +270,17 @@ def lost(worker, reason):
 
 # --- the batch -----------------------------------------------------------------------------------
 
-def to_grade(course, assignment, students, outcomes, graded_in_gradebook, layout, force):
-    """The students that need grading: all with --force, else those without an up-to-date outcome."""
+def to_grade(course, assignment, students, outcomes, graded_in_gradebook, layout, force, student_timeout):
+    """The students that need grading: all with --force, else those without an up-to-date outcome (one
+    stopped at a lower student limit than this run's is out of date)."""
     if force:
         return list(students)
     todo = []
     for s in students:
         previous = outcomes.get(s)
         feedback = all((course / "feedback" / s / assignment / f"{n}.html").exists() for n in layout)
-        fresh = (previous and previous.get("fingerprint") == fingerprint(course / "submitted" / s / assignment))
+        fresh = (previous and previous.get("fingerprint") == fingerprint(course / "submitted" / s / assignment)
+                 and previous.get("stopped_at", student_timeout) >= student_timeout)
         if not (fresh and s in graded_in_gradebook and feedback):
             todo.append(s)
     return todo
@@ -330,7 +333,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
               "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
 
     outcomes = load_outcomes(course, assignment)
-    todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force), outcomes)
+    todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force,
+                                  limits["student_timeout"]), outcomes)
     skipped = len(selected) - len(todo)
     print(f"grade {assignment}: {_count(len(selected), 'student')}, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
