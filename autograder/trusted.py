@@ -144,9 +144,9 @@ class NotebookRun:
             self.sandbox.request(request, self.timeout)
         return self.sandbox
 
-    def run_cell(self, code):
-        """The cell's outputs as nbformat outputs."""
-        request = {"op": "run", "code": code}
+    def run_cell(self, code, count=None):
+        """The cell's outputs as nbformat outputs; `count`: the cell's execution count (its tracebacks say it)."""
+        request = {"op": "run", "code": code, "count": count}
         try:
             reply = self._ensure().request(request, self.timeout)
         except WorkerGone as gone:
@@ -419,7 +419,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 cell.execution_count = count
                 name = graded_function(cell)
                 if name is None:
-                    cell.outputs = run.run_cell(cell.source)
+                    cell.outputs = run.run_cell(cell.source, count)
                 else:
                     run.keep(name)
                     tests.append((cell, name))

@@ -221,7 +221,10 @@ def call(shell, channel, request):
                 namespace.pop(d, None)
 
 
-def run(shell, code):
+def run(shell, code, count=None):
+    """Run a cell; `count` is its number in the notebook, which its tracebacks name ("Cell In[5]")."""
+    if type(count) is int:
+        shell.execution_count = count
     shell.run_cell(code, store_history=True)
     sys.stdout.flush()
     return {"outputs": OUTPUTS.take()}
@@ -232,15 +235,15 @@ def main(fd_in, fd_out):
     if fonts and config and os.path.isdir(fonts):  # matplotlib's font list, built once by the grader
         shutil.copytree(fonts, config, dirs_exist_ok=True)
     channel = Channel(fd_in, fd_out)
-    shell = Shell.instance(colors="linux", history_length=0)
+    shell = Shell.instance(colors="neutral", history_length=0)  # a kernel's colours: readable on a light page
     shell.history_manager.enabled = False
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     channel.send({"op": "ready"})
     while True:
         request = channel.receive()
         op = request.get("op")
-        reply = (run(shell, request["code"]) if op == "run" else keep(shell, request) if op == "keep"
-                 else call(shell, channel, request))
+        reply = (run(shell, request["code"], request.get("count")) if op == "run"
+                 else keep(shell, request) if op == "keep" else call(shell, channel, request))
         try:
             channel.send(reply)
         except Exception as exc:  # an output the codec cannot carry; say so instead of dying

@@ -185,6 +185,20 @@ def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     assert run(box, "pass") == ("", [])
 
 
+def test_a_traceback_names_the_cell_by_its_number_in_the_notebook_in_colours_for_a_light_page():
+    run = trusted.NotebookRun([], 1 << 30, 60)
+    try:
+        run.run_cell("def f(x):\n    return undefined_name + x", 3)
+        outputs = run.run_cell("f(2)", 5)  # cell 4 is a test cell: it is not run in the sandbox
+    finally:
+        run.close()
+    traceback = "\n".join(outputs[0].traceback)
+    plain_text = trusted.ESCAPE.sub("", traceback)
+    assert "Cell In[5], line 1" in plain_text and "Cell In[3], line 2" in plain_text, plain_text
+    # IPython's "linux" colours (near-white code, 38;5;255) were unreadable on feedback pages
+    assert "38;5;255" not in traceback and "\x1b[9" not in traceback, repr(traceback)
+
+
 def test_outputs_with_endless_terminal_colours_keep_their_text_and_lose_the_colours():
     # nbconvert renders colours in time that grows with their number times the text's length (12 s a cell)
     coloured, endless = "\x1b[31mred\x1b[0m", "\x1b[1m" * (trusted.MAX_ESCAPES + 1) + "text"
