@@ -5,7 +5,7 @@
 Each student is graded by nbgrader's own autograde (whatever pipeline nbgrader_config.py configures) in
 a long-lived worker process, so plain nbgrader commands keep working on the same course directory and
 gradebook. What this adds around nbgrader:
-  - parallel workers with a progress line (students done, failed, time left);
+  - parallel workers with a progress line (students done, not graded, time left);
   - resuming: a student whose submission is unchanged since it was graded is not graded again
     (--force regrades); outcomes are kept in reports/<assignment>/outcomes/<student>.json;
   - every failure is a graded outcome with a reason: a missing, renamed or invalid notebook, a kernel that
@@ -157,7 +157,7 @@ class Worker:
 
 
 class Progress:
-    """One line: a bar, students done and failed, time left (estimated from the throughput so far)."""
+    """One line: a bar, students done and not graded, time left (estimated from the throughput so far)."""
 
     def __init__(self, total, stream=sys.stderr):
         self.total, self.done, self.failed, self.running, self.stream = total, 0, 0, 0, stream
@@ -168,7 +168,7 @@ class Progress:
         filled = int(width * self.done / self.total) if self.total else width
         elapsed = time.monotonic() - self.start
         left = f"{_duration(elapsed / self.done * (self.total - self.done))} left" if self.done else "estimating"
-        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} done, {self.failed} failed, "
+        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} done, {self.failed} not graded, "
                 f"{self.running} grading, {left}")
 
     def update(self, note=None):
@@ -184,8 +184,8 @@ class Progress:
     def finish(self):
         if self.tty:
             self.stream.write("\n")
-        self.stream.write(f"graded {_count(self.done, 'student')} in {_duration(time.monotonic() - self.start)}, "
-                          f"{self.failed} could not be graded\n")
+        self.stream.write(f"{_count(self.done, 'student')} in {_duration(time.monotonic() - self.start)}: "
+                          f"{self.done - self.failed} graded, {self.failed} not graded\n")
         self.stream.flush()
 
 

@@ -67,7 +67,8 @@ def plot_tests(stats, path):
     bars = ax.barh(names, rates, color=["#c44e52" if r < 50 else "#dd8452" if r < 80 else "#55a868" for r in rates])
     for bar, s in zip(bars, stats[::-1]):
         ax.text(min(bar.get_width() + 1, 88), bar.get_y() + bar.get_height() / 2, f"{s[2]}/{s[3]}", va="center")
-    ax.set(xlim=(0, 100), xlabel="students who passed (%)", title="Pass rate of each test")
+    ax.set(xlim=(0, 100), xlabel="students who passed (%): red under 50, orange under 80, green 80 or more",
+           title="Pass rate of each test")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -115,12 +116,12 @@ tr.bad {{ background: #fbe3e4; }} tr.warn {{ background: #fff6d9; }}
 </style></head><body>
 <h1>{e(assignment)}: grading report</h1>
 <p>{n} students; mean {sum(scores) / n:.2f}, median {median:g} out of {max_score:g};
-{failed} could not be graded (they score 0; the reason is in the table).</p>
+{failed} not graded (they score 0; the reason is in the table).</p>
 <img src="scores.png" alt="histogram of total scores">
 <h2>Tests, most failed first</h2>
 <p>The diagnosis is the most frequent hint (or, without one, the most frequent first problem) in the
 failing test cells of the graded notebooks.</p>
-<table><tr><th>test</th><th>points</th><th>passed</th><th>most frequent diagnosis</th></tr>{test_rows}</table>
+<table><tr><th>test</th><th>points</th><th>passed</th><th>diagnosis (hints first)</th></tr>{test_rows}</table>
 <img src="tests.png" alt="pass rate of each test">
 <h2>Grades</h2>
 <p>Red: not graded. Yellow: graded, but something went wrong on the way (the reason says what).

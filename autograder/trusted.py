@@ -155,7 +155,7 @@ class NotebookRun:
             if gone.reason == OUT_OF_MEMORY:
                 return [_error("MemoryError", f"this cell's processes together used more than the "
                                               f"{self.memory_bytes >> 20} MB memory limit and were stopped")]
-            return [_error("DeadKernelError", f"the notebook's process ended while running this cell ({gone.reason})")]
+            return [_error("DeadKernelError", f"the notebook's process ended while running this cell ({_why(gone)})")]
         self.replay.append(request)
         return _outputs(reply)
 
@@ -180,8 +180,8 @@ class NotebookRun:
             if gone.reason == OUT_OF_MEMORY:
                 raise CallFailed("", "", lines=[f"{name} used more than the {self.memory_bytes >> 20} MB memory "
                                                 "limit on this case and was stopped."]) from None
-            raise CallFailed("", "", lines=[f"the notebook's process ended while {name} ran ({gone.reason}): "
-                                            "os._exit, a crash, or more memory than the limit."]) from None
+            raise CallFailed("", "", lines=[f"the notebook's process ended while {name} ran ({_why(gone)})."]) \
+                from None
         if reply.get("op") == "return" and type(reply.get("args")) in (list, tuple) \
                 and len(reply["args"]) == len(args):
             return reply.get("output"), tuple(reply["args"])
@@ -240,6 +240,8 @@ def _outputs(reply):
             if type(data) is not dict:
                 continue
             data = {str(k): (_text(v) if type(v) is str else _json(v)) for k, v in data.items()}
+            if WIDGET in data:  # its state stays in the sandbox, so nothing can show it; its repr is a long riddle
+                data = {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
             output = new_output(kind, data=data, metadata=_json(item.get("metadata")) or {})
             if kind == "execute_result":
                 output.execution_count = item.get("execution_count") if type(item.get("execution_count")) is int \
@@ -250,6 +252,14 @@ def _outputs(reply):
             break
         out.append(output)
     return out
+
+
+def _why(gone):
+    """Why the notebook's process is gone, for the student."""
+    return "os._exit, a crash, or more memory than the limit" if gone.reason == "ended" else gone.reason
+
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def _text(value):

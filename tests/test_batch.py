@@ -146,7 +146,7 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
     assert sorted(links) == sorted(f"../../feedback/{s}/{ASSIGNMENT}/{ASSIGNMENT}.html" for s in EXPECTED)
     assert all((report.parent / link).exists() for link in links)
     # the progress line (one per student in a log): a freed worker takes the next student at once
-    progress = re.findall(r"(\d+)/(\d+) done, \d+ failed, (\d+) grading", proc.stderr)
+    progress = re.findall(r"(\d+)/(\d+) done, \d+ not graded, (\d+) grading", proc.stderr)
     assert [int(done) for done, _, _ in progress] == list(range(1, len(EXPECTED) + 1)), proc.stderr
     assert all(int(running) == min(2, int(total) - int(done)) for done, total, running in progress), proc.stderr
     # the workers' log says whose grading each warning belongs to, and not that the (unused) exchange is missing

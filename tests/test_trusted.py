@@ -199,6 +199,13 @@ def test_a_traceback_names_the_cell_by_its_number_in_the_notebook_in_colours_for
     assert "38;5;255" not in traceback and "\x1b[9" not in traceback, repr(traceback)
 
 
+def test_a_widget_is_shown_as_a_note_not_as_its_repr():
+    outputs = trusted._outputs({"outputs": [{"output_type": "display_data", "data": {
+        "text/plain": "VBox(children=(FloatSlider(value=0.0, description='radius of Waa'),))",
+        trusted.WIDGET: {"version_major": 2, "version_minor": 0, "model_id": "0a1b"}}}]})
+    assert outputs[0].data == {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
+
+
 def test_outputs_with_endless_terminal_colours_keep_their_text_and_lose_the_colours():
     # nbconvert renders colours in time that grows with their number times the text's length (12 s a cell)
     coloured, endless = "\x1b[31mred\x1b[0m", "\x1b[1m" * (trusted.MAX_ESCAPES + 1) + "text"
