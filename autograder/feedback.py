@@ -12,6 +12,9 @@ Most of what remained was done again for the cells that are the same on every st
 given code, the tests, the text): sanitizing HTML with bleach (60%), highlighting code with pygments and
 rendering markdown with mistune (30%). Each is a pure function of its input and the exporter's settings,
 so its results are kept for the process (REMEMBERED), keyed by both.
+
+One thing differs from nbconvert's pages on purpose: math is MathML (MathMLRenderer), so it is drawn
+where MathJax's CDN cannot be reached.
 """
 import functools
 import re
@@ -19,8 +22,10 @@ from collections import OrderedDict
 
 import bleach
 from jinja2 import BytecodeCache, pass_context
+from latex2mathml.converter import convert as tex_to_mathml
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import Bool
 
@@ -76,18 +81,31 @@ class Remembered:
 REMEMBERED = Remembered()
 
 
+# MathML, as MathMLRenderer writes it: the elements of presentation, with the attributes that only change
+# how it looks
+MATH_TAGS = {"math", "menclose", "merror", "mfrac", "mi", "mmultiscripts", "mn", "mo", "mover", "mpadded",
+             "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace", "msqrt", "mstyle", "msub", "msubsup",
+             "msup", "mtable", "mtd", "mtext", "mtr", "munder", "munderover", "none"}
+MATH_ATTRIBUTES = ["accent", "accentunder", "columnalign", "columnlines", "columnspacing", "columnspan", "depth",
+                   "display", "displaystyle", "fence", "form", "frame", "height", "largeop", "linethickness",
+                   "lspace", "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowalign",
+                   "rowlines", "rowspacing", "rowspan", "rspace", "scriptlevel", "separator", "stretchy",
+                   "symmetric", "voffset", "width", "xmlns"]
+
 # What a feedback page keeps of the HTML a notebook brings (markdown, HTML outputs, highlighted code): the
-# tags and attributes of formatted text, tables and images. Anything else is removed, its text kept: no
-# script, event handler, style or javascript: URL. (nbconvert's own clean_html also escapes headings,
+# tags and attributes of formatted text, tables, images and math. Anything else is removed, its text kept:
+# no script, event handler, style or javascript: URL. (nbconvert's own clean_html also escapes headings,
 # paragraphs and images, which every markdown cell has.)
 SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
              "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
              "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
-             "ul"}
+             "ul"} | MATH_TAGS
 SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "class", "id", "title"],
                    "img": ["src", "alt", "width", "height", "class", "id", "title"],
-                   "td": ["align", "colspan", "rowspan", "class"], "th": ["align", "colspan", "rowspan", "class"]}
+                   "td": ["align", "colspan", "rowspan", "class"], "th": ["align", "colspan", "rowspan", "class"],
+                   **{tag: MATH_ATTRIBUTES for tag in MATH_TAGS}}
 SAFE_PROTOCOLS = {"http", "https", "mailto", "data"}  # data: images are how notebooks embed pictures
+LONGEST_TEX = 2_000  # characters of one formula drawn as MathML; longer ones stay TeX
 
 
 def clean_html(html):
@@ -109,6 +127,28 @@ class RememberedHighlight(Highlight2HTML):
                     repr(sorted(self.extra_formatter_options.items())))
         return REMEMBERED.get("highlight_code", source, settings,
                               functools.partial(super().__call__, source, language, metadata))
+
+
+def mathml(tex, display):
+    """MathML for a TeX formula (display: "block" or "inline"), or None if latex2mathml cannot read it."""
+    if len(tex) > LONGEST_TEX:
+        return None
+    try:
+        return tex_to_mathml(tex, display=display)
+    except Exception:  # RecursionError on deep nesting, among others: the formula stays TeX
+        return None
+
+
+class MathMLRenderer(IPythonRenderer):
+    """nbconvert's markdown renderer, with math as MathML, which browsers draw themselves. nbconvert leaves
+    TeX for MathJax, which the page loads from a CDN: opened without a network, every formula was raw
+    TeX. What latex2mathml cannot read stays TeX, for MathJax when it can load."""
+
+    def block_math(self, body):
+        return mathml(body, "block") or super().block_math(body)
+
+    def inline_math(self, body):
+        return mathml(body, "inline") or super().inline_math(body)
 
 
 def accessible(html):
@@ -134,10 +174,19 @@ class FeedbackExporter(HTMLExporter):
         """HTMLExporter's markdown2html, remembered unless the cell has attachments or images are embedded
         (then the result depends on files)."""
         if context.get("cell", {}).get("attachments") or self.embed_images:
-            return super().markdown2html(context, source)
+            return self._markdown2html(context, source)
         settings = (self.anchor_link_text, self.exclude_anchor_links, repr(sorted(self.lexer_options.items())))
         return REMEMBERED.get("markdown2html", source, settings,
-                              functools.partial(super().markdown2html, context, source))
+                              functools.partial(self._markdown2html, context, source))
+
+    def _markdown2html(self, context, source):
+        # HTMLExporter.markdown2html (nbconvert 7.17), with MathMLRenderer for its IPythonRenderer
+        renderer = MathMLRenderer(
+            escape=False, attachments=context.get("cell", {}).get("attachments", {}), embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options)
+        return MarkdownWithMath(renderer=renderer).render(source)
 
     def _create_environment(self):
         environment = super()._create_environment()

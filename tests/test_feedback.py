@@ -61,6 +61,21 @@ def test_what_a_notebook_shows_cannot_run_script_in_the_page():
     assert body.count("<strong>kept</strong>") + body.count("<b>kept</b>") == 2
 
 
+def test_math_is_drawn_as_mathml_without_a_network_and_tex_it_cannot_read_stays_tex():
+    unreadable = "x^2^3"  # latex2mathml raises DoubleSuperscriptsError
+    nb = new_notebook(cells=[new_markdown_cell(
+        r"$$a^{\langle t\rangle} = \tanh(W_{aa}\,a^{\langle t-1\rangle})$$ and inline $x^{\langle t\rangle}$. "
+        r"A student's $\text{<script>alert(1)</script>}$, $\href{javascript:alert(2)}{x}$ and $" + unreadable + "$.")],
+        metadata={"language_info": {"name": "python"}})
+    page, _ = FeedbackExporter(template_name="lab").from_notebook_node(nb)
+    soup = BeautifulSoup(page[page.index("<body"):], features="html.parser")
+    formulas = soup.find_all("math")
+    assert [m.get("display") for m in formulas] == ["block", "inline", "inline", "inline"]
+    assert formulas[0].find("mi", string="tanh") and formulas[1].find("msup")
+    assert not soup.find_all("script") and "javascript:" not in page and "alert(1)" in formulas[2].get_text()
+    assert "$x^2^3$" in soup.get_text()  # TeX it cannot draw is left to MathJax, as nbconvert leaves it
+
+
 def test_templates_are_compiled_once_per_process():
     FeedbackExporter(template_name="lab").from_notebook_node(notebook())
     compiled = dict(COMPILED_TEMPLATES.compiled)
