@@ -202,18 +202,18 @@ def grade_student(api, course, assignment, student, layout, limits):
         outcome["problems"] += problems
         outcome["diagnoses"].update(diagnoses)
     scores = gradebook_scores(db_url, course_id, assignment, student)
-    unwritten = None
+    unwritten = []
     if good:
         fb = api.generate_feedback(assignment, student, force=True)
         if not fb["success"]:
-            unwritten = error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader"
+            unwritten.append(error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader")
     if zero:
         try:
             failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)
         except OSError as exc:
-            unwritten = f"{type(exc).__name__}: {exc}"
+            unwritten.append(f"{type(exc).__name__}: {exc}")
     if unwritten:  # the grade stands, but the student is graded again (and the page written) next run
-        outcome["problems"].append(f"its feedback could not be written ({unwritten})")
+        outcome["problems"].append(f"its feedback could not be written ({'; '.join(unwritten)})")
         outcome["fingerprint"] = None
     outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2))
     return outcome

@@ -44,6 +44,7 @@ REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
 MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+WIDGET = "application/vnd.jupyter.widget-view+json"  # a widget's output, which only its kernel can show
 ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
 MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
 
@@ -257,9 +258,6 @@ def _outputs(reply):
 def _why(gone):
     """Why the notebook's process is gone, for the student."""
     return "os._exit, a crash, or more memory than the limit" if gone.reason == "ended" else gone.reason
-
-
-WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def _text(value):
