@@ -1,5 +1,9 @@
 """The nbgrader pipeline on the course directory: release/ is current, sources validate,
 the instructor's solution earns full marks and an untouched release earns zero."""
+import os
+import shutil
+import subprocess
+
 import pytest
 
 from autograder.submissions import fill, read, solution_code
@@ -52,3 +56,28 @@ def test_solution_full_marks_and_release_zero(workspace, assignment):
     scores = workspace.scores(assignment)
     assert scores["instructor"] and all(s == m for s, m in scores["instructor"].values()), scores["instructor"]
     assert all(s == 0 for s, _ in scores["untouched"].values()), scores["untouched"]
+
+
+def test_lab_opens_copies_of_the_release_and_never_overwrites_them(tmp_path):
+    # ./run works in the directory it lives in: a copy of it, with this environment and release/
+    for name in ("run", "pyproject.toml", "constraints.txt"):
+        shutil.copy2(COURSE_ROOT / name, tmp_path / name)
+    (tmp_path / ".venv").symlink_to(COURSE_ROOT / ".venv")
+    shutil.copytree(COURSE_ROOT / "release", tmp_path / "release")
+    answered = tmp_path / "work" / "bptt" / "bptt.ipynb"
+    answered.parent.mkdir(parents=True)
+    answered.write_text("my answers")
+
+    def lab():
+        return subprocess.run([str(tmp_path / "run"), "lab", "--version"], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PATH": "/usr/bin:/bin"})
+
+    first = lab()
+    assert answered.read_text() == "my answers"
+    for assignment in ASSIGNMENTS:
+        copy = tmp_path / "work" / assignment / f"{assignment}.ipynb"
+        if assignment != "bptt":
+            assert copy.read_bytes() == (COURSE_ROOT / "release" / assignment / copy.name).read_bytes()
+            assert f"copied release/{assignment}/{copy.name} to work/{assignment}/{copy.name}" in first.stderr
+    assert "bptt" not in first.stderr
+    assert lab().stderr == ""  # nothing left to copy
