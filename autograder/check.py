@@ -1,0 +1,83 @@
+"""Grade your own notebooks as the course grades a class: hidden checks included, your code in the sandbox.
+
+    ./run check [ASSIGNMENT ...] [--work DIR]
+
+For self-learners. Each assignment's notebooks in work/<assignment>/ (the copies `./run lab` makes; or
+DIR/<assignment>/) are handed in to a scratch nbgrader course, build/check/ (replaced on every run), and
+graded by `./run grade`'s pipeline. It prints every test's points, the first hint of each failed one, and
+where the feedback page is. Without arguments it checks every assignment found there.
+"""
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from autograder import batch
+from autograder.workspace import COURSE_ROOT, Workspace
+
+WORK = COURSE_ROOT / "work"
+CHECK_DIR = COURSE_ROOT / "build" / "check"
+STUDENT = "you"
+
+
+def hand_in(ws, assignment, folder):
+    """Copy the notebooks of `folder` as STUDENT's submission (missing or renamed ones: the grader says so)."""
+    submitted = ws.root / "submitted" / STUDENT / assignment
+    submitted.mkdir(parents=True)
+    for notebook in folder.glob("*.ipynb"):
+        shutil.copy(notebook, submitted)
+
+
+def report(assignment, outcome, layout, feedback):
+    """Lines for the student: the total and reason, each test's points and hint, the feedback page."""
+    lines = [f"{assignment}: {outcome['score']:g}/{outcome['max_score']:g}, {outcome['reason']}"]
+    for cells in layout.values():
+        for test, max_score in cells:
+            score = outcome["scores"].get(test, (0, max_score))[0]
+            hint = outcome["diagnoses"].get(test, "") if score < max_score else ""
+            line = f"  {'ok  ' if score >= max_score else 'FAIL'} {test:<32}{score:>4g}/{max_score:g}"
+            lines.append(f"{line:<48}  {hint}" if hint else line)
+    pages = sorted(feedback.glob("*.html"))
+    lines += [f"  feedback: {page}" for page in pages]
+    return lines
+
+
+def main(argv=None):
+    released = sorted(p.name for p in (COURSE_ROOT / "release").iterdir() if p.is_dir())
+    parser = argparse.ArgumentParser(prog="./run check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignments", nargs="*", default=[], metavar="ASSIGNMENT",
+                        help=f"one or more of {', '.join(released)} (default: every one in work/)")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help="the folder holding one folder per assignment (default: work/, made by ./run lab)")
+    args = parser.parse_args(argv)
+    work = args.work.resolve()
+    unknown = [a for a in args.assignments if a not in released]
+    if unknown:
+        sys.exit(f"check: no assignment called {', '.join(unknown)}; the assignments are {', '.join(released)}")
+    if work == CHECK_DIR or CHECK_DIR in work.parents:
+        sys.exit(f"check: {work} is inside {CHECK_DIR}, which every check replaces; keep your notebooks elsewhere")
+    chosen = args.assignments or [a for a in released if (work / a).is_dir()]
+    missing = [a for a in chosen if not (work / a).is_dir()]
+    if not chosen or missing:
+        where = f"{work / missing[0]} does not exist" if missing else \
+            f"{work} holds none of the folders {', '.join(released)}"
+        sys.exit(f"check: {where}. `./run lab` makes your copies of the notebooks in work/: answer them, save, "
+                 "and check again")
+
+    shutil.rmtree(CHECK_DIR, ignore_errors=True)
+    ws = Workspace.create(CHECK_DIR, chosen)
+    os.environ["RNN_COURSE_DB_URL"] = ws.db_url  # build/check's own gradebook, whatever the shell has set
+    for assignment in chosen:
+        print(f"checking {work / assignment} ...", flush=True)
+        ws.generate(assignment)
+        hand_in(ws, assignment, work / assignment)
+        with open(os.devnull, "w") as quiet:  # one student: the class's progress line says nothing new
+            outcome = batch.grade(ws.root, assignment, workers=1, progress_stream=quiet)[STUDENT]
+        layout = batch.in_server(batch.worker_context(), "autograder.gradebook.batch_settings", ws.root,
+                                 assignment)["layout"]
+        print("\n".join(report(assignment, outcome, layout, ws.root / "feedback" / STUDENT / assignment)) + "\n")
+
+
+if __name__ == "__main__":
+    main()

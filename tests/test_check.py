@@ -1,0 +1,42 @@
+"""`./run check`: a self-learner's own notebooks graded as the course grades a class."""
+import subprocess
+import sys
+
+import nbformat
+
+from autograder.samples import partly_wrong
+from autograder.submissions import fill, read, solution_code
+from autograder.workspace import COURSE_ROOT
+
+ASSIGNMENT = "rnn_forward"
+
+
+def check(*args):
+    return subprocess.run([sys.executable, "-m", "autograder.check", *args], capture_output=True, text=True)
+
+
+def test_check_grades_the_notebooks_in_work_with_every_test_its_points_and_hint(tmp_path):
+    notebook = f"{ASSIGNMENT}.ipynb"
+    released = read(COURSE_ROOT / "release" / ASSIGNMENT / notebook)
+    correct = solution_code(read(COURSE_ROOT / "source" / ASSIGNMENT / notebook))
+    (tmp_path / ASSIGNMENT).mkdir()
+    nbformat.write(fill(released, partly_wrong(ASSIGNMENT, correct)), str(tmp_path / ASSIGNMENT / notebook))
+
+    proc = check(ASSIGNMENT, "--work", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert f"{ASSIGNMENT}: 5/8, failed test_rnn_cell_forward" in lines, proc.stdout
+    assert any(line.split()[:3] == ["ok", "test_softmax", "2/2"] for line in lines), proc.stdout
+    failed = next(line for line in lines if "test_rnn_cell_forward" in line and "FAIL" in line)
+    assert "0/3" in failed and "Hint:" in failed, failed
+    page = COURSE_ROOT / "build" / "check" / "feedback" / "you" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert f"  feedback: {page}" in lines and page.exists()
+
+
+def test_check_says_what_to_do_when_there_is_nothing_to_check(tmp_path):
+    proc = check("bptt", "--work", str(tmp_path))
+    assert proc.returncode == 1 and f"{tmp_path / 'bptt'} does not exist." in proc.stderr
+    assert "./run lab" in proc.stderr
+    proc = check("rnn_backward", "--work", str(tmp_path))
+    assert proc.returncode == 1 and "no assignment called rnn_backward" in proc.stderr
+    assert "architectures, bptt, rnn_forward" in proc.stderr
