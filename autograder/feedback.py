@@ -32,6 +32,8 @@ from traitlets import Bool
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's wording
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
 FOCUSABLE_DIV = re.compile(r'<div class="[^"]*(?<![\w-])(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?![\w-])[^"]*"')
+TOC_TEST_CELL = re.compile(r'<a href="#([\w-]+)">Test cell</a>')  # nbgrader's feedback template
+WRAP_OUTPUTS = ".jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }"
 
 
 class ProcessBytecodeCache(BytecodeCache):
@@ -158,6 +160,18 @@ def accessible(html):
     return FOCUSABLE_DIV.sub(lambda m: f'{m.group(0)} tabindex="0"', html)
 
 
+def named_tests(html):
+    """nbgrader's feedback template lists every test as "Test cell (Score: ...)"; name each by its grade id
+    (test_softmax), as the table of grades does."""
+    return TOC_TEST_CELL.sub(r'<a href="#\1">\1</a>', html)
+
+
+def wrapped_outputs(html):
+    """Outputs wrap their long lines, as JupyterLab shows them: a check's hint ends with the fix, which a
+    page that scrolls sideways hid."""
+    return html.replace("</head>", f"<style>{WRAP_OUTPUTS}</style>\n</head>", 1)
+
+
 class FeedbackExporter(HTMLExporter):
     """HTMLExporter with the process's compiled templates and remembered filters, and without the
     BeautifulSoup pass; it sanitizes HTML (scripts, event handlers, javascript outputs are dropped),
@@ -172,12 +186,15 @@ class FeedbackExporter(HTMLExporter):
     @pass_context
     def markdown2html(self, context, source):
         """HTMLExporter's markdown2html, remembered unless the cell has attachments or images are embedded
-        (then the result depends on files)."""
+        (then the result depends on files), and sanitized here: nbgrader's feedback template renders markdown
+        cells without the clean_html filter (a student's <script> in a markdown cell reached the page)."""
         if context.get("cell", {}).get("attachments") or self.embed_images:
-            return self._markdown2html(context, source)
-        settings = (self.anchor_link_text, self.exclude_anchor_links, repr(sorted(self.lexer_options.items())))
-        return REMEMBERED.get("markdown2html", source, settings,
-                              functools.partial(self._markdown2html, context, source))
+            html = self._markdown2html(context, source)
+        else:
+            settings = (self.anchor_link_text, self.exclude_anchor_links, repr(sorted(self.lexer_options.items())))
+            html = REMEMBERED.get("markdown2html", source, settings,
+                                  functools.partial(self._markdown2html, context, source))
+        return sanitized(html) if self.sanitize_html else html
 
     def _markdown2html(self, context, source):
         # HTMLExporter.markdown2html (nbconvert 7.17), with MathMLRenderer for its IPythonRenderer
@@ -203,4 +220,4 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return accessible(html), resources
+        return wrapped_outputs(named_tests(accessible(html))), resources

@@ -9,7 +9,14 @@ from nbgrader.converters import GenerateFeedback
 from traitlets.config import PyFileConfigLoader
 
 from autograder.batch_worker import GRADED, warm
-from autograder.feedback import COMPILED_TEMPLATES, REMEMBERED, FeedbackExporter, Remembered
+from autograder.feedback import (
+    COMPILED_TEMPLATES,
+    REMEMBERED,
+    WRAP_OUTPUTS,
+    FeedbackExporter,
+    Remembered,
+    wrapped_outputs,
+)
 from autograder.workspace import COURSE_ROOT
 
 PNG = base64.b64encode(bytes.fromhex(
@@ -41,24 +48,34 @@ def test_feedback_page_has_the_elements_attributes_and_text_of_nbconverts():
     nb = notebook()
     ours, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
     theirs, _ = HTMLExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
-    assert elements(ours) == elements(theirs)
+    assert elements(ours) == elements(wrapped_outputs(theirs))  # and a style that wraps long output lines
     soup = BeautifulSoup(ours, features="html.parser")
     assert len(soup.find_all("img")) == 4 and all(img.get("alt") for img in soup.find_all("img"))
     assert len(soup.select("div.jp-Cell-inputWrapper[tabindex='0']")) == 4
+
+
+def course_exporter():
+    """The feedback exporter as nbgrader_config.py configures it (nbgrader's feedback template)."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE_ROOT)).load_config()
+    converter = GenerateFeedback(config=config)
+    return converter.exporter_class(parent=converter, config=converter.config)
 
 
 def test_what_a_notebook_shows_cannot_run_script_in_the_page():
     # A student's notebook chooses its outputs and markdown; instructors open feedback pages too.
     nb = new_notebook(cells=[
         new_markdown_cell("**kept** <script>alert(1)</script>"),
+        new_markdown_cell('**kept** <img src=x onerror="alert(4)">', metadata={"nbgrader": {
+            "grade": True, "solution": True, "grade_id": "answer", "points": 1, "score": 1.0}}),
         new_code_cell("evil()", outputs=[
             new_output("display_data", data={"text/html": "<b>kept</b><script>alert(2)</script>", "text/plain": ""}),
             new_output("display_data", data={"application/javascript": "alert(3)", "text/plain": ""})]),
     ], metadata={"language_info": {"name": "python"}})
-    page, _ = FeedbackExporter(template_name="lab").from_notebook_node(nb)
-    body = page[page.index("<body"):]
-    assert "<script>alert" not in body and "alert(3)" not in body
-    assert body.count("<strong>kept</strong>") + body.count("<b>kept</b>") == 2
+    for exporter in (FeedbackExporter(template_name="lab"), course_exporter()):
+        page, _ = exporter.from_notebook_node(copy.deepcopy(nb), resources=copy.deepcopy(GRADED))
+        body = page[page.index("<body"):]
+        assert "<script>alert" not in body and "alert(3)" not in body and "onerror" not in body, exporter.template_name
+        assert body.count("<strong>kept</strong>") + body.count("<b>kept</b>") == 3, exporter.template_name
 
 
 def test_math_is_drawn_as_mathml_without_a_network_and_tex_it_cannot_read_stays_tex():
@@ -89,8 +106,9 @@ def test_cells_that_every_student_shares_are_rendered_once_and_the_same():
     first, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
     misses, hits = REMEMBERED.misses, REMEMBERED.hits
     again, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
-    # highlighted: 3 code cells; rendered: 1 markdown cell; sanitized: those 4 and 1 HTML output
-    assert REMEMBERED.misses == misses and REMEMBERED.hits == hits + 9
+    # highlighted: 3 code cells; rendered: 1 markdown cell; sanitized: those 4 and 1 HTML output, and the
+    # markdown once more (markdown2html sanitizes it for nbgrader's template, which does not)
+    assert REMEMBERED.misses == misses and REMEMBERED.hits == hits + 10
     assert {kind for kind, _, _ in REMEMBERED.results} == {"clean_html", "highlight_code", "markdown2html"}
     assert again == first
 
@@ -115,11 +133,25 @@ def test_remembered_results_stay_within_their_budget():
 def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback():
     """After batch_worker.warm(), a feedback page made as nbgrader_config.py configures it compiles nothing."""
     warm()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE_ROOT)).load_config()
-    converter = GenerateFeedback(config=config)
-    exporter = converter.exporter_class(parent=converter, config=converter.config)
+    exporter = course_exporter()
     assert isinstance(exporter, FeedbackExporter)
     compiled = dict(COMPILED_TEMPLATES.compiled)
     page, _ = exporter.from_notebook_node(notebook(), resources=copy.deepcopy(GRADED))
     assert "Score: 1.0 / 2.0" in page  # nbgrader's feedback template, not nbconvert's plain page
     assert COMPILED_TEMPLATES.compiled == compiled
+
+
+def test_the_feedback_page_names_each_test_in_its_table_of_contents():
+    exporter = course_exporter()
+    test = new_code_cell("check('softmax', softmax)", metadata={"nbgrader": {
+        "grade": True, "solution": False, "grade_id": "test_softmax", "points": 2, "score": 2.0}})
+    page, _ = exporter.from_notebook_node(new_notebook(cells=[test], metadata=notebook().metadata),
+                                          resources=copy.deepcopy(GRADED))
+    toc = BeautifulSoup(page, features="html.parser").find(id="toc").get_text(" ", strip=True)
+    assert toc == "test_softmax (Score: 2.0 / 2.0)", toc
+
+
+def test_long_output_lines_wrap_on_the_page():
+    page, _ = FeedbackExporter(template_name="lab").from_notebook_node(notebook())
+    head = page[:page.index("</head>")]
+    assert head.rstrip().endswith(f"<style>{WRAP_OUTPUTS}</style>")
