@@ -68,10 +68,12 @@ def test_lab_opens_copies_of_the_release_and_never_overwrites_them(tmp_path):
     answered.parent.mkdir(parents=True)
     answered.write_text("my answers")
 
-    def lab():
-        return subprocess.run([str(tmp_path / "run"), "lab", "--version"], capture_output=True, text=True,
+    def lab(*args):
+        return subprocess.run([str(tmp_path / "run"), "lab", *args, "--version"], capture_output=True, text=True,
                               check=True, env={**os.environ, "PATH": "/usr/bin:/bin"})
 
+    lab(f"--notebook-dir={tmp_path}")  # a folder of the user's choosing is opened as it is
+    assert [p.name for p in (tmp_path / "work").iterdir()] == ["bptt"]
     first = lab()
     assert answered.read_text() == "my answers"
     for assignment in ASSIGNMENTS:
