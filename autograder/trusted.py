@@ -333,8 +333,9 @@ def _call(run, name, oracle, hidden, args):
     return run.call(name, args, oracle, hidden)
 
 
-def grade_function(run, reference, name, visible, hidden):
-    """The test cell's outputs: visible cases (the self-check's), then hidden ones; the first failure's report."""
+def grade_function(run, reference, name, visible, hidden, failed=()):
+    """The test cell's outputs: visible cases (the self-check's), then hidden ones; the first failure's report.
+    failed: the functions whose tests failed already; a note says which of them the reference stood in for."""
     oracle = _oracle_for(reference, name, [*visible, *hidden])
     total = len(visible) + len(hidden)
     for cases, kind, is_hidden in ((visible, "check", False), (hidden, "hidden check", True)):
@@ -342,8 +343,21 @@ def grade_function(run, reference, name, visible, hidden):
                                     detail=not is_hidden)
         if not passed:
             return [new_output("error", ename="SelfCheckFailed", evalue=report,
-                               traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
-    return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n")]
+                               traceback=["\x1b[0;31m" + report + "\x1b[0m"]), *_stood_in(name, failed)]
+    return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n"),
+            *_stood_in(name, failed)]
+
+
+def _stood_in(name, failed):
+    """Why a function can pass here while the student's own self-check says it calls a failing function."""
+    called = [f for f in DEPENDENCIES.get(name, []) if f in failed]
+    if not called:
+        return []
+    which = ", ".join(called)
+    return [new_output("stream", name="stdout", text=(
+        f"(While {name} was graded, the reference answered its calls of {which} in place of yours, which "
+        f"failed {'its own test' if len(called) == 1 else 'their own tests'}: each mistake costs points once, "
+        "in its own test.)\n"))]
 
 
 def dependencies_first(tests):
@@ -431,8 +445,11 @@ class TrustedExecute(NbGraderPreprocessor):
                 else:
                     run.keep(name)
                     tests.append((cell, name))
+            failed = set()
             for cell, name in dependencies_first(tests):
-                cell.outputs = grade_function(run, reference, name, *_cases(name))
+                cell.outputs = grade_function(run, reference, name, *_cases(name), failed)
+                if any(output.output_type == "error" for output in cell.outputs):
+                    failed.add(name)
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:

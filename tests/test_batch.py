@@ -139,6 +139,10 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
         assert all(s == m for s, m in scores[student].values()), (student, scores[student], table[student])
     assert scores["grace"]["test_rnn_forward"][0] == scores["grace"]["test_rnn_forward"][1], table["grace"]
     assert sorted(s == m for s, m in scores["bob"].values()) == [False, True, True], scores["bob"]
+    # bob's rnn_forward passes on the reference's cells; his page says why, next to the test
+    stood_in = "the reference answered its calls of rnn_cell_forward in place of yours"
+    pages = {s: (ws.root / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text() for s in ("alice", "bob")}
+    assert stood_in in pages["bob"] and stood_in not in pages["alice"]
     with open(ws.root / "grades.csv") as f:
         assert {row["student_id"] for row in csv.DictReader(f)} == set(EXPECTED)
     report = ws.root / "reports" / ASSIGNMENT / "report.html"
