@@ -35,7 +35,7 @@ def _label(name, size):
     huge = huge and name not in NO_LOGITS
     if name == "softmax":
         return f"z of shape ({n_y}, {m})" + (", logits near +-1000" if huge else "")
-    if name in ("rnn_cell_forward", "rnn_cell_backward"):  # one step: the sequence length is irrelevant
+    if name in ("rnn_cell_forward", "rnn_cell_backward", "seed002_rnn_cell_forward"):  # one step: T_x is irrelevant
         return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}" + (", huge logits" if huge else "")
     return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}" + (", huge logits" if huge else "")
 
@@ -126,7 +126,11 @@ def cases(name, sizes, seed):
     rng = np.random.default_rng([seed, sum(map(ord, name))])
     if name in ("rnn_loss", "bptt"):  # probabilities of exactly 0 would make the loss infinite
         sizes = [size[:5] + (False,) for size in sizes]
-    return [make_case(name, make_args(name, size, rng), _label(name, size)) for size in sizes]
+    built = [make_case(name, make_args(name, size, rng), _label(name, size)) for size in sizes]
+    if name == "softmax":  # and every step at once, as the architectures assignment calls it: a softmax
+        n_y, m, T_x = sizes[0][2:5]  # written with z.T passes (n_y, m) and fails (n_y, m, T_x)
+        built.append(make_case(name, (rng.normal(0, 3, (n_y, m, T_x)),), f"z of shape {(n_y, m, T_x)}"))
+    return built
 
 
 def visible_cases(name):

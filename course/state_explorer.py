@@ -79,8 +79,8 @@ class StateExplorer(Explorer):
         steps = (0.5, T_MAX + 0.5)
 
         ax = axes["input"]
-        ax.set(xlim=steps, ylim=(-3.3, 3.3), ylabel="$x^{<t>}$")
-        ax.set_title("input sequence (pattern x input scale)", fontsize=10)
+        ax.set(xlim=steps, ylim=(-3.3, 3.3), ylabel="scale $\\cdot\\, x^{<t>}$")
+        ax.set_title("input sequence times the input scale", fontsize=10)
         ax.tick_params(labelbottom=False)
         ax.axhline(0, color="0.8", lw=0.8)
         artists = {"input": ax.plot([], [], color="0.3", drawstyle="steps-mid", lw=1.5)[0]}
@@ -119,7 +119,9 @@ class StateExplorer(Explorer):
         if np.max(np.abs(a)) > 1:
             raise NotReady(f"a has values outside [-1, 1] (largest |a| is {np.max(np.abs(a)):.3g}); "
                            "tanh keeps every state between -1 and 1: is np.tanh applied?")
-        return {"x": x[0, 0], "a": a, "radius": float(np.max(np.abs(np.linalg.eigvals(parameters["Waa"]))))}
+        # The scale multiplies Wax, which is the same as scaling x: plotted so, the slider moves this panel too.
+        radius = float(np.max(np.abs(np.linalg.eigvals(parameters["Waa"]))))
+        return {"x": input_scale * x[0, 0], "a": a, "radius": radius}
 
     def draw(self, data):
         a, T_x = data["a"], data["a"].shape[1]

@@ -11,7 +11,7 @@ from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course.checking import SelfCheckFailed
 from course.explorer import NotReady, require
-from course.selfcheck import check
+from course.selfcheck import check, stored_cases
 from course.state_explorer import N_A, StateExplorer, explorer_problem
 from notebook_probe import cell_text, run_with_probe
 
@@ -31,7 +31,8 @@ def probe_state():
     return {"message": explorer.message, "png": len(explorer.png), "figure": id(explorer.figure),
             "t": [p[0].tolist() for p in plotted], "a": [p[1].tolist() for p in plotted],
             "expected": None if expected is None else expected.tolist(),
-            "input": explorer.plotted("input")[1].tolist(), "x": x_p[0, 0].tolist()}
+            "input": explorer.plotted("input")[1].tolist(),
+            "x": (explorer.values()["input_scale"] * x_p[0, 0]).tolist()}
 probes = [probe_state()]
 explorer.controls["radius"].value = 1.5          # one slider, exactly as a drag would set it
 probes.append(probe_state())
@@ -67,7 +68,8 @@ def test_notebook_runs_with_the_solutions(solved):
     nb, _ = solved
     assert errors(nb) == []
     for name in GRADED:
-        assert f"\u2714 {name} passed all 3 checks." in cell_text(nb, f'check("{name}", {name})')
+        checks = len(stored_cases(name))
+        assert f"\u2714 {name} passed all {checks} checks." in cell_text(nb, f'check("{name}", {name})')
 
 
 def test_seed000_worked_example_and_the_stale_state_lesson(solved):

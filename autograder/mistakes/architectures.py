@@ -21,20 +21,20 @@ def _states(x, a0, p, *, update_state=True, store_prev=False, bias=True):
 
 
 def _states_backward(da, cache, *, recurrent=True, tanh_grad=None, dWaa_from_a_next=False, forward_in_time=False,
-                     da0_before_Waa=False):
+                     da0_before_Waa=False, wrap_at_0=False, bias_mean=False):
     """rnn_states_backward with one part changed."""
     a, x, a0, p = cache
     dx, da_prev = np.zeros(x.shape), np.zeros(a0.shape)
     sums = {"dWaa": np.zeros_like(p["Waa"]), "dWax": np.zeros_like(p["Wax"]), "dba": np.zeros_like(p["ba"])}
     steps = range(a.shape[2]) if forward_in_time else reversed(range(a.shape[2]))
     for t in steps:
-        a_prev = a[:, :, t - 1] if t > 0 else a0
+        a_prev = a[:, :, t - 1] if t > 0 or wrap_at_0 else a0
         da_t = da[:, :, t] + (da_prev if recurrent else 0)
         dz = da_t * (tanh_grad(a[:, :, t]) if tanh_grad else 1 - a[:, :, t] ** 2)
         dx[:, :, t] = p["Wax"].T @ dz
         sums["dWaa"] = sums["dWaa"] + dz @ (a[:, :, t] if dWaa_from_a_next else a_prev).T
         sums["dWax"] = sums["dWax"] + dz @ x[:, :, t].T
-        sums["dba"] = sums["dba"] + dz.sum(axis=1, keepdims=True)
+        sums["dba"] = sums["dba"] + (dz.mean if bias_mean else dz.sum)(axis=1, keepdims=True)
         da_prev = p["Waa"].T @ dz
     return {"dx": dx, "da0": da_t if da0_before_Waa else da_prev, **sums}
 
@@ -78,18 +78,25 @@ def _output_recurrence(x, y0, p, *, update=True, feed_logits=False):
     return a, y_pred
 
 
-def _teacher(x, y_prev, p, *, shift_again=False, output=ref.softmax, bias=True):
-    """teacher_forcing_forward with one part changed."""
-    fed = np.concatenate([np.zeros_like(y_prev[:, :, :1]), y_prev[:, :, :-1]], axis=2) if shift_again else y_prev
+def _teacher(x, y_prev, p, *, shift_again=None, output=ref.softmax, bias=True):
+    """teacher_forcing_forward with one part changed; shift_again: "zeros" or "y0", what step 0 is then fed."""
+    first = np.zeros_like(y_prev[:, :, :1]) if shift_again == "zeros" else y_prev[:, :, :1]
+    fed = np.concatenate([first, y_prev[:, :, :-1]], axis=2) if shift_again else y_prev
     z = np.einsum("ay,ymt->amt", p["Way"], fed) + np.einsum("ax,xmt->amt", p["Wax"], x)
     a = np.tanh(z + (p["ba"][:, :, None] if bias else 0))
     return a, output(np.einsum("ya,amt->ymt", p["Wya"], a) + p["by"][:, :, None]), (a, y_prev, x, p)
 
 
-def _teacher_backward(y, y_pred, cache, *, divide=True, tanh_grad=None, last_step_biases=False):
+def _free_run(x, y_prev, p):
+    """teacher_forcing_forward that feeds the model's own predictions (output_recurrence_forward from y0)."""
+    a, y_pred = ref.output_recurrence_forward(x, y_prev[:, :, 0], p)
+    return a, y_pred, (a, y_prev, x, p)
+
+
+def _teacher_backward(y, y_pred, cache, *, divide=True, per_step=False, tanh_grad=None, last_step_biases=False):
     """teacher_forcing_backward with one part changed."""
     a, y_prev, x, p = cache
-    dz_y = (y_pred - y) / (y.shape[1] if divide else 1)
+    dz_y = (y_pred - y) / (y.shape[1] if divide else 1) / (y.shape[2] if per_step else 1)
     dz = np.einsum("ya,ymt->amt", p["Wya"], dz_y) * (tanh_grad(a) if tanh_grad else 1 - a**2)
     biases = slice(-1, None) if last_step_biases else slice(None)
     return {
@@ -158,6 +165,10 @@ ARCHITECTURES = {
             lambda da, cache: _states_backward(da, cache, forward_in_time=True),
         "da0 is the gradient of a0, which reaches step 0 through Waa: da0 = Waa.T @ dz at t = 0.":
             lambda da, cache: _states_backward(da, cache, da0_before_Waa=True),
+        "at t = 0, a[:, :, t - 1] is a[:, :, -1], the LAST state (Python's negative index: section 1.4's s[-1] "
+        "trap); the state before step 0 is a0.": lambda da, cache: _states_backward(da, cache, wrap_at_0=True),
+        "dba is m times too small: ba is added to every example, so its gradient sums dz over the examples "
+        "(axis 1) instead of averaging it.": lambda da, cache: _states_backward(da, cache, bias_mean=True),
     },
     "rnn_many_to_one_forward": {
         "y_hat was computed from the first state; the prediction reads the LAST state, which has seen the whole "
@@ -187,7 +198,12 @@ ARCHITECTURES = {
     },
     "teacher_forcing_forward": {
         "y_prev is already shifted (y_prev[:, :, t] is what step t is fed); shifting it again feeds each step "
-        "the target of two steps before.": lambda x, y_prev, p: _teacher(x, y_prev, p, shift_again=True),
+        "the target of two steps before.": lambda x, y_prev, p: _teacher(x, y_prev, p, shift_again="zeros"),
+        "y_prev is already shifted (y_prev[:, :, t] is what step t is fed); shifting it again (with y0 first) "
+        "feeds each step the target of two steps before.":
+            lambda x, y_prev, p: _teacher(x, y_prev, p, shift_again="y0"),
+        "each step was fed the model's own previous prediction (a free run from y0): teacher forcing feeds the "
+        "targets, y_prev[:, :, t] at step t, so no step waits for another.": _free_run,
         "y_pred holds logits: apply softmax over axis 0 to Wya a + by.":
             lambda x, y_prev, p: _teacher(x, y_prev, p, output=lambda z: z),
         "the states were computed without ba: add the bias inside the tanh.":
@@ -196,6 +212,9 @@ ARCHITECTURES = {
     "teacher_forcing_backward": {
         "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_pred - y) / m.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, divide=False),
+        "the gradient is T_x times too small: rnn_loss sums over the steps and averages over the examples only, "
+        "so dz = (y_pred - y) / m (the training cell divides by T_x only to plot a loss per step).":
+            lambda y, y_pred, c: _teacher_backward(y, y_pred, c, per_step=True),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - a),
         "dba and dby hold only the last step; the biases are shared by every step, so sum over time too.":
@@ -207,6 +226,9 @@ ARCHITECTURES = {
             lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, flip_back=False),
         "the backward direction read the sequence forward in time: run it on x[:, :, ::-1].":
             lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, reverse_input=False),
+        "the second direction read x forward in time, so it is a second forward RNN that never sees the future: "
+        "run it on x[:, :, ::-1], then flip its states back with [:, :, ::-1].":
+            lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, reverse_input=False, flip_back=False),
         "both directions started from a0_f; the backward direction starts from a0_b.":
             lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, a0_for_b=a0_f),
         "the states are stacked as [a_b; a_f]; Wya reads [a_f; a_b] (forward direction on top).":

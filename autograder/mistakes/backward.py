@@ -8,15 +8,20 @@ import numpy as np
 from autograder import reference as ref
 
 
-def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None):
-    """rnn_cell_backward with one part changed."""
+def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None,
+          dWaa_transposed=False, seed_order=False):
+    """rnn_cell_backward with one part changed; seed_order: da_prev = (Waa.T @ da_next) * tanh' (seed 001's
+    order read literally, section 1 point 1 of the notebook)."""
     a_next, a_prev, xt, p = cache
     dz = da_next * (tanh_grad(a_next, a_prev) if tanh_grad else 1 - a_next**2)
+    state = state_for_dWaa(a_next, a_prev) if state_for_dWaa else a_prev
+    if seed_order:
+        da_prev = lambda p, dz: (p["Waa"].T @ da_next) * (1 - a_next**2)  # noqa: E731
     return {
         "dxt": p["Wax"].T @ dz,
         "da_prev": da_prev(p, dz) if da_prev else p["Waa"].T @ dz,
         "dWax": dWax(dz, xt) if dWax else dz @ xt.T,
-        "dWaa": dz @ (state_for_dWaa(a_next, a_prev) if state_for_dWaa else a_prev).T,
+        "dWaa": state @ dz.T if dWaa_transposed else dz @ state.T,
         "dba": dba(dz) if dba else np.sum(dz, axis=1, keepdims=True),
     }
 
@@ -47,7 +52,8 @@ def _backward(da, caches, *, upstream=True, recurrent=True, forward_in_time=Fals
 def _loss(y_pred, y, *, mean_over="examples", sign=-1):
     """rnn_loss with one part changed: which axes the mean runs over, and the sign."""
     total = sign * np.sum(y * np.log(y_pred))
-    divisor = {"examples": y.shape[1], "nothing": 1, "examples and steps": y.shape[1] * y.shape[2]}[mean_over]
+    divisor = {"examples": y.shape[1], "nothing": 1, "examples and steps": y.shape[1] * y.shape[2],
+               "every entry": y.size}[mean_over]
     return float(total / divisor)
 
 
@@ -68,8 +74,15 @@ BACKWARD = {
     "rnn_cell_backward": {
         "tanh was applied to a_next again: a_next is already tanh(z), so tanh'(z) = 1 - a_next**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - np.tanh(a_next)**2),
-        "the tanh derivative is 1 - a_next**2 (square, then subtract), not (1 - a_next)**2 or 1 - a_next.":
+        "the tanh derivative is 1 - a_next**2 (square, then subtract), not (1 - a_next)**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: (1 - a_next)**2),
+        "the tanh derivative is 1 - a_next**2, not 1 - a_next: a_next = tanh(z), and tanh'(z) = 1 - tanh(z)**2.":
+            lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - a_next),
+        "dz is missing the tanh derivative: a_next = tanh(z), so dz = (1 - a_next**2) * da_next.":
+            lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1),
+        "da_prev multiplies by Waa.T first and by the tanh factors after (seed 001's order, read literally: "
+        "section 1, point 1); the tanh factors come first, da_prev = Waa.T @ ((1 - a_next**2) * da_next).":
+            lambda da_next, cache: _cell(da_next, cache, seed_order=True),
         "the tanh derivative was taken at a_prev; the tanh of this step produced a_next, so use 1 - a_next**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - a_prev**2),
         "dWaa was built from a_next; Waa multiplies a_prev in the forward step, so dWaa = dz @ a_prev.T.":
@@ -84,6 +97,8 @@ BACKWARD = {
             lambda da_next, cache: _cell(da_next, cache, da_prev=lambda p, dz: p["Waa"] @ dz),
         "dWax is transposed: it must have Wax's shape (n_a, n_x), dWax = dz @ xt.T.":
             lambda da_next, cache: _cell(da_next, cache, dWax=lambda dz, xt: xt @ dz.T),
+        "dWaa is transposed (same shape, so only the values show it): dWaa = dz @ a_prev.T, row i for the unit "
+        "that Waa's row i feeds.": lambda da_next, cache: _cell(da_next, cache, dWaa_transposed=True),
     },
     "rnn_backward": {
         "the recurrent gradient was dropped: a<t> also feeds step t+1, so pass da[:, :, t] + da_prev into "
@@ -110,6 +125,9 @@ BACKWARD = {
         "the loss is averaged over the time steps too; the contract sums over time and averages over the m "
         "examples only.":
             lambda y_pred, y: _loss(y_pred, y, mean_over="examples and steps"),
+        "np.mean averages over every entry, classes included (n_y * m * T_x of them); the loss sums over the "
+        "classes and the steps and divides by m only: -np.sum(y * np.log(y_pred)) / m.":
+            lambda y_pred, y: _loss(y_pred, y, mean_over="every entry"),
         "the loss is negative: cross-entropy is -sum(y * log(y_pred)), positive because log(p) <= 0.":
             lambda y_pred, y: _loss(y_pred, y, sign=1),
     },

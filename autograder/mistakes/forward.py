@@ -49,9 +49,10 @@ def _softmax_unstable(z):
 
 FORWARD = {
     "softmax": {
-        "this is a softmax over axis 1 (each row sums to 1); classes are rows, so each column must sum to 1: "
-        "use axis=0.": lambda z: np.exp(z - z.max(axis=1, keepdims=True))
-        / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+        "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
+        "every axis): classes are rows, so each column must sum to 1. Use axis=0, keepdims=True on z itself.":
+            lambda z: np.exp(z - z.max(axis=1, keepdims=True))
+            / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
         "of each column. Sum with axis=0, keepdims=True.": _softmax_whole_array,
         "this subtracts one max for the whole array (np.max(z)) instead of each column's max: a column whose "
@@ -82,6 +83,9 @@ FORWARD = {
             lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_next, a_prev, xt)),
         "yt_pred holds logits: apply softmax to Wya a_next + by.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
+        "Waa.T multiplies a_prev: in this course's column convention it is Waa @ a_prev (row-vector texts write "
+        "a_prev @ W with W of shape (n_a, n_a) the transpose of Waa; do not carry their transpose over).":
+            lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt),
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
             lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
         "the softmax normalises the whole batch at once; each column (example) must sum to 1.":
