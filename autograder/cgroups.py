@@ -3,7 +3,9 @@
 The per-process limits alone (RLIMIT_AS on each process, RLIMIT_NPROC on every process of the sandbox's
 user) let a notebook fork three children of 1.2 GB under a 2 GB cap, and let one sandbox's fork bomb
 keep every other sandbox from starting. A group in the cgroup v1 `memory` and `pids` hierarchies, made
-inside the grader's own groups, bounds the sandbox as a whole.
+inside the grader's own groups, bounds the sandbox as a whole. Where the `cpu` hierarchy is mounted too, the
+group shares the CPU with the other sandboxes as one: the scheduler shares it per process otherwise, and
+255 busy processes of one notebook slowed another student's notebook eightfold, towards its time limit.
 
 It needs root and those hierarchies mounted writable, as on the machines this course is graded on.
 Elsewhere `create` returns None, `unavailable` says why, and sandboxes keep the per-process limits.
@@ -16,19 +18,21 @@ import signal
 import time
 from pathlib import Path
 
-CONTROLLERS = ("memory", "pids")
+CONTROLLERS = ("memory", "pids")  # needed
+SHARED = ("cpu",)  # used where mounted
 PREFIX = "rnn-sandbox-"  # then the grader's pid and a counter: a group whose grader is gone is stale
 _numbers = itertools.count()
 
 
 def _own_groups():
-    """{controller: directory of this process's group} for the v1 hierarchies in CONTROLLERS that are mounted."""
+    """{controller: directory of this process's group} for the v1 hierarchies of CONTROLLERS and SHARED that
+    are mounted."""
     mounts = {}
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         left, _, right = line.partition(" - ")
         fields, (fstype, _, options) = left.split(), right.split()[:3]
         if fstype == "cgroup":  # v1; fields 3 and 4: the hierarchy's path seen at the mount point, and the point
-            for controller in set(options.split(",")) & set(CONTROLLERS):
+            for controller in set(options.split(",")) & {*CONTROLLERS, *SHARED}:
                 mounts[controller] = (fields[3], Path(fields[4]))
     groups = {}
     for line in Path("/proc/self/cgroup").read_text().splitlines():
@@ -52,7 +56,7 @@ def unavailable():
     missing = [c for c in CONTROLLERS if c not in groups]
     if missing:
         return f"the cgroup v1 {' and '.join(missing)} controller is not mounted"
-    for parent in groups.values():
+    for parent in (groups[c] for c in CONTROLLERS):
         if not os.access(parent, os.W_OK):
             return f"{parent} is not writable"
     return None
@@ -124,6 +128,8 @@ def create(memory_bytes, processes):
     name = f"{PREFIX}{os.getpid()}-{next(_numbers)}"
     try:
         for controller, parent in _own_groups().items():
+            if controller in SHARED and not os.access(parent, os.W_OK):
+                continue
             made[controller] = parent / name
             made[controller].mkdir()
         memory = made["memory"]

@@ -402,6 +402,21 @@ def test_a_fork_bomb_is_capped_per_sandbox_and_leaves_other_sandboxes_their_shar
             assert 200 < int(out) < sandbox.PROCESSES
 
 
+@needs_cgroups
+def test_a_notebook_s_busy_processes_leave_other_sandboxes_their_share_of_the_cpu():
+    if "cpu" not in cgroups._own_groups():
+        pytest.skip("the cgroup v1 cpu hierarchy is not mounted here")
+    burn = ("import time\nstart, cpu = time.monotonic(), time.process_time()\n"
+            "while time.process_time() - cpu < 0.5:\n    pass\nprint(time.monotonic() - start)")
+    with Sandbox() as hog, Sandbox() as other:
+        # each in a session of its own: where the kernel has autogroups, a session is scheduled as one
+        run(hog, "import os\nfor _ in range(60):\n    if os.fork() == 0:\n        os.setsid()\n        while True:\n"
+                 "            pass")
+        out, _ = run(other, burn)
+    # shared per process (61 busy processes, 2 CPUs), half a second of CPU took 15 s here
+    assert float(out) < 3, f"0.5 s of CPU took {float(out):.1f} s next to a notebook's 60 busy processes"
+
+
 def test_timeout_kills_the_sandbox_and_everything_it_started(tmp_path):
     marker = "4242.4242"
     b = Sandbox().start()
