@@ -70,7 +70,7 @@ def plot_tests(stats, path):
     ax.set(xlim=(0, 100), xlabel="students who passed (%): red under 50, orange under 80, green 80 or more",
            title="Pass rate of each test")
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")  # a long axis label centred under the bars passed the right edge
     plt.close(fig)
 
 
