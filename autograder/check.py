@@ -72,8 +72,11 @@ def main(argv=None):
         print(f"checking {work / assignment} ...", flush=True)
         ws.generate(assignment)
         hand_in(ws, assignment, work / assignment)
-        with open(os.devnull, "w") as quiet:  # one student: the class's progress line says nothing new
-            outcome = batch.grade(ws.root, assignment, workers=1, progress_stream=quiet)[STUDENT]
+        try:
+            with open(os.devnull, "w") as quiet:  # one student: the class's progress line says nothing new
+                outcome = batch.grade(ws.root, assignment, workers=1, progress_stream=quiet)[STUDENT]
+        except batch.GradingStopped as stop:  # the grader's fault (no sandbox here, say), not your notebook's
+            sys.exit(f"check: the grader cannot grade on this machine: {stop}")
         layout = batch.in_server(batch.worker_context(), "autograder.gradebook.batch_settings", ws.root,
                                  assignment)["layout"]
         print("\n".join(report(assignment, outcome, layout, ws.root / "feedback" / STUDENT / assignment)) + "\n")
