@@ -126,11 +126,7 @@ def cases(name, sizes, seed):
     rng = np.random.default_rng([seed, sum(map(ord, name))])
     if name in ("rnn_loss", "bptt"):  # probabilities of exactly 0 would make the loss infinite
         sizes = [size[:5] + (False,) for size in sizes]
-    built = [make_case(name, make_args(name, size, rng), _label(name, size)) for size in sizes]
-    if name == "softmax":  # and every step at once, as the architectures assignment calls it: a softmax
-        n_y, m, T_x = sizes[0][2:5]  # written with z.T passes (n_y, m) and fails (n_y, m, T_x)
-        built.append(make_case(name, (rng.normal(0, 3, (n_y, m, T_x)),), f"z of shape {(n_y, m, T_x)}"))
-    return built
+    return [make_case(name, make_args(name, size, rng), _label(name, size)) for size in sizes]
 
 
 def visible_cases(name):

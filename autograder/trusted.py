@@ -338,26 +338,25 @@ def grade_function(run, reference, name, visible, hidden, failed=()):
     failed: the functions whose tests failed already; a note says which of them the reference stood in for."""
     oracle = _oracle_for(reference, name, [*visible, *hidden])
     total = len(visible) + len(hidden)
+    note = _stood_in(name, failed)
     for cases, kind, is_hidden in ((visible, "check", False), (hidden, "hidden check", True)):
         passed, report = run_checks(name, functools.partial(_call, run, name, oracle, is_hidden), cases, kind,
                                     detail=not is_hidden)
         if not passed:
+            report += f"\n{note}" if note else ""
             return [new_output("error", ename="SelfCheckFailed", evalue=report,
-                               traceback=["\x1b[0;31m" + report + "\x1b[0m"]), *_stood_in(name, failed)]
-    return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n"),
-            *_stood_in(name, failed)]
+                               traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
+    return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n{note}")]
 
 
 def _stood_in(name, failed):
     """Why a function can pass here while the student's own self-check says it calls a failing function."""
     called = [f for f in DEPENDENCIES.get(name, []) if f in failed]
     if not called:
-        return []
-    which = ", ".join(called)
-    return [new_output("stream", name="stdout", text=(
-        f"(While {name} was graded, the reference answered its calls of {which} in place of yours, which "
-        f"failed {'its own test' if len(called) == 1 else 'their own tests'}: each mistake costs points once, "
-        "in its own test.)\n"))]
+        return ""
+    return (f"(While {name} was graded, the reference answered its calls of {', '.join(called)} in place of "
+            f"yours, which failed {'its own test' if len(called) == 1 else 'their own tests'}: each mistake costs "
+            "points once, in its own test.)\n")
 
 
 def dependencies_first(tests):
