@@ -8,20 +8,16 @@ import numpy as np
 from autograder import reference as ref
 
 
-def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None,
-          dWaa_transposed=False, seed_order=False):
-    """rnn_cell_backward with one part changed; seed_order: da_prev = (Waa.T @ da_next) * tanh' (seed 001's
-    order read literally, section 1 point 1 of the notebook)."""
+def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None, dWaa=None):
+    """rnn_cell_backward with one part changed."""
     a_next, a_prev, xt, p = cache
     dz = da_next * (tanh_grad(a_next, a_prev) if tanh_grad else 1 - a_next**2)
     state = state_for_dWaa(a_next, a_prev) if state_for_dWaa else a_prev
-    if seed_order:
-        da_prev = lambda p, dz: (p["Waa"].T @ da_next) * (1 - a_next**2)  # noqa: E731
     return {
         "dxt": p["Wax"].T @ dz,
         "da_prev": da_prev(p, dz) if da_prev else p["Waa"].T @ dz,
         "dWax": dWax(dz, xt) if dWax else dz @ xt.T,
-        "dWaa": state @ dz.T if dWaa_transposed else dz @ state.T,
+        "dWaa": dWaa(dz, state) if dWaa else dz @ state.T,
         "dba": dba(dz) if dba else np.sum(dz, axis=1, keepdims=True),
     }
 
@@ -82,7 +78,8 @@ BACKWARD = {
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1),
         "da_prev multiplies by Waa.T first and by the tanh factors after (seed 001's order, read literally: "
         "section 1, point 1); the tanh factors come first, da_prev = Waa.T @ ((1 - a_next**2) * da_next).":
-            lambda da_next, cache: _cell(da_next, cache, seed_order=True),
+            lambda da_next, cache: _cell(da_next, cache,
+                                         da_prev=lambda p, dz: (p["Waa"].T @ da_next) * (1 - cache[0]**2)),
         "the tanh derivative was taken at a_prev; the tanh of this step produced a_next, so use 1 - a_next**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - a_prev**2),
         "dWaa was built from a_next; Waa multiplies a_prev in the forward step, so dWaa = dz @ a_prev.T.":
@@ -98,7 +95,7 @@ BACKWARD = {
         "dWax is transposed: it must have Wax's shape (n_a, n_x), dWax = dz @ xt.T.":
             lambda da_next, cache: _cell(da_next, cache, dWax=lambda dz, xt: xt @ dz.T),
         "dWaa is transposed (same shape, so only the values show it): dWaa = dz @ a_prev.T, row i for the unit "
-        "that Waa's row i feeds.": lambda da_next, cache: _cell(da_next, cache, dWaa_transposed=True),
+        "that Waa's row i feeds.": lambda da_next, cache: _cell(da_next, cache, dWaa=lambda dz, a_prev: a_prev @ dz.T),
     },
     "rnn_backward": {
         "the recurrent gradient was dropped: a<t> also feeds step t+1, so pass da[:, :, t] + da_prev into "
