@@ -260,10 +260,13 @@ class Sandbox:
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        reader = threading.Thread(target=self._drain_stderr, daemon=True)
+        reader.start()
         try:
             hello = self._receive(time.monotonic() + self.start_timeout)
         except WorkerGone as gone:
+            self.kill()
+            reader.join(5)  # bwrap's last words (BUSY?) may still be in the pipe when its end is noticed
             self.close()
             raise SandboxError(f"the grading sandbox did not start ({gone.reason}); bwrap said: "
                                f"{self.stderr_tail.decode(errors='replace').strip() or 'nothing'}") from None
