@@ -10,6 +10,7 @@ import numpy as np
 
 from autograder import mistakes, reference
 from course.architectures import random_birnn_parameters, random_output_recurrence_parameters, shifted_targets
+from course.signatures import function_of
 from course.toy import one_hot, random_parameters
 
 # (n_x, n_a, n_y, m, T_x, huge logits)
@@ -33,8 +34,8 @@ NO_LOGITS = {"rnn_cell_backward", "rnn_backward", "rnn_states", "rnn_states_back
 def _label(name, size):
     n_x, n_a, n_y, m, T_x, huge = size
     huge = huge and name not in NO_LOGITS
-    if name == "softmax":
-        return f"z of shape ({n_y}, {m})" + (", logits near +-1000" if huge else "")
+    if name in ("softmax", "softmax_all_steps"):
+        return f"z of shape {_logits_shape(name, size)}" + (", logits near +-1000" if huge else "")
     if name in ("rnn_cell_forward", "rnn_cell_backward", "seed002_rnn_cell_forward"):  # one step: T_x is irrelevant
         return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}" + (", huge logits" if huge else "")
     return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}" + (", huge logits" if huge else "")
@@ -51,12 +52,28 @@ def _problem(size, rng):
     return x, y, a0, p
 
 
-def _softmax_args(size, rng):
-    n_y, m, huge = size[2], size[3], size[5]
+def _logits_shape(name, size):
+    """softmax's z is (n_y, m); the all-steps set's is (n_y, m, T_x), or (n_y, m) for a single step."""
+    n_y, m, T_x = size[2:5]
+    return (n_y, m) if name == "softmax" or T_x == 1 else (n_y, m, T_x)
+
+
+def _logits(shape, huge, rng):
     # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
-    # Columns alternate +1000 / -1000 so that subtracting one max for the whole array fails as well.
-    offset = np.where(np.arange(m) % 2 == 0, 1000.0, -1000.0) * rng.choice([-1.0, 1.0]) if huge else np.zeros(m)
-    return (rng.normal(0, 3, (n_y, m)) + offset,)
+    # Neighbouring columns (along examples and steps) alternate +1000 / -1000 so that subtracting one max
+    # for the whole array fails as well.
+    columns = shape[1:]
+    offset = np.where(np.indices(columns).sum(axis=0) % 2 == 0, 1000.0, -1000.0) * rng.choice([-1.0, 1.0]) \
+        if huge else np.zeros(columns)
+    return rng.normal(0, 3, shape) + offset
+
+
+def _softmax_args(size, rng):
+    return (_logits(_logits_shape("softmax", size), size[5], rng),)
+
+
+def _softmax_all_steps_args(size, rng):
+    return (_logits(_logits_shape("softmax_all_steps", size), size[5], rng),)
 
 
 def _cell_forward_args(size, rng):
@@ -90,7 +107,8 @@ def _bptt_args(size, rng):
     return _problem(size, rng)
 
 
-# function name -> builder(size, rng) of its arguments; each assignment adds its functions here.
+# case set (a function's name, or one of course.signatures.CASE_SETS) -> builder(size, rng) of its arguments;
+# each assignment adds its functions here.
 ARG_BUILDERS = {
     "softmax": _softmax_args,
     "rnn_cell_forward": _cell_forward_args,
@@ -110,8 +128,9 @@ def make_args(name, size, rng):
 
 
 def make_case(name, args, label):
-    """A case dict: args, expected output, known mistakes' outputs that differ from it, label."""
-    expected = getattr(reference, name)(*copy.deepcopy(args))
+    """A case dict of case set `name`: args, expected output, known mistakes' outputs that differ from it,
+    label."""
+    expected = getattr(reference, function_of(name))(*copy.deepcopy(args))
     wrong = {}
     for hint, mistake in mistakes.MISTAKES.get(name, {}).items():
         with np.errstate(all="ignore"):
@@ -199,6 +218,7 @@ def _birnn_backward_args(size, rng):
 
 
 ARG_BUILDERS.update({
+    "softmax_all_steps": _softmax_all_steps_args,
     "seed002_rnn_cell_forward": _cell_forward_args,
     "rnn_states": _forward_args,
     "rnn_states_backward": _states_backward_args,

@@ -6,7 +6,7 @@ this module is what a hidden-test cell calls when the course is graded by nbgrad
 from autograder import reference
 from autograder.cases import hidden_cases
 from course.checking import SelfCheckFailed, local_call, run_checks
-from course.signatures import DEPENDENCIES
+from course.signatures import DEPENDENCIES, function_of
 
 
 def use_correct_dependencies(fn, name):
@@ -18,8 +18,10 @@ def use_correct_dependencies(fn, name):
 
 
 def grade_hidden(name, fn):
-    use_correct_dependencies(fn, name)
-    passed, report = run_checks(name, local_call(fn), hidden_cases(name), kind="hidden check", detail=False)
+    """The hidden checks `name` (a function's name, or a case set) of the student's function `fn`."""
+    function = function_of(name)
+    use_correct_dependencies(fn, function)
+    passed, report = run_checks(function, local_call(fn), hidden_cases(name), kind="hidden check", detail=False)
     if not passed:
         raise SelfCheckFailed(report)
     print("\u2714 " + report)

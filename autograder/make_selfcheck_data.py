@@ -1,19 +1,20 @@
-"""Write course/data/<function>.npz: the visible self-check cases with the reference's answers and the
-outputs of known mistakes. Run after changing the reference, the cases or the mistakes:
+"""Write course/data/<case set>.npz (one per function, and one per course.signatures.CASE_SETS): the visible
+self-check cases with the reference's answers and the outputs of known mistakes. Run after changing the
+reference, the cases or the mistakes:
 
-    ./run python -m autograder.make_selfcheck_data [FUNCTION ...]     (default: every function)
+    ./run python -m autograder.make_selfcheck_data [CASE_SET ...]     (default: every one)
 """
 import sys
 
 from autograder.cases import visible_cases
 from course import plain
 from course.selfcheck import DATA
-from course.signatures import SIGNATURES
+from course.signatures import CASE_SETS, SIGNATURES
 
 
 def main(names=None):
     DATA.mkdir(exist_ok=True)
-    for name in names or SIGNATURES:
+    for name in names or [*SIGNATURES, *CASE_SETS]:
         path = DATA / f"{name}.npz"
         path.write_bytes(plain.dumps(visible_cases(name)))
         print(f"wrote {path} ({path.stat().st_size} bytes)")

@@ -37,7 +37,7 @@ from traitlets import Integer, List, Unicode
 from autograder.sandbox import OUT_OF_MEMORY, Sandbox, SandboxError, WorkerGone
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
-from course.signatures import DEPENDENCIES, SIGNATURES
+from course.signatures import DEPENDENCIES, SIGNATURES, function_of
 
 AUTOGRADER = Path(__file__).resolve().parent
 REFERENCE = AUTOGRADER / "reference.py"
@@ -324,7 +324,7 @@ def _arrays(value):
 
 @functools.cache
 def _cases(name):
-    """(visible, hidden) cases of `name`, made once per process by the verified reference."""
+    """(visible, hidden) cases of case set `name`, made once per process by the verified reference."""
     from autograder.cases import hidden_cases, visible_cases
     return visible_cases(name), hidden_cases(name)
 
@@ -360,7 +360,7 @@ def _stood_in(name, failed):
 
 
 def dependencies_first(tests):
-    """(cell, name) of the test cells, each function after the functions it calls, else in notebook order.
+    """(cell, name, ...) of the test cells, each function after the functions it calls, else in notebook order.
     While a function is graded, those are answered by the reference; their own grading must be over by
     then, or a notebook that moves a test cell down could record the reference's answers and replay them."""
     def depth(name):
@@ -369,19 +369,20 @@ def dependencies_first(tests):
 
 
 def graded_function(cell):
-    """The function a graded test cell tests ("test_<function>"), or None for any other cell."""
+    """(function, case set) of a graded test cell ("test_<case set>", see course.signatures.CASE_SETS), or
+    None for any other cell."""
     meta = cell.metadata.get("nbgrader", {})
     if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
         return None
     grade_id = meta.get("grade_id", "")
-    name = grade_id[len("test_"):] if grade_id.startswith("test_") else None
+    case_set = grade_id[len("test_"):] if grade_id.startswith("test_") else None
     from autograder.cases import ARG_BUILDERS
-    if name not in SIGNATURES or name not in ARG_BUILDERS:
+    if function_of(case_set) not in SIGNATURES or case_set not in ARG_BUILDERS:
         raise TrustedGradingError(
             f"test cell {grade_id!r} does not test a function with check cases, so its verdict would come from "
             "code the student controls. Name it test_<function> and add the function to "
             "course/signatures.py SIGNATURES and autograder/cases.py ARG_BUILDERS.")
-    return name
+    return function_of(case_set), case_set
 
 
 class TrustedExecute(NbGraderPreprocessor):
@@ -438,15 +439,15 @@ class TrustedExecute(NbGraderPreprocessor):
                     continue
                 count += 1
                 cell.execution_count = count
-                name = graded_function(cell)
-                if name is None:
+                graded = graded_function(cell)
+                if graded is None:
                     cell.outputs = run.run_cell(cell.source, count)
                 else:
-                    run.keep(name)
-                    tests.append((cell, name))
+                    run.keep(graded[0])
+                    tests.append((cell, *graded))
             failed = set()
-            for cell, name in dependencies_first(tests):
-                cell.outputs = grade_function(run, reference, name, *_cases(name), failed)
+            for cell, name, case_set in dependencies_first(tests):
+                cell.outputs = grade_function(run, reference, name, *_cases(case_set), failed)
                 if any(output.output_type == "error" for output in cell.outputs):
                     failed.add(name)
         except SandboxError as exc:

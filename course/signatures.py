@@ -45,3 +45,14 @@ DEPENDENCIES = {
     "birnn_forward": ["rnn_states", "softmax"],
     "birnn_backward": ["rnn_states_backward"],
 }
+
+# Case sets that check a function on more than the contract asks of it, where one assignment asks more:
+# case set -> the function it calls. A test cell names its case set (grade id test_<case set>, check(<case
+# set>, fn)); every other test's case set is its function's name. architectures's softmax must also take
+# (n_y, m, T_x), all steps at once, which rnn_forward never asks (a softmax looping over columns is right there).
+CASE_SETS = {"softmax_all_steps": "softmax"}
+
+
+def function_of(name):
+    """The function that the checks of `name` (a function, or a case set of CASE_SETS) call."""
+    return CASE_SETS.get(name, name)

@@ -21,7 +21,10 @@ from course.architectures import (
 )
 from course.birnn_explorer import BiRNNExplorer
 from course.birnn_explorer import explorer_problem as birnn_problem
+from course.checking import SelfCheckFailed
 from course.gradcheck import numerical_gradient, relative_error
+from course.selfcheck import check
+from course.signatures import function_of
 from course.toy import one_hot, random_parameters
 from notebook_probe import cell_text, run_with_probe
 
@@ -238,8 +241,8 @@ def test_toy_tasks_are_what_they_say():
 
 SOURCE = COURSE_ROOT / "source" / "architectures" / "architectures.ipynb"
 RELEASE = COURSE_ROOT / "release" / "architectures" / "architectures.ipynb"
-GRADED = ("softmax", "seed002_rnn_cell_forward", "rnn_states", "rnn_states_backward", "rnn_many_to_one_forward",
-          "rnn_many_to_one_backward", "output_recurrence_forward", "teacher_forcing_forward",
+GRADED = ("softmax_all_steps", "seed002_rnn_cell_forward", "rnn_states", "rnn_states_backward",
+          "rnn_many_to_one_forward", "rnn_many_to_one_backward", "output_recurrence_forward", "teacher_forcing_forward",
           "teacher_forcing_backward", "birnn_forward", "birnn_backward")
 
 # Appended to the solved notebook: what its pictures computed, read from the kernel.
@@ -329,9 +332,26 @@ def test_explorer_waits_for_the_students_function():
     assert not felt[:10].any() and felt[10:].all()
 
 
+def test_a_softmax_right_only_on_two_axes_fails_here_and_its_callers_say_so():
+    namespace = {"np": np}
+    exec("def softmax(z):  # right on (n_y, m) only: .T reverses every axis of (n_y, m, T_x)\n"
+         "    e = np.exp(z.T - np.max(z.T, axis=1, keepdims=True))\n"
+         "    return (e / np.sum(e, axis=1, keepdims=True)).T\n"
+         + solution_code(read(SOURCE))["teacher_forcing_forward"], namespace)
+    check("softmax", namespace["softmax"])  # rnn_forward's self-check, which asks for (n_y, m) only
+    with pytest.raises(SelfCheckFailed, match=r"z of shape \(2, 4, 3\)(.|\n)*z\.T does this on \(n_y, m, T_x\)"):
+        check("softmax_all_steps", namespace["softmax"])
+    with pytest.raises(SelfCheckFailed, match="calls softmax, which fails its own self-check"):
+        check("teacher_forcing_forward", namespace["teacher_forcing_forward"])
+
+
 # Each mistake as a student would write it: (answer cell, text of the solution, replacement).
 MISTAKES = {
     "softmax over the whole batch": ("softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e)"),
+    "softmax right on (n_y, m) only": ("softmax", "e = np.exp(z - np.max(z, axis=0, keepdims=True))\n"
+                                       "    return e / np.sum(e, axis=0, keepdims=True)",
+                                       "e = np.exp(z.T - np.max(z.T, axis=1, keepdims=True))\n"
+                                       "    return (e / np.sum(e, axis=1, keepdims=True)).T"),
     "seed 002's Wya on a_prev": ("seed002_rnn_cell_forward", 'np.dot(p["Waa"], a_prev)', 'np.dot(p["Wya"], a_prev)'),
     "state never updated": ("rnn_states", "np.tanh(Waa @ a_t + ", "np.tanh(Waa @ a0 + "),
     "recurrent gradient dropped": ("rnn_states_backward", "(da[:, :, t] + da_next)", "da[:, :, t]"),
@@ -370,7 +390,7 @@ def mistake_scores(tmp_path_factory):
 
 @pytest.mark.parametrize("mistake", MISTAKES)
 def test_each_mistake_loses_only_the_test_aimed_at_it(mistake_scores, mistake):
-    target = f"test_{MISTAKES[mistake][0]}"
+    target = next(f"test_{g}" for g in GRADED if function_of(g) == MISTAKES[mistake][0])
     scores = mistake_scores[mistake]
     assert set(scores) == {f"test_{name}" for name in GRADED}
     assert scores[target][0] == 0, scores

@@ -9,10 +9,12 @@ from autograder.mistakes import MISTAKES
 from course.checking import local_call, run_checks
 from course.diagnose import compare
 from course.selfcheck import stored_cases
-from course.signatures import SIGNATURES
+from course.signatures import CASE_SETS, SIGNATURES, function_of
+
+CASE_SET_NAMES = sorted([*SIGNATURES, *CASE_SETS])
 
 
-@pytest.mark.parametrize("name", sorted(SIGNATURES))
+@pytest.mark.parametrize("name", CASE_SET_NAMES)
 def test_stored_cases_are_current(name):
     stored, fresh = stored_cases(name), visible_cases(name)
     stale = "course/data is stale: run ./run python -m autograder.make_selfcheck_data " + name
@@ -25,12 +27,13 @@ def test_stored_cases_are_current(name):
         assert compare(list(s["mistakes"].values()), list(f["mistakes"].values()), "mistakes") == [], stale
 
 
-@pytest.mark.parametrize("name", sorted(SIGNATURES))
+@pytest.mark.parametrize("name", CASE_SET_NAMES)
 @pytest.mark.parametrize("kind", ["self-check", "hidden check"])
 def test_reference_passes_and_every_known_mistake_fails(name, kind):
     cases = stored_cases(name) if kind == "self-check" else hidden_cases(name)
-    assert run_checks(name, local_call(getattr(reference, name)), cases)[0]
+    function = function_of(name)
+    assert run_checks(function, local_call(getattr(reference, function)), cases)[0]
     for hint, wrong in MISTAKES.get(name, {}).items():
         with np.errstate(all="ignore"):
-            passed, _ = run_checks(name, local_call(wrong), cases)
+            passed, _ = run_checks(function, local_call(wrong), cases)
         assert not passed, f"the {kind} of {name} does not catch: {hint}"

@@ -6,7 +6,17 @@ difference from the right answer is visible at a glance.
 import numpy as np
 
 from autograder import reference as ref
-from autograder.mistakes.forward import _cell, _softmax_whole_array
+from autograder.mistakes.forward import FORWARD, _cell, _softmax_whole_array
+
+
+def _softmax_per_example(z):
+    """softmax written for (n_y, m), one column at a time: on (n_y, m, T_x) each z[:, j] holds every step of
+    example j, and its max and sum run over all of them."""
+    p = np.empty_like(z)
+    for j in range(z.shape[1]):
+        e = np.exp(z[:, j] - np.max(z[:, j]))
+        p[:, j] = e / np.sum(e)
+    return p
 
 
 def _states(x, a0, p, *, update_state=True, store_prev=False, bias=True):
@@ -137,6 +147,12 @@ def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=
 
 
 ARCHITECTURES = {
+    "softmax_all_steps": {  # z.T, right on (n_y, m), is axis 1's mistake on (n_y, m, T_x): its hint says so
+        **FORWARD["softmax"],
+        "this is right one step at a time, but on (n_y, m, T_x) each column z[:, j] holds every step of example "
+        "j, so the classes of all steps share one 1. Use np.max and np.sum with axis=0, keepdims=True on z "
+        "itself: they work for any number of axes.": _softmax_per_example,
+    },
     "seed002_rnn_cell_forward": {
         "Wya multiplies a_prev, as on line 23 of seed 002's listing: the previous state enters through Waa "
         "(Wya maps a state to the output).":
