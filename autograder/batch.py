@@ -24,6 +24,7 @@ autograder.submitted (what a submission folder holds).
 import argparse
 import hashlib
 import importlib
+import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -63,14 +64,21 @@ def summarize(outcome, layout):
 
 # --- workers -------------------------------------------------------------------------------------
 
-def worker_context():
+def worker_context(sandboxes_ahead=None):
     """Workers are forked from a server process (multiprocessing's "forkserver") that has imported the
     grading code and taken its first-time costs once (autograder.preload): fresh like "spawn" (no
     gradebook connection or pipe of the batch crosses a fork), but no worker pays the imports (2-3 s of CPU
-    each) or the warm-up again."""
+    each) or the warm-up again. sandboxes_ahead: autograder.sandbox.start_ahead's arguments, for the server
+    to start those first, if this call starts it (one server serves every batch of a process)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.preload"])
-    multiprocessing.forkserver.ensure_running()
+    from autograder.sandbox import AHEAD  # numpy: not before it is needed (./run grade --help)
+    if sandboxes_ahead:
+        os.environ[AHEAD] = json.dumps(sandboxes_ahead)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        os.environ.pop(AHEAD, None)
     return ctx
 
 
@@ -308,11 +316,13 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
     part: (i, k) grades only slice i of k (in_slice)."""
     course = Path(course).resolve()
-    ctx = worker_context()
+    submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+    workers = workers or os.cpu_count() or 1
+    ahead = min(workers, len([s for s in students or submitted if s in submitted and (not part or in_slice(s, *part))]))
+    ctx = worker_context({"count": ahead, "hide": [str(course)], "memory_cap_mb": memory_mb})
     settings = in_server(ctx, "autograder.gradebook.batch_settings", course, assignment)
     db_url, course_id, layout = settings["db_url"], settings["course_id"], settings["layout"]
 
-    submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     if students:
         unknown = sorted(set(students) - set(submitted))
         if unknown:
@@ -338,7 +348,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     skipped = len(selected) - len(todo)
     print(f"grade {assignment}: {_count(len(selected), 'student')}, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
-          + (f", {_count(min(workers or os.cpu_count(), len(todo)), 'worker')}" if todo else ""),
+          + (f", {_count(min(workers, len(todo)), 'worker')}" if todo else ""),
           file=progress_stream)
     if todo and cgroups.unavailable():
         print(f"note: {cgroups.unavailable()}, so each sandboxed process has its own memory and process limits, "
@@ -366,9 +376,9 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
         progress.update(f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
 
     if todo:
-        run_workers(ctx, course, assignment, todo, layout, limits, workers or os.cpu_count() or 1, on_outcome,
-                    progress)
+        run_workers(ctx, course, assignment, todo, layout, limits, workers, on_outcome, progress)
         progress.finish()
+    in_server(ctx, "autograder.sandbox.discard_ahead")  # those no worker claimed: fewer notebooks than workers
     in_server(ctx, "autograder.gradebook.export_csv", db_url, course_id, course / "grades.csv")
     return {s: outcomes[s] for s in selected if s in outcomes}
 

@@ -10,6 +10,7 @@ import atexit
 import compileall
 import functools
 import io
+import json
 import os
 import resource
 import select
@@ -41,6 +42,12 @@ INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 BUSY = "Resource temporarily unavailable"
 PROCESSES = 256  # processes and threads one sandbox may have
 OUT_OF_MEMORY = "out of memory"  # WorkerGone's reason when the sandbox's group went over its memory limit
+MEMORY = 2 << 30  # bytes a sandbox may use unless told otherwise (autograder.trusted: memory_limit_mb)
+
+
+# argv: FD, then a command: wait until FD is readable (30 s at most), close it, and become the command.
+WAIT_THEN_EXEC = ("import os, select, sys; fd = int(sys.argv[1]); select.select([fd], [], [], 30); os.close(fd); "
+                  "os.execv(sys.argv[2], sys.argv[2:])")
 
 
 class SandboxError(Exception):
@@ -55,15 +62,20 @@ class WorkerGone(Exception):
         self.reason = reason
 
 
-def _limits(memory_bytes, drop_to_nobody, group):
+def _capped(kind, value):
+    """value, never above a cap set on the grader itself (e.g. by autograder.batch --memory-mb)."""
+    hard = resource.getrlimit(kind)[1]
+    return value if hard == resource.RLIM_INFINITY else min(value, hard)
+
+
+def _limits(address_space, drop_to_nobody, group):
     """Limits set in the child before it runs bwrap; the sandboxed process inherits them."""
-    def cap(kind, value):  # never above a cap set on the grader itself (e.g. by autograder.batch)
-        hard = resource.getrlimit(kind)[1]
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    def cap(kind, value):
+        value = _capped(kind, value)
         resource.setrlimit(kind, (value, value))
 
     def apply():
-        cap(resource.RLIMIT_AS, memory_bytes)
+        cap(resource.RLIMIT_AS, address_space)
         cap(resource.RLIMIT_CORE, 0)
         cap(resource.RLIMIT_FSIZE, 256 << 20)
         if group is not None:
@@ -221,12 +233,14 @@ def decode_untrusted(data, limit=MAX_REPLY):
 
 
 class Sandbox:
-    """One isolated worker process; start it, send requests, close it. Not reusable across notebooks."""
+    """One isolated worker process; start it, send requests, close it. Not reusable across notebooks.
+    address_space: each process's RLIMIT_AS (default: memory_bytes, capped as this process is capped)."""
 
-    def __init__(self, hide=(), memory_bytes=2 << 30, start_timeout=60):
+    def __init__(self, hide=(), memory_bytes=MEMORY, start_timeout=60, address_space=None):
         self.hidden = hidden_paths(hide)
         compiled_course()
         self.memory_bytes = memory_bytes
+        self.address_space = address_space or _capped(resource.RLIMIT_AS, memory_bytes)
         self.start_timeout = start_timeout
         self.proc = None
         self.group = None
@@ -237,29 +251,37 @@ class Sandbox:
         give_up = time.monotonic() + self.start_timeout
         while True:
             try:
-                return self._start_once()
+                self._launch()
+                return self._greeted()
             except SandboxError as exc:
                 if BUSY not in str(exc) or time.monotonic() > give_up:
                     raise
                 time.sleep(1)
 
-    def _start_once(self):
+    def _launch(self, after=None):
+        """Start the sandboxed process, without waiting for it; after: a file descriptor that must become
+        readable (at most 30 s) before bwrap runs, waited for by a small process that then becomes bwrap."""
         self.stderr_tail = b""
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         try:
             command = bwrap_command(self.hidden, to_worker_r, from_worker_w)
+            if after is not None:
+                command = [sys.executable, "-I", "-S", "-c", WAIT_THEN_EXEC, str(after), *command]
             self.group = cgroups.create(self.memory_bytes, PROCESSES)
             self.proc = subprocess.Popen(
-                command, pass_fds=(to_worker_r, from_worker_w),
+                command, pass_fds=(to_worker_r, from_worker_w) + ((after,) if after is not None else ()),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=_limits(self.memory_bytes, os.geteuid() == 0, self.group), cwd="/")
+                preexec_fn=_limits(self.address_space, os.geteuid() == 0, self.group), cwd="/")
         except BaseException:
             self.close()
             raise
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
+
+    def _greeted(self):
+        """Wait for the started process's greeting; self, or SandboxError."""
         reader = threading.Thread(target=self._drain_stderr, daemon=True)
         reader.start()
         try:
@@ -370,6 +392,8 @@ class Sandbox:
         self._to_worker = self._from_worker = None
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
+        if isinstance(self.proc, _StartedAhead):
+            self.proc.close()
         if self.group is not None:
             self.group.remove()
             self.group = None
@@ -379,3 +403,105 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# --- sandboxes started ahead of need ---------------------------------------------------------------------
+# autograder.batch's fork server starts one sandbox per worker before it imports nbgrader, which keeps one
+# CPU busy for 2.5 s while the other would wait: each worker forked from it then claims one for its first
+# notebook, already started and past its first imports. A sandbox serves one notebook, as any other does,
+# and ran nothing of any student before it was claimed.
+
+AHEAD = "AUTOGRADER_SANDBOXES_AHEAD"  # environment: JSON of start_ahead's arguments (start_ahead_from_environment)
+_ahead = []  # the sandboxes started ahead, by this process or the one it was forked from
+_claims = None  # read end of a pipe holding one byte per sandbox of _ahead: whoever reads a byte owns that one
+
+
+class _StartedAhead:
+    """The part of a Popen that Sandbox uses, for a sandbox started by the process this one was forked from.
+    Only that process can reap it, so it is watched through a pidfd opened there at once: by the time a pid
+    is looked at here, it could name another process."""
+
+    def __init__(self, popen):
+        self._popen, self.pid, self.stderr, self.returncode = popen, popen.pid, popen.stderr, None
+        self._pidfd = os.pidfd_open(popen.pid)
+
+    def poll(self):
+        if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
+            self.returncode = -signal.SIGKILL  # it has ended; how is for its parent to learn
+        return self.returncode
+
+    def wait(self):
+        select.select([self._pidfd], [], [])
+        return self.poll()
+
+    def close(self):
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+
+def start_ahead(count, hide, memory_cap_mb=0):
+    """Start `count` sandboxes as Sandbox(hide).start() would in a process capped at memory_cap_mb
+    (autograder.batch --memory-mb; 0: no cap), without waiting for them, for processes that this one forks
+    later (claim_ahead)."""
+    global _claims
+    address_space = min(MEMORY, memory_cap_mb << 20) if memory_cap_mb else MEMORY
+    try:
+        for _ in range(min(count, 256)):  # a byte names each
+            box = Sandbox(hide, MEMORY, address_space=address_space)
+            # One after another: together they would take CPU from this process, whose imports come first.
+            box._launch(after=_ahead[-1]._from_worker if _ahead else None)
+            box.proc = _StartedAhead(box.proc)
+            _ahead.append(box)
+    finally:  # those started so far can be claimed, whatever stopped the others
+        _claims, fill = os.pipe()
+        os.write(fill, bytes(range(len(_ahead))))
+        os.close(fill)
+        os.set_blocking(_claims, False)
+
+
+def start_ahead_from_environment():
+    """start_ahead with the arguments autograder.batch put in the environment for its fork server. Starting
+    ahead only saves time: when it fails, each worker starts its own sandbox and says what is wrong."""
+    arguments = os.environ.pop(AHEAD, None)
+    if not arguments:
+        return
+    try:
+        start_ahead(**json.loads(arguments))
+    except (SandboxError, OSError):  # no bubblewrap, no cgroup: the workers say it, in their students' terms
+        pass
+    except Exception as exc:
+        print(f"grade: starting sandboxes ahead failed ({type(exc).__name__}: {exc}); grading goes on",
+              file=sys.stderr)
+
+
+def _claim():
+    if _claims is None:
+        return None
+    try:
+        claimed = os.read(_claims, 1)
+    except BlockingIOError:
+        return None
+    return _ahead[claimed[0]] if claimed else None
+
+
+def claim_ahead(hide, memory_bytes):
+    """A sandbox started ahead, started exactly as Sandbox(hide, memory_bytes).start() would start one in
+    this process, and greeted; else None."""
+    box = _claim()
+    if box is None:
+        return None
+    wanted = Sandbox(hide, memory_bytes)
+    if (box.hidden, box.memory_bytes, box.address_space) != (wanted.hidden, wanted.memory_bytes, wanted.address_space):
+        box.close()
+        return None
+    try:
+        return box._greeted()
+    except SandboxError:  # closed; a sandbox started now says what is wrong, if anything still is
+        return None
+
+
+def discard_ahead():
+    """Close the sandboxes started ahead that nobody claimed (a batch with fewer students than workers)."""
+    while (box := _claim()) is not None:
+        box.close()

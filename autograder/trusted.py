@@ -34,7 +34,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
-from autograder.sandbox import OUT_OF_MEMORY, Sandbox, SandboxError, WorkerGone
+from autograder.sandbox import MEMORY, OUT_OF_MEMORY, Sandbox, SandboxError, WorkerGone, claim_ahead
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -140,7 +140,7 @@ class NotebookRun:
             return self.sandbox
         if self.sandbox is not None:
             self.sandbox.close()
-        self.sandbox = Sandbox(self.hide, self.memory_bytes).start()
+        self.sandbox = claim_ahead(self.hide, self.memory_bytes) or Sandbox(self.hide, self.memory_bytes).start()
         for request in self.replay:
             self.sandbox.request(request, self.timeout)
         return self.sandbox
@@ -390,9 +390,9 @@ class TrustedExecute(NbGraderPreprocessor):
 
     timeout = Integer(0, help="Seconds each cell and each graded call may take (default: Execute.timeout, "
                               "else 60).").tag(config=True)
-    memory_limit_mb = Integer(2048, help="Memory limit of the sandbox, in MiB: of each of its processes' address "
-                                         "space, and of all of them together where cgroups allow (see "
-                                         "autograder/cgroups.py).").tag(config=True)
+    memory_limit_mb = Integer(MEMORY >> 20, help="Memory limit of the sandbox, in MiB: of each of its processes' "
+                                                 "address space, and of all of them together where cgroups allow "
+                                                 "(see autograder/cgroups.py).").tag(config=True)
     hidden_paths = List(Unicode(), help=(
         "More directories the student's code must not see (copies of the course, other classes' submissions); "
         "the course and nbgrader directories, the gradebook's directory and the grader's home always are.")

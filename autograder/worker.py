@@ -18,6 +18,7 @@ Output printed during a call is dropped: it could only repeat the (hidden) argum
 the process by killing it.
 """
 import builtins
+import importlib
 import os
 import shutil
 import struct
@@ -31,6 +32,10 @@ from course import plain
 from course.checking import student_location
 
 HEADER = struct.Struct(">Q")
+# Imported before the greeting: every notebook of the course imports them first thing, through its explorers
+# (0.7-0.8 s of its first cell), so a sandbox started ahead of need (autograder.sandbox.start_ahead) has
+# done that work too. Imported after the shell exists, as in a kernel: pyplot's inline backend hooks into it.
+FIRST_IMPORTS = ("matplotlib.pyplot", "ipywidgets")
 MAX_STREAM_CHARS = 2_000_000  # per stream and cell; the rest is replaced by a note
 
 
@@ -238,6 +243,8 @@ def main(fd_in, fd_out):
     shell = Shell.instance(colors="neutral", history_length=0)  # a kernel's colours: readable on a light page
     shell.history_manager.enabled = False
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+    for module in FIRST_IMPORTS:
+        importlib.import_module(module)
     channel.send({"op": "ready"})
     while True:
         request = channel.receive()

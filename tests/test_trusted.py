@@ -169,6 +169,56 @@ def test_a_sandbox_starts_while_its_user_has_no_process_left(groups, monkeypatch
         hog.wait(30)
 
 
+AHEAD = """
+import json, os, resource, sys
+from autograder import sandbox
+
+sandbox.start_ahead(2, [], memory_cap_mb=1024)  # as a batch with --memory-mb 1024 asks
+readers = []
+for claim in ({}, {}, {}, {"discard": True}):  # each in a process forked from this one, as batch workers are
+    r, w = os.pipe()
+    if os.fork() == 0:
+        if claim.get("discard"):
+            sandbox.discard_ahead()
+            os.write(w, b"{}")
+        else:
+            resource.setrlimit(resource.RLIMIT_AS, (1024 << 20, 1024 << 20))  # a worker's cap
+            box = sandbox.claim_ahead([], sandbox.MEMORY)
+            seen = None
+            if box is not None:
+                seen = box.request({"op": "run", "code": "import os, sys; print(len(os.listdir('/proc/self/fd')), "
+                                    "os.getuid(), 'ipywidgets' in sys.modules)"}, 60)["outputs"][0]["text"]
+                box.close()
+            os.write(w, json.dumps({"seen": seen}).encode())
+        os._exit(0)
+    os.close(w)
+    readers.append(r)
+    os.wait()
+print(json.dumps([json.loads(os.read(r, 1 << 16)) for r in readers]))
+"""
+
+
+def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
+    # As autograder.batch's fork server does: the two sandboxes start ahead, and the processes forked later
+    # (its workers) each claim one. A third finds none left (it starts its own), and none remains to discard.
+    # The second sandbox waited for the first through a small process that became bwrap: no descriptor
+    # of that wait may reach the sandbox, nor anything of the first sandbox.
+    proc = subprocess.run([sys.executable, "-c", AHEAD], capture_output=True, text=True, timeout=300, cwd=COURSE_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    first, second, third, _ = json.loads(proc.stdout)
+    assert first["seen"] and first["seen"] == second["seen"], (first, second)  # as many descriptors open
+    assert third["seen"] is None
+    uid = sandbox.NOBODY if os.geteuid() == 0 else os.geteuid()
+    assert first["seen"].split()[1:] == [str(uid), "True"], first  # ipywidgets imported before it was claimed
+
+
+def test_a_sandbox_started_ahead_with_other_limits_is_not_claimed():
+    code = AHEAD.replace("sandbox.claim_ahead([], sandbox.MEMORY)", "sandbox.claim_ahead([], sandbox.MEMORY >> 1)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=COURSE_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.get("seen") for p in json.loads(proc.stdout)] == [None, None, None, None]
+
+
 def test_functions_are_graded_after_the_functions_they_call_wherever_their_test_cells_are():
     # Moved to the end, test_rnn_cell_forward would be graded after rnn_forward, whose calls to
     # rnn_cell_forward the reference answers: a notebook could keep those answers and replay them.
