@@ -318,7 +318,8 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     course = Path(course).resolve()
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     workers = workers or os.cpu_count() or 1
-    ahead = min(workers, len([s for s in students or submitted if s in submitted and (not part or in_slice(s, *part))]))
+    # A sandbox per worker, started while the server imports; any no worker claims are discarded at the end.
+    ahead = min(workers, len(students or submitted))
     ctx = worker_context({"count": ahead, "hide": [str(course)], "memory_cap_mb": memory_mb})
     settings = in_server(ctx, "autograder.gradebook.batch_settings", course, assignment)
     db_url, course_id, layout = settings["db_url"], settings["course_id"], settings["layout"]
