@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from course.signatures import function_of
+
 from .labdriver import released_notebooks
 
 NOTEBOOKS = released_notebooks()
@@ -14,8 +16,9 @@ FIRST = [nb for nb in NOTEBOOKS if nb[0] == "rnn_forward"][:1] or NOTEBOOKS[:1]
 
 
 def self_checks(nb):
-    """{cell index: function name} of the cells that run a self-check (`check("name", fn)`)."""
-    return {i: m.group(1) for i, c in enumerate(nb.file().cells)
+    """{cell index: function name} of the cells that run a self-check (`check("name", fn)`, name a function or
+    a case set)."""
+    return {i: function_of(m.group(1)) for i, c in enumerate(nb.file().cells)
             if c.cell_type == "code" and (m := re.search(r'^check\("(\w+)"', c.source, re.M))}
 
 
