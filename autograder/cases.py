@@ -58,22 +58,18 @@ def _logits_shape(name, size):
     return (n_y, m) if name == "softmax" or T_x == 1 else (n_y, m, T_x)
 
 
-def _logits(shape, huge, rng):
-    # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
-    # Neighbouring columns (along examples and steps) alternate +1000 / -1000 so that subtracting one max
-    # for the whole array fails as well.
-    columns = shape[1:]
-    offset = np.where(np.indices(columns).sum(axis=0) % 2 == 0, 1000.0, -1000.0) * rng.choice([-1.0, 1.0]) \
-        if huge else np.zeros(columns)
-    return rng.normal(0, 3, shape) + offset
-
-
-def _softmax_args(size, rng):
-    return (_logits(_logits_shape("softmax", size), size[5], rng),)
-
-
-def _softmax_all_steps_args(size, rng):
-    return (_logits(_logits_shape("softmax_all_steps", size), size[5], rng),)
+def _logits_args(name):
+    """The builder of z for case set `name` (softmax or softmax_all_steps)."""
+    def build(size, rng):
+        shape = _logits_shape(name, size)
+        columns = shape[1:]
+        # Huge logits: a +-1000 offset per column makes exp() overflow (or underflow to 0/0) when unstable.
+        # Neighbouring columns (along examples and steps) alternate +1000 / -1000 so that subtracting one max
+        # for the whole array fails as well.
+        offset = np.where(np.indices(columns).sum(axis=0) % 2 == 0, 1000.0, -1000.0) * rng.choice([-1.0, 1.0]) \
+            if size[5] else np.zeros(columns)
+        return (rng.normal(0, 3, shape) + offset,)
+    return build
 
 
 def _cell_forward_args(size, rng):
@@ -110,7 +106,7 @@ def _bptt_args(size, rng):
 # case set (a function's name, or one of course.signatures.CASE_SETS) -> builder(size, rng) of its arguments;
 # each assignment adds its functions here.
 ARG_BUILDERS = {
-    "softmax": _softmax_args,
+    "softmax": _logits_args("softmax"),
     "rnn_cell_forward": _cell_forward_args,
     "rnn_forward": _forward_args,
     "rnn_cell_backward": _cell_backward_args,
@@ -218,7 +214,7 @@ def _birnn_backward_args(size, rng):
 
 
 ARG_BUILDERS.update({
-    "softmax_all_steps": _softmax_all_steps_args,
+    "softmax_all_steps": _logits_args("softmax_all_steps"),
     "seed002_rnn_cell_forward": _cell_forward_args,
     "rnn_states": _forward_args,
     "rnn_states_backward": _states_backward_args,

@@ -376,13 +376,14 @@ def graded_function(cell):
         return None
     grade_id = meta.get("grade_id", "")
     case_set = grade_id[len("test_"):] if grade_id.startswith("test_") else None
+    function = function_of(case_set)
     from autograder.cases import ARG_BUILDERS
-    if function_of(case_set) not in SIGNATURES or case_set not in ARG_BUILDERS:
+    if function not in SIGNATURES or case_set not in ARG_BUILDERS:
         raise TrustedGradingError(
             f"test cell {grade_id!r} does not test a function with check cases, so its verdict would come from "
             "code the student controls. Name it test_<function> and add the function to "
             "course/signatures.py SIGNATURES and autograder/cases.py ARG_BUILDERS.")
-    return function_of(case_set), case_set
+    return function, case_set
 
 
 class TrustedExecute(NbGraderPreprocessor):
