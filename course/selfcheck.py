@@ -8,7 +8,7 @@ from pathlib import Path
 
 from course import plain
 from course.checking import SelfCheckFailed, local_call, run_checks
-from course.signatures import DEPENDENCIES, function_of
+from course.signatures import CALLED_AS, DEPENDENCIES, function_of
 
 DATA = Path(__file__).parent / "data"
 
@@ -23,27 +23,22 @@ def stored_cases(name):
     return plain.loads(path.read_bytes())
 
 
-# The case set each function's self-check last ran in this kernel: a function is "failing" on the cases its
-# own notebook checks it with (architectures's softmax must take (n_y, m, T_x) as well, rnn_forward's not).
-_case_set_checked = {}
-
-
 def failing_dependencies_note(name, fn):
     """A note naming the student functions fn calls that fail their own self-checks."""
     namespace = getattr(fn, "__globals__", {})
     failing = [d for d in DEPENDENCIES.get(name, []) if callable(namespace.get(d))
-               and not run_checks(d, local_call(namespace[d]), stored_cases(_case_set_checked.get(d, d)))[0]]
+               and not run_checks(d, local_call(namespace[d]), stored_cases(CALLED_AS.get((name, d), d)))[0]]
     if not failing:
         return ""
-    which = f"{failing[0]}, which fails its" if len(failing) == 1 else f"{', '.join(failing)}, which fail their"
-    return f"\n  Note: {name} calls {which} own self-check; fix that first, then run this cell again."
+    which = (f"{failing[0]}, which fails its own self-check" if len(failing) == 1 else
+             f"{', '.join(failing[:-1])} and {failing[-1]}, which fail their own self-checks")
+    return f"\n  Note: {name} calls {which}; fix that first, then run this cell again."
 
 
 def check(name, fn):
     """Run the self-check `name` (a function's name, or a case set of course.signatures.CASE_SETS) on your
     function `fn`; print a pass line or raise SelfCheckFailed."""
     function = function_of(name)
-    _case_set_checked[function] = name
     if not callable(fn):
         raise SelfCheckFailed(f"{function} should be a function, but it is a {type(fn).__name__}.")
     passed, report = run_checks(function, local_call(fn), stored_cases(name))

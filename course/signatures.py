@@ -52,6 +52,12 @@ DEPENDENCIES = {
 # (n_y, m, T_x), all steps at once, which rnn_forward never asks (a softmax looping over columns is right there).
 CASE_SETS = {"softmax_all_steps": "softmax"}
 
+# Where a function hands one it calls more than that one's own test asks: (caller, callee) -> the case set
+# that checks the callee as the caller uses it. A self-check then says "calls softmax, which fails its own
+# self-check" when softmax is right on (n_y, m) only and the caller passes it (n_y, m, T_x).
+CALLED_AS = {("teacher_forcing_forward", "softmax"): "softmax_all_steps",
+             ("birnn_forward", "softmax"): "softmax_all_steps"}
+
 
 def function_of(name):
     """The function that the checks of `name` (a function, or a case set of CASE_SETS) call."""

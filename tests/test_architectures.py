@@ -338,11 +338,22 @@ def test_a_softmax_right_only_on_two_axes_fails_here_and_its_callers_say_so():
          "    e = np.exp(z.T - np.max(z.T, axis=1, keepdims=True))\n"
          "    return (e / np.sum(e, axis=1, keepdims=True)).T\n"
          + solution_code(read(SOURCE))["teacher_forcing_forward"], namespace)
+    # First, before any check of softmax has run: teacher_forcing_forward hands it (n_y, m, T_x).
+    with pytest.raises(SelfCheckFailed, match="calls softmax, which fails its own self-check;"):
+        check("teacher_forcing_forward", namespace["teacher_forcing_forward"])
     check("softmax", namespace["softmax"])  # rnn_forward's self-check, which asks for (n_y, m) only
     with pytest.raises(SelfCheckFailed, match=r"z of shape \(2, 4, 3\)(.|\n)*z\.T does this on \(n_y, m, T_x\)"):
         check("softmax_all_steps", namespace["softmax"])
-    with pytest.raises(SelfCheckFailed, match="calls softmax, which fails its own self-check"):
+    with pytest.raises(SelfCheckFailed, match="calls softmax, which fails its own self-check;"):
         check("teacher_forcing_forward", namespace["teacher_forcing_forward"])
+
+
+def test_a_self_check_names_every_failing_function_it_calls():
+    namespace = {"np": np}
+    exec("def softmax(z):\n    return z\n\ndef rnn_states(x, a0, parameters):\n    return 0 * x, None\n"
+         + solution_code(read(SOURCE))["rnn_many_to_one_forward"], namespace)
+    with pytest.raises(SelfCheckFailed, match="calls rnn_states and softmax, which fail their own self-checks;"):
+        check("rnn_many_to_one_forward", namespace["rnn_many_to_one_forward"])
 
 
 # Each mistake as a student would write it: (answer cell, text of the solution, replacement).
