@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import reference as ref
+from autograder.mistakes.architectures import _birnn_backward
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course.architectures import (
@@ -251,7 +252,7 @@ import json
 explorer_before = explorer.plotted("influence")[1].tolist()
 explorer.move(direction="forward", t=4, radius=0.5)
 print("PROBE" + json.dumps({"maps": {k: v.tolist() for k, v in maps.items()},
-                            "sign_of_sum_accuracy": accuracy(y_hat_test, y_test),
+                            "sign_of_sum_accuracy": accuracy(y_hat_test, y_test), "delay2_best_loss": best_loss,
                             "explorer_message": explorer.message, "explorer_before": explorer_before,
                             "explorer_forward_t4": explorer.plotted("influence")[1].tolist()}))
 '''
@@ -295,6 +296,35 @@ def test_the_trained_networks_learn_what_they_can(executed):
                   for line in report.splitlines()}
     assert min(accuracies["parity"]) > 0.99 * 100, report
     assert all(50 < acc < 63 for acc in accuracies["delay2"]), report  # the best possible is 58.3%
+
+
+def test_delay_by_two_best_loss_is_what_the_best_predictor_reaches(executed):
+    """The dashed line of the delay-by-two plot against a count: for each input a step can get (what it is fed,
+    x_t), predict the share of targets 0 among the steps that get it; that is the least cross-entropy."""
+    _, probe = executed
+    m = 200_000
+    x, y = bits_task(m, 12, np.random.default_rng(0), "delay2")
+    fed = shifted_targets(y, np.zeros((2, m)))
+    seen = (fed[0] + 2 * fed[1]) * 2 + x[0]  # fed nothing, class 0 or class 1; and x_t
+    loss = 0.0
+    for k in np.unique(seen):
+        p = y[0][seen == k].mean()
+        loss += (seen == k).sum() * -sum(q * np.log(q) for q in (p, 1 - p) if q > 0)
+    assert abs(loss / seen.size - probe["delay2_best_loss"]) < 2e-3, (loss / seen.size, probe["delay2_best_loss"])
+    assert probe["delay2_best_loss"] > np.log(2) * 10 / 12 + 0.04  # not a coin flip on the 10 steps t >= 2
+
+
+def test_the_gradient_check_names_what_a_wrong_birnn_backward_gets_wrong(capsys):
+    """The check needs only birnn_forward to pass, so that it helps while birnn_backward is wrong."""
+    code = [c.source for c in read(SOURCE).cells if c.cell_type == "code"]
+    namespace = {}
+    exec(code[0], namespace)  # the notebook's imports
+    namespace.update(softmax=ref.softmax, rnn_states=ref.rnn_states, birnn_forward=ref.birnn_forward,
+                     birnn_backward=lambda y, y_pred, caches: _birnn_backward(y, y_pred, caches, flip_dx=False))
+    exec(next(c for c in code if "numerical_gradient(loss, array)" in c), namespace)
+    report = capsys.readouterr().out
+    assert [line.split()[0] for line in report.splitlines() if "WRONG" in line] == ["dx"], report
+    assert report.count("  ok") == 10, report
 
 
 def test_influence_maps_show_what_each_direction_can_see(executed):
@@ -377,7 +407,10 @@ MISTAKES = {
     "modified y_pred": ("teacher_forcing_backward", "dzy = ((y_pred - y) / y.shape[1])",
                         "y_pred -= y\n    dzy = (y_pred / y.shape[1])"),
     "backward states not flipped back": ("birnn_forward", "a_b[:, :, ::-1]], axis=0)", "a_b], axis=0)"),
+    "dWay from the targets": ("teacher_forcing_backward", '"dWay": dz @ y_prev.reshape', '"dWay": dz @ y.reshape'),
     "backward dx not flipped back": ("birnn_backward", 'g_b["dx"][:, :, ::-1]', 'g_b["dx"]'),
+    "halves of da swapped": ("birnn_backward", "da[:n_a], cache_f)\n    g_b = rnn_states_backward(da[n_a:, :, ::-1]",
+                             "da[n_a:], cache_f)\n    g_b = rnn_states_backward(da[:n_a, :, ::-1]"),
     "backward upstream gradient not reversed": ("birnn_backward", "da[n_a:, :, ::-1]", "da[n_a:]"),
 }
 

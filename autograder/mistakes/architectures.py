@@ -6,7 +6,7 @@ difference from the right answer is visible at a glance.
 import numpy as np
 
 from autograder import reference as ref
-from autograder.mistakes.forward import FORWARD, _cell, _softmax_whole_array
+from autograder.mistakes.forward import FORWARD, WAA_TRANSPOSED, _cell, _softmax_whole_array
 
 
 def _softmax_per_example(z):
@@ -19,11 +19,18 @@ def _softmax_per_example(z):
     return p
 
 
-def _states(x, a0, p, *, update_state=True, store_prev=False, bias=True):
-    """rnn_states with one part changed."""
+def _softmax_last_axis(z):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _states(x, a0, p, *, update_state=True, store_prev=False, bias=True, wrap_at_0=False):
+    """rnn_states with one part changed; wrap_at_0: every step reads a[:, :, t - 1], still zeros at t = 0."""
     a = np.zeros((a0.shape[0],) + x.shape[1:])
     a_prev = a0
     for t in range(x.shape[2]):
+        if wrap_at_0:
+            a_prev = a[:, :, t - 1]
         a_t = np.tanh(p["Waa"] @ (a_prev if update_state else a0) + p["Wax"] @ x[:, :, t] + (p["ba"] if bias else 0))
         a[:, :, t] = a_prev if store_prev else a_t
         a_prev = a_t
@@ -49,10 +56,10 @@ def _states_backward(da, cache, *, recurrent=True, tanh_grad=None, dWaa_from_a_n
     return {"dx": dx, "da0": da_t if da0_before_Waa else da_prev, **sums}
 
 
-def _many_to_one(x, a0, p, *, read=lambda a: a[:, :, -1], output=ref.softmax):
+def _many_to_one(x, a0, p, *, read=lambda a: a[:, :, -1], output=ref.softmax, output_bias=True):
     """rnn_many_to_one_forward reading another summary of the states, or with another output function."""
     a, cache = ref.rnn_states(x, a0, p)
-    return output(p["Wya"] @ read(a) + p["by"]), cache
+    return output(p["Wya"] @ read(a) + (p["by"] if output_bias else 0)), cache
 
 
 def _every_step(x, a0, p):
@@ -60,7 +67,7 @@ def _every_step(x, a0, p):
     return ref.softmax(np.einsum("ya,amt->ymt", p["Wya"], a) + p["by"][:, :, None]), cache
 
 
-def _many_to_one_backward(y, y_hat, cache, *, every_step=False, divide=True, dWya_state=-1, sign=1):
+def _many_to_one_backward(y, y_hat, cache, *, every_step=False, divide=True, dWya_state=-1, sign=1, enter_at=-1):
     """rnn_many_to_one_backward with one part changed."""
     a, _, _, p = cache
     dz_y = sign * (y_hat - y) / (y.shape[1] if divide else 1)
@@ -68,17 +75,17 @@ def _many_to_one_backward(y, y_hat, cache, *, every_step=False, divide=True, dWy
     if every_step:
         da[:] = (p["Wya"].T @ dz_y)[:, :, None]
     else:
-        da[:, :, -1] = p["Wya"].T @ dz_y
+        da[:, :, enter_at] = p["Wya"].T @ dz_y
     g = ref.rnn_states_backward(da, cache)
     g.update(dWya=dz_y @ a[:, :, dWya_state].T, dby=dz_y.sum(axis=1, keepdims=True))
     return g
 
 
-def _output_recurrence(x, y0, p, *, update=True, feed_logits=False):
-    """output_recurrence_forward with one part changed."""
+def _output_recurrence(x, y0, p, *, update=True, feed_logits=False, wrap_at_0=False):
+    """output_recurrence_forward with one part changed; wrap_at_0: step 0 reads y_pred[:, :, -1], still zeros."""
     T_x = x.shape[2]
     a, y_pred = np.zeros((p["Wax"].shape[0],) + x.shape[1:]), np.zeros((p["Wya"].shape[0],) + x.shape[1:])
-    fed = y0
+    fed = np.zeros_like(y0) if wrap_at_0 else y0
     for t in range(T_x):
         a[:, :, t] = np.tanh(p["Way"] @ fed + p["Wax"] @ x[:, :, t] + p["ba"])
         logits = p["Wya"] @ a[:, :, t] + p["by"]
@@ -89,8 +96,9 @@ def _output_recurrence(x, y0, p, *, update=True, feed_logits=False):
 
 
 def _teacher(x, y_prev, p, *, shift_again=None, output=ref.softmax, bias=True):
-    """teacher_forcing_forward with one part changed; shift_again: "zeros" or "y0", what step 0 is then fed."""
-    first = np.zeros_like(y_prev[:, :, :1]) if shift_again == "zeros" else y_prev[:, :, :1]
+    """teacher_forcing_forward with one part changed; shift_again: what step 0 is then fed, "zeros", "y0" or
+    "last" (a loop reading y_prev[:, :, t - 1])."""
+    first = {"zeros": np.zeros_like(y_prev[:, :, :1]), "last": y_prev[:, :, -1:]}.get(shift_again, y_prev[:, :, :1])
     fed = np.concatenate([first, y_prev[:, :, :-1]], axis=2) if shift_again else y_prev
     z = np.einsum("ay,ymt->amt", p["Way"], fed) + np.einsum("ax,xmt->amt", p["Wax"], x)
     a = np.tanh(z + (p["ba"][:, :, None] if bias else 0))
@@ -103,14 +111,15 @@ def _free_run(x, y_prev, p):
     return a, y_pred, (a, y_prev, x, p)
 
 
-def _teacher_backward(y, y_pred, cache, *, divide=True, per_step=False, tanh_grad=None, last_step_biases=False):
-    """teacher_forcing_backward with one part changed."""
+def _teacher_backward(y, y_pred, cache, *, divide=True, per_step=False, tanh_grad=None, last_step_biases=False,
+                      fed=None):
+    """teacher_forcing_backward with one part changed; fed: "y" or "y_pred", what dWay is built from."""
     a, y_prev, x, p = cache
     dz_y = (y_pred - y) / (y.shape[1] if divide else 1) / (y.shape[2] if per_step else 1)
     dz = np.einsum("ya,ymt->amt", p["Wya"], dz_y) * (tanh_grad(a) if tanh_grad else 1 - a**2)
     biases = slice(-1, None) if last_step_biases else slice(None)
     return {
-        "dWay": np.einsum("amt,ymt->ay", dz, y_prev),
+        "dWay": np.einsum("amt,ymt->ay", dz, {"y": y, "y_pred": y_pred}.get(fed, y_prev)),
         "dWax": np.einsum("amt,xmt->ax", dz, x),
         "dWya": np.einsum("ymt,amt->ya", dz_y, a),
         "dba": dz[:, :, biases].sum(axis=(1, 2))[:, None],
@@ -119,8 +128,10 @@ def _teacher_backward(y, y_pred, cache, *, divide=True, per_step=False, tanh_gra
     }
 
 
-def _birnn(x, a0_f, a0_b, p, *, flip_back=True, reverse_input=True, a0_for_b=None, order="fb"):
+def _birnn(x, a0_f, a0_b, p, *, flip_back=True, reverse_input=True, a0_for_b=None, order="fb", swap_a0=False):
     """birnn_forward with one part changed."""
+    if swap_a0:
+        a0_f, a0_b = a0_b, a0_f
     a_f, cache_f = ref.rnn_states(x, a0_f, ref._direction(p, "_f"))
     x_b = x[:, :, ::-1] if reverse_input else x
     a_b, cache_b = ref.rnn_states(x_b, a0_b if a0_for_b is None else a0_for_b, ref._direction(p, "_b"))
@@ -130,15 +141,19 @@ def _birnn(x, a0_f, a0_b, p, *, flip_back=True, reverse_input=True, a0_for_b=Non
     return a, y_pred, (cache_f, cache_b, p)
 
 
-def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=True, backward_dx=True):
+def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=True, backward_dx=True,
+                    swap_halves=False, swap_da0=False):
     """birnn_backward with one part changed."""
     cache_f, cache_b, p = caches
     a = np.concatenate([cache_f[0], cache_b[0][:, :, ::-1]], axis=0)
     n_a = cache_f[0].shape[0]
     dz_y = (y_pred - y) / (y.shape[1] if divide else 1)
     da = np.einsum("yk,ymt->kmt", p["Wya"], dz_y)
-    g_f = ref.rnn_states_backward(da[:n_a], cache_f)
-    g_b = ref.rnn_states_backward(da[n_a:, :, ::-1] if reverse_da else da[n_a:], cache_b)
+    da_f, da_b = (da[n_a:], da[:n_a]) if swap_halves else (da[:n_a], da[n_a:])
+    g_f = ref.rnn_states_backward(da_f, cache_f)
+    g_b = ref.rnn_states_backward(da_b[:, :, ::-1] if reverse_da else da_b, cache_b)
+    if swap_da0:
+        g_f["da0"], g_b["da0"] = g_b["da0"], g_f["da0"]
     g = {f"{k}_{d}": gd[k] for d, gd in (("f", g_f), ("b", g_b)) for k in ("dWaa", "dWax", "dba", "da0")}
     dx_b = g_b["dx"][:, :, ::-1] if flip_dx else g_b["dx"]
     g.update(dWya=np.einsum("ymt,kmt->yk", dz_y, a), dby=dz_y.sum(axis=(1, 2))[:, None],
@@ -152,6 +167,8 @@ ARCHITECTURES = {
         "this is right one step at a time, but on (n_y, m, T_x) each column z[:, j] holds every step of example "
         "j, so the classes of all steps share one 1. Use np.max and np.sum with axis=0, keepdims=True on z "
         "itself: they work for any number of axes.": _softmax_per_example,
+        "this is a softmax over the last axis (axis=-1): on (n_y, m, T_x) that is time, on (n_y, m) the "
+        "examples. Classes are axis 0 whatever the number of axes: use axis=0, keepdims=True.": _softmax_last_axis,
     },
     "seed002_rnn_cell_forward": {
         "Wya multiplies a_prev, as on line 23 of seed 002's listing: the previous state enters through Waa "
@@ -161,6 +178,7 @@ ARCHITECTURES = {
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output=_softmax_whole_array)[:2],
         "this is what the cell returns without ba: add the bias inside the tanh.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, bias=False)[:2],
+        WAA_TRANSPOSED: lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt)[:2],
     },
     "rnn_states": {
         "every step was fed a0: feed each step the state the previous step computed.":
@@ -169,12 +187,17 @@ ARCHITECTURES = {
             lambda x, a0, p: _states(x, a0, p, store_prev=True),
         "the states were computed without ba: add the bias inside the tanh.":
             lambda x, a0, p: _states(x, a0, p, bias=False),
+        "at t = 0, a[:, :, t - 1] is a[:, :, -1], the LAST slot, still zeros (Python's negative index: section "
+        "1.4's s[-1] trap); the state before step 0 is a0.": lambda x, a0, p: _states(x, a0, p, wrap_at_0=True),
     },
     "rnn_states_backward": {
-        "the gradient from the next step was dropped: at step t add da_prev (from step t+1) to da[:, :, t].":
+        "the gradient from the next step was dropped: at step t add da_next_step (Waa.T @ dz of step t+1) to "
+        "da[:, :, t].":
             lambda da, cache: _states_backward(da, cache, recurrent=False),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda da, cache: _states_backward(da, cache, tanh_grad=lambda a: 1 - a),
+        "tanh was applied to a again: a is already tanh(z), so tanh'(z) = 1 - a**2.":
+            lambda da, cache: _states_backward(da, cache, tanh_grad=lambda a: 1 - np.tanh(a) ** 2),
         "dWaa was built from the state of step t; Waa multiplies the state of step t-1 (a0 at t = 0).":
             lambda da, cache: _states_backward(da, cache, dWaa_from_a_next=True),
         "the loop ran forward in time; BPTT starts at the last step, where no later step sends a gradient.":
@@ -191,14 +214,18 @@ ARCHITECTURES = {
         "sequence.": lambda x, a0, p: _many_to_one(x, a0, p, read=lambda a: a[:, :, 0]),
         "this is a prediction at every step (many-to-many); sequence-to-one predicts once, from a[:, :, -1].":
             _every_step,
-        "y_hat holds logits: apply softmax to Wya a_T + by.":
+        "y_hat holds logits: apply softmax to Wya a[:, :, -1] + by.":
             lambda x, a0, p: _many_to_one(x, a0, p, output=lambda z: z),
+        "y_hat was computed without by: y_hat = softmax(Wya a[:, :, -1] + by).":
+            lambda x, a0, p: _many_to_one(x, a0, p, output_bias=False),
         "y_hat was computed from the mean of the states over time; the prediction reads the last state.":
             lambda x, a0, p: _many_to_one(x, a0, p, read=lambda a: a.mean(axis=2)),
     },
     "rnn_many_to_one_backward": {
         "the output's gradient entered at every step; only the last state feeds the output, so da is zero "
         "except at t = T_x - 1.": lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, every_step=True),
+        "the output's gradient entered at step 0; the output reads the last state, so da is zero except at "
+        "t = T_x - 1 (da[:, :, -1]).": lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, enter_at=0),
         "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_hat - y) / m.":
             lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, divide=False),
         "dWya was built from the first state; the output reads a[:, :, -1].":
@@ -211,6 +238,9 @@ ARCHITECTURES = {
             lambda x, y0, p: _output_recurrence(x, y0, p, update=False),
         "each step was fed the previous logits Wya a + by; feed the previous prediction, the softmax of them.":
             lambda x, y0, p: _output_recurrence(x, y0, p, feed_logits=True),
+        "step 0 was not fed y0 (a loop reading y_pred[:, :, t - 1] gets the LAST slot at t = 0, still zeros: "
+        "section 1.4's s[-1] trap); step 0 is fed y0, step t > 0 the prediction of step t - 1.":
+            lambda x, y0, p: _output_recurrence(x, y0, p, wrap_at_0=True),
     },
     "teacher_forcing_forward": {
         "y_prev is already shifted (y_prev[:, :, t] is what step t is fed); shifting it again feeds each step "
@@ -218,6 +248,9 @@ ARCHITECTURES = {
         "y_prev is already shifted (y_prev[:, :, t] is what step t is fed); shifting it again (with y0 first) "
         "feeds each step the target of two steps before.":
             lambda x, y_prev, p: _teacher(x, y_prev, p, shift_again="y0"),
+        "step t was fed y_prev[:, :, t - 1]: y_prev is already shifted, so step t is fed y_prev[:, :, t] (at "
+        "t = 0, y_prev[:, :, -1] is the LAST step's: section 1.4's s[-1] trap).":
+            lambda x, y_prev, p: _teacher(x, y_prev, p, shift_again="last"),
         "each step was fed the model's own previous prediction (a free run from y0): teacher forcing feeds the "
         "targets, y_prev[:, :, t] at step t, so no step waits for another.": _free_run,
         "y_pred holds logits: apply softmax over axis 0 to Wya a + by.":
@@ -233,6 +266,14 @@ ARCHITECTURES = {
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, per_step=True),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - a),
+        "tanh was applied to a again: a is already tanh(z), so tanh'(z) = 1 - a**2.":
+            lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - np.tanh(a) ** 2),
+        "dWay was built from the targets y; Way multiplies what each step was fed, y_prev (the cache's second "
+        "item: the targets one step earlier), so dWay sums dz @ y_prev[:, :, t].T over the steps.":
+            lambda y, y_pred, c: _teacher_backward(y, y_pred, c, fed="y"),
+        "dWay was built from the predictions y_pred; Way multiplies what each step was fed, y_prev (the cache's "
+        "second item), so dWay sums dz @ y_prev[:, :, t].T over the steps.":
+            lambda y, y_pred, c: _teacher_backward(y, y_pred, c, fed="y_pred"),
         "dba and dby hold only the last step; the biases are shared by every step, so sum over time too.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, last_step_biases=True),
     },
@@ -247,6 +288,8 @@ ARCHITECTURES = {
             lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, reverse_input=False, flip_back=False),
         "both directions started from a0_f; the backward direction starts from a0_b.":
             lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, a0_for_b=a0_f),
+        "a0_f and a0_b are swapped: the forward direction starts from a0_f (before step 0), the backward one "
+        "from a0_b (after the last step).": lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, swap_a0=True),
         "the states are stacked as [a_b; a_f]; Wya reads [a_f; a_b] (forward direction on top).":
             lambda x, a0_f, a0_b, p: _birnn(x, a0_f, a0_b, p, order="bf"),
     },
@@ -259,5 +302,10 @@ ARCHITECTURES = {
             lambda y, y_pred, c: _birnn_backward(y, y_pred, c, backward_dx=False),
         "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_pred - y) / m.":
             lambda y, y_pred, c: _birnn_backward(y, y_pred, c, divide=False),
+        "the two halves of da went to the wrong directions: rows :n_a of a are a_f, so da[:n_a] goes to the "
+        "forward direction and da[n_a:] (reversed in time) to the backward one.":
+            lambda y, y_pred, c: _birnn_backward(y, y_pred, c, swap_halves=True),
+        "da0_f and da0_b are swapped: da0_f comes from the forward direction's rnn_states_backward, da0_b from "
+        "the backward direction's.": lambda y, y_pred, c: _birnn_backward(y, y_pred, c, swap_da0=True),
     },
 }

@@ -14,6 +14,11 @@ def _cell(p, a_prev, xt, *, bias=True, activation=np.tanh, state_for_output=None
     return (yt_pred, a_next, cache) if swap_outputs else (a_next, yt_pred, cache)
 
 
+WAA_TRANSPOSED = ("Waa.T multiplies a_prev: in this course's column convention it is Waa @ a_prev (row-vector "
+                  "texts write a_prev @ W with W of shape (n_a, n_a) the transpose of Waa; do not carry their "
+                  "transpose over).")
+
+
 def _forward(x, a0, p, *, update_state=True, store_prev=False, reset_caches=False, with_x=True):
     """rnn_forward with one part changed."""
     _, m, T_x = x.shape
@@ -83,9 +88,7 @@ FORWARD = {
             lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_next, a_prev, xt)),
         "yt_pred holds logits: apply softmax to Wya a_next + by.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
-        "Waa.T multiplies a_prev: in this course's column convention it is Waa @ a_prev (row-vector texts write "
-        "a_prev @ W with W of shape (n_a, n_a) the transpose of Waa; do not carry their transpose over).":
-            lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt),
+        WAA_TRANSPOSED: lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt),
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
             lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
         "the softmax normalises the whole batch at once; each column (example) must sum to 1.":
