@@ -280,14 +280,16 @@ def lost(worker, reason):
 
 def to_grade(course, assignment, students, outcomes, graded_in_gradebook, layout, force, student_timeout):
     """The students that need grading: all with --force, else those without an up-to-date outcome (one
-    stopped at a lower student limit than this run's is out of date)."""
+    stopped at a lower student limit than this run's is out of date, and so is one that a forced run
+    stopped before it reached)."""
     if force:
         return list(students)
     todo = []
     for s in students:
         previous = outcomes.get(s)
         feedback = all((course / "feedback" / s / assignment / f"{n}.html").exists() for n in layout)
-        fresh = (previous and previous.get("fingerprint") == fingerprint(course / "submitted" / s / assignment)
+        fresh = (previous and not previous.get("regrade")
+                 and previous.get("fingerprint") == fingerprint(course / "submitted" / s / assignment)
                  and previous.get("stopped_at", student_timeout) >= student_timeout)
         if not (fresh and s in graded_in_gradebook and feedback):
             todo.append(s)
@@ -347,6 +349,11 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force,
                                   limits["student_timeout"]), outcomes)
     skipped = len(selected) - len(todo)
+    if force:  # until it is graded again, each keeps its outcome (the report shows it), marked out of date
+        for s in todo:
+            if s in outcomes and not outcomes[s].get("regrade"):
+                outcomes[s]["regrade"] = True
+                save_outcome(course, assignment, outcomes[s])
     print(f"grade {assignment}: {_count(len(selected), 'student')}, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
           + (f", {_count(min(workers, len(todo)), 'worker')}" if todo else ""),
@@ -438,8 +445,7 @@ def main(argv=None):
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
     args.assignment = args.assignment.rstrip("/")
 
-    again = ("run the same command without --force to grade the students left" if args.force
-             else "run the same command again to grade the students left")
+    again = "run the same command again (--force is not needed) to grade the students left"
     try:
         outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
                          args.memory_mb, args.student_timeout, part=args.slice)

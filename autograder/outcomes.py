@@ -5,6 +5,7 @@ graded.
 import html
 import json
 import os
+import stat
 
 
 def outcomes_dir(course, assignment):
@@ -38,10 +39,18 @@ PAGE_STYLE = ("<style>body{font-family:system-ui,-apple-system,'Segoe UI',Roboto
               "margin:2em auto;padding:0 1em;line-height:1.5;color:#212121}</style>")
 
 
+# What `nbgrader collect` puts next to a submission and `nbgrader release_feedback` reads next to each page
+# (it stops at the first folder without them, and releases nobody's feedback after it).
+COLLECTED = ("timestamp.txt", "submission_secret.txt")
+
+
 def failure_feedback(course, assignment, student, notebooks, reason, scores):
-    """A feedback page for a notebook nbgrader could not grade (nbgrader writes none for it)."""
+    """A feedback page for a notebook nbgrader could not grade (nbgrader writes none for it), next to the
+    collection's files, as nbgrader leaves them next to the pages it writes."""
     folder = course / "feedback" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
+    for name in COLLECTED:
+        _copy_small_file(course / "submitted" / student / assignment / name, folder / name)
     earned, total = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
     for name in notebooks:
         (folder / f"{name}.html").write_text(
@@ -51,3 +60,17 @@ def failure_feedback(course, assignment, student, notebooks, reason, scores):
             f"{'' if reason.endswith(('.', '?', '!')) else '.'}</p>"
             f"<p>It scores 0. Your total for {html.escape(assignment)} is {earned:g} / {total:g}.</p>"
             f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p></body></html>")
+
+
+def _copy_small_file(source, destination, limit=4096):
+    """Copy a regular file of at most `limit` bytes; nothing else (a link could name any file on the machine,
+    and the destination goes to the student)."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # missing (copied in by hand, not collected), or a link
+        return
+    with os.fdopen(fd, "rb") as f:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            data = f.read(limit + 1)
+            if len(data) <= limit:
+                destination.write_bytes(data)

@@ -2,6 +2,7 @@
 2 workers at once, into a SQLite gradebook and into a real PostgreSQL server started here."""
 import csv
 import glob
+import json
 import os
 import pwd
 import re
@@ -20,6 +21,7 @@ import pytest
 from autograder.batch import in_slice, longest_first, summarize
 from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
+from autograder.outcomes import failure_feedback
 from autograder.report import pass_rates
 from autograder.samples import sample_submissions
 from autograder.submitted import fingerprint
@@ -116,6 +118,9 @@ def workspace(request, tmp_path):
     ws.generate(ASSIGNMENT)
     for student, notebooks in sample_submissions(ws, ASSIGNMENT, list(EXPECTED)).items():
         ws.submit(student, ASSIGNMENT, notebooks)
+        folder = ws.root / "submitted" / student / ASSIGNMENT  # what `nbgrader collect` adds
+        (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text(f"secret-of-{student}")
     return ws
 
 
@@ -157,6 +162,16 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
     log = (ws.root / "reports" / ASSIGNMENT / f"workers-{socket.gethostname()}.log").read_text()
     assert sorted(re.findall(rf"worker \d+: {ASSIGNMENT} of (\w+)$", log, re.MULTILINE)) == sorted(EXPECTED), log
     assert "contact your instructor" not in log, log
+
+    # nbgrader hands every page out, the pages of notebooks it could not grade too
+    exchange = ws.root.parent / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)  # nbgrader's exchange is shared with the students: writable by all
+    released = subprocess.run([sys.executable, "-m", "nbgrader", "release_feedback", ASSIGNMENT,
+                               f"--Exchange.root={exchange}"], cwd=ws.root, env=environment(ws),
+                              capture_output=True, text=True)
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert len(list(exchange.glob("*/feedback/*.html"))) == len(EXPECTED), released.stderr
 
     # resuming: nothing is graded twice; a forced regrade of one student leaves the others alone
     again = grade(ws, "--no-report")
@@ -248,6 +263,18 @@ def test_links_odd_files_and_names_are_refused_before_nbgrader_copies_them(tmp_p
         assert fingerprint(folder) != fingerprint(tmp_path / "submitted")
         bad, good = check_files(folder, ["a"])
         assert good == [] and words in bad["a"], bad
+
+
+def test_a_page_for_what_could_not_be_graded_takes_the_collections_files_but_no_link(tmp_path):
+    submitted = tmp_path / "submitted" / "zed" / ASSIGNMENT
+    submitted.mkdir(parents=True)
+    (submitted / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+    (tmp_path / "secret").write_text("the grader's")
+    (submitted / "submission_secret.txt").symlink_to(tmp_path / "secret")
+    failure_feedback(tmp_path, ASSIGNMENT, "zed", [ASSIGNMENT], "invalid JSON", {"test_softmax": (0, 1)})
+    folder = tmp_path / "feedback" / "zed" / ASSIGNMENT
+    assert sorted(p.name for p in folder.iterdir()) == [f"{ASSIGNMENT}.html", "timestamp.txt"]
+    assert (folder / "timestamp.txt").read_text() == "2026-11-20 17:00:00.000000 UTC"
 
 
 def test_different_submissions_have_different_fingerprints(tmp_path):
@@ -393,12 +420,16 @@ def test_an_interrupted_forced_regrade_keeps_the_outcomes_of_students_it_did_not
             os.killpg(proc.pid, signal.SIGINT)
             break
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "run the same command without --force" in err, err
-    after = {p.stem: p.read_text() for p in outcomes.glob("*.json")}
+    assert proc.returncode == 130 and "run the same command again (--force is not needed)" in err, err
+    after = {p.stem: json.loads(p.read_text()) for p in outcomes.glob("*.json")}
     assert len(after) == 2, after.keys()  # the one graded again and the one not reached; not the interrupted one
-    assert sorted(after[s] == before[s] for s in after) == [False, True]
+    reached = [s for s in after if "regrade" not in after[s]]
+    assert len(reached) == 1 and after[reached[0]] != json.loads(before[reached[0]])
+    (not_reached,) = set(after) - set(reached)  # its outcome stands, marked for the forced regrade to go on
+    assert after[not_reached] == {**json.loads(before[not_reached]), "regrade": True}
     again = grade(ws, "--workers", "1", "--no-report")
-    assert "1 to grade, 2 already graded" in again.stderr, again.stderr
+    assert "2 to grade, 1 already graded" in again.stderr, again.stderr
+    assert not any("regrade" in json.loads(p.read_text()) for p in outcomes.glob("*.json"))
 
 
 def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
