@@ -14,7 +14,9 @@ rendering markdown with mistune (30%). Each is a pure function of its input and 
 so its results are kept for the process (REMEMBERED), keyed by both.
 
 One thing differs from nbconvert's pages on purpose: math is MathML (MathMLRenderer), so it is drawn
-where MathJax's CDN cannot be reached.
+where MathJax's CDN cannot be reached, and a page loads scripts from other sites only when it needs them:
+MathJax for a formula that latex2mathml cannot read or a LaTeX output, require.js for saved widgets (the
+only script left after sanitizing). So opening a student's page usually contacts no other site.
 """
 import functools
 import re
@@ -131,6 +133,12 @@ class RememberedHighlight(Highlight2HTML):
                               functools.partial(super().__call__, source, language, metadata))
 
 
+# Marks TeX left for MathJax in the HTML of a markdown cell, before sanitizing removes every comment
+TEX_LEFT = "<!-- TeX for MathJax -->"
+# What nbconvert's mathjax macro writes into the page's head (nbconvert 7.17, templates/base/mathjax.html.j2)
+MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.DOTALL)
+
+
 def mathml(tex, display):
     """MathML for a TeX formula (display: "block" or "inline"), or None if latex2mathml cannot read it."""
     if len(tex) > LONGEST_TEX:
@@ -147,10 +155,10 @@ class MathMLRenderer(IPythonRenderer):
     TeX. What latex2mathml cannot read stays TeX, for MathJax when it can load."""
 
     def block_math(self, body):
-        return mathml(body, "block") or super().block_math(body)
+        return mathml(body, "block") or TEX_LEFT + super().block_math(body)
 
     def inline_math(self, body):
-        return mathml(body, "inline") or super().inline_math(body)
+        return mathml(body, "inline") or TEX_LEFT + super().inline_math(body)
 
 
 def accessible(html):
@@ -178,6 +186,7 @@ class FeedbackExporter(HTMLExporter):
     since what a notebook shows is the student's to choose and instructors open these pages too."""
 
     sanitize_html = Bool(True, help="Sanitize the HTML of markdown cells and outputs.").tag(config=True)
+    tex_left = False  # whether the page being written has TeX that MathJax has to draw
 
     def default_filters(self):
         for name, function in super().default_filters():
@@ -194,6 +203,7 @@ class FeedbackExporter(HTMLExporter):
             settings = (self.anchor_link_text, self.exclude_anchor_links, repr(sorted(self.lexer_options.items())))
             html = REMEMBERED.get("markdown2html", source, settings,
                                   functools.partial(self._markdown2html, context, source))
+        self.tex_left = self.tex_left or TEX_LEFT in html
         return sanitized(html) if self.sanitize_html else html
 
     def _markdown2html(self, context, source):
@@ -219,5 +229,11 @@ class FeedbackExporter(HTMLExporter):
         filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
+        self.tex_left = False
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        latex_output = any("text/latex" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
+        if not (self.tex_left or latex_output):
+            html = MATHJAX.sub("", html, count=1)
+        if "widgets" not in nb.metadata:
+            html = html.replace(f'<script src="{resources["require_js_url"]}"></script>', "", 1)
         return wrapped_outputs(named_tests(accessible(html))), resources

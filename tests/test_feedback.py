@@ -11,6 +11,7 @@ from traitlets.config import PyFileConfigLoader
 from autograder.batch_worker import GRADED, warm
 from autograder.feedback import (
     COMPILED_TEMPLATES,
+    MATHJAX,
     REMEMBERED,
     WRAP_OUTPUTS,
     FeedbackExporter,
@@ -48,7 +49,11 @@ def test_feedback_page_has_the_elements_attributes_and_text_of_nbconverts():
     nb = notebook()
     ours, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
     theirs, _ = HTMLExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
-    assert elements(ours) == elements(wrapped_outputs(theirs))  # and a style that wraps long output lines
+    # and a style that wraps long output lines, and none of the scripts that a page without math or widgets
+    # does not need
+    require_js = '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"></script>'
+    assert "Load mathjax" in theirs and require_js in theirs
+    assert elements(ours) == elements(wrapped_outputs(MATHJAX.sub("", theirs.replace(require_js, ""))))
     soup = BeautifulSoup(ours, features="html.parser")
     assert len(soup.find_all("img")) == 4 and all(img.get("alt") for img in soup.find_all("img"))
     assert len(soup.select("div.jp-Cell-inputWrapper[tabindex='0']")) == 4
@@ -91,6 +96,21 @@ def test_math_is_drawn_as_mathml_without_a_network_and_tex_it_cannot_read_stays_
     assert formulas[0].find("mi", string="tanh") and formulas[1].find("msup")
     assert not soup.find_all("script") and "javascript:" not in page and "alert(1)" in formulas[2].get_text()
     assert "$x^2^3$" in soup.get_text()  # TeX it cannot draw is left to MathJax, as nbconvert leaves it
+    assert page.count("cdnjs.cloudflare.com/ajax/libs/mathjax") == 1 and "TeX for MathJax" not in page
+
+
+def test_a_page_loads_mathjax_only_when_it_has_tex_that_mathml_did_not_draw():
+    def page(*cells):
+        nb = new_notebook(cells=list(cells), metadata={"language_info": {"name": "python"}})
+        return FeedbackExporter(template_name="lab").from_notebook_node(nb)[0]
+    drawn = new_markdown_cell(r"$$a^{\langle t\rangle} = \tanh(z)$$")
+    assert "<script src=" not in page(drawn) and "<math" in page(drawn)
+    assert "mathjax" in page(drawn, new_markdown_cell("$x^2^3$"))
+    latex = new_code_cell("show()", outputs=[new_output("display_data", data={"text/latex": "$x$", "text/plain": "x"})])
+    assert "mathjax" in page(drawn, latex)
+    assert "<script src=" not in page(drawn)  # nothing carried over from the pages before
+    widgets = new_notebook(cells=[drawn], metadata={"language_info": {"name": "python"}, "widgets": {}})
+    assert "require.min.js" in FeedbackExporter(template_name="lab").from_notebook_node(widgets)[0]
 
 
 def test_templates_are_compiled_once_per_process():
