@@ -52,7 +52,7 @@ class BiRNNExplorer(Explorer):
                    "t": ax.plot([], [], color="C3", lw=1, ls="--")[0],
                    # in the picture too, so that every move of a control changes what is drawn
                    "settings": ax.text(0.99, 0.04, "", transform=ax.transAxes, ha="right", fontsize=9)}
-        super().__init__(controls, figure, artists)
+        super().__init__(controls, figure, artists, (("birnn_forward", "birnn_forward"),))
 
     def compute(self, t, radius, direction):
         if not callable(self.birnn_forward):

@@ -151,10 +151,14 @@ class Explorer:
     controls -- dict name -> widget; compute() receives the widgets' values as keyword arguments
     figure -- from new_figure(); its axes limits stay fixed, so moves never need a new layout
     artists -- dict name -> matplotlib artist that draw() moves; plotted(name) reads it back
+    students -- (function name, attribute) of each student function the picture shows: once compute()
+                works, the figure waits until that function passes its self-check (a wrong function's
+                picture would teach the wrong lesson)
     """
 
-    def __init__(self, controls, figure, artists):
+    def __init__(self, controls, figure, artists, students=()):
         self.controls, self.figure, self.artists = controls, figure, artists
+        self.students, self._verdicts = students, {}
         self.timer = UpdateTimer()
         self.message = None  # the text shown instead of the figure, or None while the figure is shown
         self.png = b""
@@ -196,6 +200,7 @@ class Explorer:
         with self.timer.timing():
             try:
                 data = self.compute(**self.values())
+                self._require_self_checks()
             except NotReady as exc:
                 self._show_message(str(exc))
                 return
@@ -205,6 +210,19 @@ class Explorer:
             self._notice.value = ""
             self._readout.value = readout or ""
             self._image.layout.display = None
+
+    def _require_self_checks(self):
+        """NotReady unless every student function of the picture passes its self-check (each function is
+        checked once: the verdict is kept for as long as the explorer holds it)."""
+        for name, attribute in self.students:
+            fn = getattr(self, attribute)
+            if fn not in self._verdicts:
+                passed, report = run_checks(name, local_call(fn), stored_cases(name))
+                self._verdicts[fn] = None if passed else (
+                    f"Your {name} runs, but does not pass its self-check yet, and a picture of a wrong {name} "
+                    f"would mislead. Its self-check says:\n{report}" + failing_dependencies_note(name, fn))
+            if self._verdicts[fn]:
+                raise NotReady(self._verdicts[fn])
 
     def move(self, **values):
         """Set several controls at once, as a student dragging them would, with one update at the end."""
@@ -228,7 +246,7 @@ class Explorer:
         self.message = text
         self._notice.value = (
             '<pre style="white-space: pre-wrap; color: #a00; background: #fff4f4; padding: 0.6em; margin: 0">'
-            f"The explorer needs your function first.\n{html.escape(text)}</pre>")
+            f"The explorer cannot draw yet.\n{html.escape(text)}</pre>")
         self._readout.value = ""
         self._image.layout.display = "none"
 

@@ -60,7 +60,7 @@ class GradientExplorer(Explorer):
             "T_x": slider("length T_x", 2, T_MAX, 40, 1),
         }
         figure, artists = self._build_figure()
-        super().__init__(controls, figure, artists)
+        super().__init__(controls, figure, artists, (("rnn_forward", "rnn_forward"), ("rnn_backward", "rnn_backward")))
 
     @staticmethod
     def _build_figure():

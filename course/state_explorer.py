@@ -66,7 +66,7 @@ class StateExplorer(Explorer):
             "pattern": choice("input x", PATTERNS, "impulse"),
         }
         figure, artists = self._build_figure()
-        super().__init__(controls, figure, artists)
+        super().__init__(controls, figure, artists, (("rnn_forward", "rnn_forward"),))
 
     @staticmethod
     def _build_figure():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from autograder import reference
+from autograder.mistakes.backward import _backward
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course import training
@@ -90,6 +91,10 @@ def test_gradient_explorer_waits_for_the_students_function():
                                "with your code."
     explorer = GradientExplorer(reference.rnn_forward, lambda da, caches: {"dx": None})
     assert "da0" in explorer.message
+    # runs, but drops the gradient from the next step: that would draw a perfect vanishing gradient
+    explorer.rnn_backward = lambda da, caches: _backward(da, caches, recurrent=False)
+    explorer.move(T_x=10)
+    assert "rnn_backward runs, but does not pass its self-check yet" in explorer.message, explorer.message
     explorer.rnn_backward = reference.rnn_backward
     explorer.move(T_x=10)
     assert explorer.message is None and len(explorer.plotted("norm")[0]) == 11

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from autograder import reference
+from autograder.mistakes.forward import _forward
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course.checking import SelfCheckFailed
@@ -187,11 +188,13 @@ def _not_implemented(x, a0, parameters):
     (lambda x, a0, p: (np.zeros((N_A, 1)), None, None), "has shape (4, 1), expected (4, 1, 30)"),
     (lambda x, a0, p: (np.full((N_A, 1, x.shape[2]), 2.0), None, None), "outside [-1, 1]"),
     (None, "needs your rnn_forward function"),
+    # runs and draws, but wrong: the state never passed on looks like a network with no memory
+    (lambda x, a0, p: _forward(x, a0, p, update_state=False), "runs, but does not pass its self-check yet"),
 ])
 def test_explorer_shows_a_plain_message_until_rnn_forward_works(fn, says):
     explorer = StateExplorer(fn)
     assert says in explorer.message
-    assert "needs your function first" in explorer._notice.value and explorer.png == b""
+    assert "cannot draw yet" in explorer._notice.value and explorer.png == b""
 
 
 def test_explorer_redraws_its_one_figure_and_times_each_update():
