@@ -73,7 +73,7 @@ class GradientExplorer(Explorer):
         ax_norm.axhline(1, color="0.8", lw=0.8)
         artists = {
             "linear": ax_norm.plot([], [], "--", color="0.5", lw=1.2,
-                                   label="radius$^{T_x - t}$ (tanh taken as linear)")[0],
+                                   label="radius$^{T_x - t}$: slowest decay, tanh taken as linear")[0],
             "norm": ax_norm.plot([], [], "o-", color="C3", ms=3.5, lw=1.5,
                                  label="$\\|\\partial L / \\partial a^{<t>}\\|$ (t = 0 is a0)")[0],
         }
