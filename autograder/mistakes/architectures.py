@@ -6,7 +6,14 @@ difference from the right answer is visible at a glance.
 import numpy as np
 
 from autograder import reference as ref
-from autograder.mistakes.forward import FORWARD, WAA_TRANSPOSED, _cell, _softmax_whole_array
+from autograder.mistakes.forward import (
+    FORWARD,
+    SOFTMAX_AXIS_1,
+    WAA_TRANSPOSED,
+    _cell,
+    _softmax_axis_1,
+    _softmax_whole_array,
+)
 
 
 def _softmax_per_example(z):
@@ -163,7 +170,10 @@ def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=
 
 ARCHITECTURES = {
     "softmax_all_steps": {  # z.T, right on (n_y, m), is axis 1's mistake on (n_y, m, T_x): its hint says so
-        **FORWARD["softmax"],
+        "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
+        "every axis): classes are rows, so each column must sum to 1. Use axis=0, keepdims=True on z itself.":
+            _softmax_axis_1,
+        **{hint: wrong for hint, wrong in FORWARD["softmax"].items() if hint != SOFTMAX_AXIS_1},
         "this is right one step at a time, but on (n_y, m, T_x) each column z[:, j] holds every step of example "
         "j, so the classes of all steps share one 1. Use np.max and np.sum with axis=0, keepdims=True on z "
         "itself: they work for any number of axes.": _softmax_per_example,

@@ -32,6 +32,15 @@ def _forward(x, a0, p, *, update_state=True, store_prev=False, reset_caches=Fals
     return a, y_pred, ((caches, x) if with_x else caches)
 
 
+SOFTMAX_AXIS_1 = ("this is a softmax over axis 1 (each row sums to 1): classes are rows, so each column must "
+                  "sum to 1. Use axis=0, keepdims=True.")
+
+
+def _softmax_axis_1(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def _softmax_whole_array(z):
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -54,10 +63,7 @@ def _softmax_unstable(z):
 
 FORWARD = {
     "softmax": {
-        "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
-        "every axis): classes are rows, so each column must sum to 1. Use axis=0, keepdims=True on z itself.":
-            lambda z: np.exp(z - z.max(axis=1, keepdims=True))
-            / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+        SOFTMAX_AXIS_1: _softmax_axis_1,
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
         "of each column. Sum with axis=0, keepdims=True.": _softmax_whole_array,
         "this subtracts one max for the whole array (np.max(z)) instead of each column's max: a column whose "
