@@ -24,12 +24,11 @@ from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
 from autograder.outcomes import failure_feedback, outcomes_dir
 from autograder.submitted import fingerprint, unsafe_entry
-from autograder.trusted import ESCAPE
+from autograder.trusted import ESCAPE, TrustedGradingError
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
 HINT = re.compile(r"^\s*(?:- )?Hint: (.+)", re.MULTILINE)  # a line of its own: the grader's, not in a message
-GRADER_ERROR = re.compile(r"TrustedGradingError: (.+)")  # autograder.trusted: the grader's fault, not the student's
 
 
 def read_notebook(path):
@@ -173,6 +172,7 @@ def grade_student(api, course, assignment, student, layout, limits):
     bad, good = check_files(folder, list(layout))
     outcome["problems"] += list(bad.values())
 
+    TrustedGradingError.raised.clear()
     if good and not bad:
         runs = [api.autograde(assignment, student, force=True, create=True)]
     else:
@@ -184,9 +184,8 @@ def grade_student(api, course, assignment, student, layout, limits):
                 runs.append(api.autograde(assignment, student, force=True, create=True))
     failed_run = next((r for r in runs if not r["success"]), None)
     if failed_run:
-        grader_error = GRADER_ERROR.search(failed_run.get("log", "") + failed_run.get("error", ""))
-        if grader_error:  # nothing is recorded: the student is graded again once the grader is fixed
-            return {**outcome, "failed": True, "grader_error": grader_error.group(1).strip()}
+        if TrustedGradingError.raised:  # nothing is recorded: the student is graded again once the grader is fixed
+            return {**outcome, "failed": True, "grader_error": TrustedGradingError.raised[-1]}
         reason = failure_reason(failed_run.get("log", "") + failed_run.get("error", ""), limits,
                                 (outcomes_dir(course, assignment) / f"{student}.json").relative_to(course))
         outcome["problems"].append(reason)

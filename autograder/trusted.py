@@ -54,7 +54,16 @@ class UnsafeSubmission(Exception):
 
 
 class TrustedGradingError(Exception):
-    """Grading cannot be trusted (changed reference, a test cell without cases): stop and tell the instructor."""
+    """Grading cannot be trusted (changed reference, a test cell without cases): stop and tell the instructor.
+
+    Every one made in this process is kept in `raised`: autograder.batch_worker reads it there to tell the
+    grader's failures from a student's, never from nbgrader's log, which a notebook's own text reaches."""
+
+    raised = []
+
+    def __init__(self, message):
+        super().__init__(message)
+        TrustedGradingError.raised.append(message)
 
 
 # --- the reference, by a verified path ---------------------------------------------------------------

@@ -357,6 +357,25 @@ def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written
     assert all((ws.root / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").exists() for s in ("alice", "dave"))
 
 
+def test_a_notebook_that_writes_the_graders_error_text_fails_alone(tmp_path):
+    """nbgrader's log of a failed notebook holds the notebook's own text (here a test cell's id): only the
+    grader's own exceptions may stop the batch, never a line that reads like one."""
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    samples = sample_submissions(ws, ASSIGNMENT, ["alice"])
+    forged = nbformat.reads(nbformat.writes(samples["alice"][ASSIGNMENT]), as_version=4)
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False, "points": 1, "schema_version": 3,
+                                 "grade_id": "TrustedGradingError: autograder/reference.py is not the committed one"}
+    forged.cells.insert(0, cell)
+    ws.submit("alice", ASSIGNMENT, samples["alice"])
+    ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: forged})
+    proc = grade(ws, "--workers", "1", "--no-report")
+    table = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.split()}
+    assert table["alice"].split()[1] == "8/8", proc.stdout
+    assert "not graded, scored 0" in table["mallory"], proc.stdout
+
+
 def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
     """Warming up only saves time: if it fails, the fork server's preload says so and goes on."""
     code = ("import autograder.batch_worker as worker\n"
