@@ -42,18 +42,23 @@ class NotReady(Exception):
         return ["\x1b[0;31m" + "\n".join(self.args) + "\x1b[0m"]
 
 
+def self_check_failure(name, fn):
+    """None if `fn` passes the self-check of `name`, else its report and a note on failing functions it calls."""
+    passed, report = run_checks(name, local_call(fn), stored_cases(name))
+    return None if passed else report + failing_dependencies_note(name, fn)
+
+
 def require(name, fn):
     """For a notebook cell that shows the student's function `name` at work: stop the cell with a plain
     message unless `fn` passes its self-check, so that no demo prints numbers from unfinished code."""
     if not callable(fn):
         raise NotReady(f"This cell needs your function {name}, but {name} is a {type(fn).__name__}.")
-    passed, report = run_checks(name, local_call(fn), stored_cases(name))
-    if not passed and "not implemented yet" in report:
+    failure = self_check_failure(name, fn)
+    if failure and "not implemented yet" in failure:
         raise NotReady(f"This cell needs your {name}, which is not implemented yet: write it, run its "
                        "self-check, then run this cell again.")
-    if not passed:
-        raise NotReady(f"This cell needs your {name}, which does not pass its self-check yet:\n{report}"
-                       + failing_dependencies_note(name, fn))
+    if failure:
+        raise NotReady(f"This cell needs your {name}, which does not pass its self-check yet:\n{failure}")
 
 
 def call_student(name, fn, *args):
@@ -217,12 +222,10 @@ class Explorer:
         for name, attribute in self.students:
             fn = getattr(self, attribute)
             if fn not in self._verdicts:
-                passed, report = run_checks(name, local_call(fn), stored_cases(name))
-                self._verdicts[fn] = None if passed else (
-                    f"Your {name} runs, but does not pass its self-check yet, and a picture of a wrong {name} "
-                    f"would mislead. Its self-check says:\n{report}" + failing_dependencies_note(name, fn))
+                self._verdicts[fn] = self_check_failure(name, fn)
             if self._verdicts[fn]:
-                raise NotReady(self._verdicts[fn])
+                raise NotReady(f"Your {name} runs, but does not pass its self-check yet, and a picture of a wrong "
+                               f"{name} would mislead. Its self-check says:\n{self._verdicts[fn]}")
 
     def move(self, **values):
         """Set several controls at once, as a student dragging them would, with one update at the end."""

@@ -15,6 +15,8 @@ from autograder.mistakes.forward import (
     _softmax_whole_array,
 )
 
+TANH_TWICE = "tanh was applied to a again: a is already tanh(z), so tanh'(z) = 1 - a**2."
+
 
 def _softmax_per_example(z):
     """softmax written for (n_y, m), one column at a time: on (n_y, m, T_x) each z[:, j] holds every step of
@@ -206,7 +208,7 @@ ARCHITECTURES = {
             lambda da, cache: _states_backward(da, cache, recurrent=False),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda da, cache: _states_backward(da, cache, tanh_grad=lambda a: 1 - a),
-        "tanh was applied to a again: a is already tanh(z), so tanh'(z) = 1 - a**2.":
+        TANH_TWICE:
             lambda da, cache: _states_backward(da, cache, tanh_grad=lambda a: 1 - np.tanh(a) ** 2),
         "dWaa was built from the state of step t; Waa multiplies the state of step t-1 (a0 at t = 0).":
             lambda da, cache: _states_backward(da, cache, dWaa_from_a_next=True),
@@ -276,7 +278,7 @@ ARCHITECTURES = {
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, per_step=True),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - a),
-        "tanh was applied to a again: a is already tanh(z), so tanh'(z) = 1 - a**2.":
+        TANH_TWICE:
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - np.tanh(a) ** 2),
         "dWay was built from the targets y; Way multiplies what each step was fed, y_prev (the cache's second "
         "item: the targets one step earlier), so dWay sums dz @ y_prev[:, :, t].T over the steps.":
