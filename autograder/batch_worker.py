@@ -22,7 +22,7 @@ from sqlalchemy.orm import configure_mappers
 
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
-from autograder.outcomes import failure_feedback, outcomes_dir
+from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, TrustedGradingError
 
@@ -211,6 +211,7 @@ def grade_student(api, course, assignment, student, layout, limits):
             failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)
         except OSError as exc:
             unwritten.append(f"{type(exc).__name__}: {exc}")
+    drop_handed_in_pages(course, assignment, student, layout)
     if unwritten:  # the grade stands, but the student is graded again (and the page written) next run
         outcome["problems"].append(f"its feedback could not be written ({'; '.join(unwritten)})")
         outcome["fingerprint"] = None

@@ -17,10 +17,17 @@ One thing differs from nbconvert's pages on purpose: math is MathML (MathMLRende
 where MathJax's CDN cannot be reached, and a page loads scripts from other sites only when it needs them:
 MathJax for a formula that latex2mathml cannot read or a LaTeX output, require.js for saved widgets (the
 only script left after sanitizing). So opening a student's page usually contacts no other site.
+
+Sanitizing is not all that stands between a notebook and the page: nbconvert writes some values into tags
+itself, unquoted (an image's width from its output's metadata ran `onerror`), so outputs keep only
+metadata of the types nbconvert expects (displayable_metadata), and every page carries a Content Security
+Policy that lets no script run but the scripts the page loads itself.
 """
 import functools
+import math
 import re
 from collections import OrderedDict
+from urllib.parse import urlsplit
 
 import bleach
 from jinja2 import BytecodeCache, pass_context
@@ -161,6 +168,38 @@ class MathMLRenderer(IPythonRenderer):
         return mathml(body, "inline") or TEX_LEFT + super().inline_math(body)
 
 
+def displayable_metadata(metadata):
+    """An output's metadata, keeping only what nbconvert's templates write into the page, of the type they
+    expect: an image's width and height (finite numbers), its "unconfined" flag (a bool). nbconvert writes
+    `width={{ width }}` unquoted, so a string width of "1 onerror=..." added an event handler to the image."""
+    kept = {}
+    for mime, values in (metadata or {}).items():
+        if not isinstance(values, dict):
+            continue
+        sizes = {k: v for k, v in values.items() if k in ("width", "height") and type(v) in (int, float)
+                 and math.isfinite(v) and v >= 0}
+        if type(values.get("unconfined")) is bool:
+            sizes["unconfined"] = values["unconfined"]
+        if sizes:
+            kept[mime] = sizes
+    return kept
+
+
+SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
+
+
+def content_security_policy(html):
+    """`html` with a Content Security Policy first in its head: no script runs but those the page loads from
+    where the exporter put them (MathJax, require.js, the widget manager): no inline script, no event handler,
+    whatever reached the page. Images and styles load as nbconvert's pages load them."""
+    origins = {f"{u.scheme}://{u.netloc}" for u in map(urlsplit, SCRIPT_SRC.findall(html[:html.find("<body")]))
+               if u.scheme == "https" and u.netloc}
+    scripts = " ".join(sorted(origins)) or "'none'"
+    policy = f"script-src {scripts}; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    return re.sub(r"<head\b[^>]*>", lambda m: m.group(0) + "\n" + meta, html, count=1)
+
+
 def accessible(html):
     """What HTMLExporter does with BeautifulSoup after rendering: images without alt text get nbconvert's
     "no description" text, and cell inputs and outputs become focusable (tabindex)."""
@@ -230,10 +269,14 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         self.tex_left = False
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if "metadata" in output:
+                    output.metadata = displayable_metadata(output.metadata)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         latex_output = any("text/latex" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         if not (self.tex_left or latex_output):
             html = MATHJAX.sub("", html, count=1)
         if "widgets" not in nb.metadata:
             html = html.replace(f'<script src="{resources["require_js_url"]}"></script>', "", 1)
-        return wrapped_outputs(named_tests(accessible(html))), resources
+        return content_security_policy(wrapped_outputs(named_tests(accessible(html)))), resources

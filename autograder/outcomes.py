@@ -62,6 +62,17 @@ def failure_feedback(course, assignment, student, notebooks, reason, scores):
             f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p></body></html>")
 
 
+def drop_handed_in_pages(course, assignment, student, notebooks):
+    """Remove from the student's feedback folder the .html files that are not the pages of `notebooks`.
+    nbgrader copies every file handed in next to the notebooks into feedback/, and `nbgrader release_feedback`
+    hands out every .html file there as a feedback page; the student's originals stay in submitted/."""
+    folder = course / "feedback" / student / assignment
+    pages = {f"{name}.html" for name in notebooks}
+    for path in folder.glob("*.html") if folder.is_dir() else []:
+        if path.name not in pages and (path.is_symlink() or not path.is_dir()):
+            path.unlink(missing_ok=True)  # a link is removed, not followed
+
+
 def _copy_small_file(source, destination, limit=4096):
     """Copy a regular file of at most `limit` bytes; nothing else (a link could name any file on the machine,
     and the destination goes to the student)."""

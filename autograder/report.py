@@ -82,11 +82,13 @@ def write_csv(outcomes, path):
             out.writerow([s, o["score"], o["max_score"], "no" if o["failed"] else "yes", o["reason"]])
 
 
-def feedback_links(course, assignment, student):
-    """Links, from reports/<assignment>/, to the student's feedback page of every notebook."""
-    folder = f"../../feedback/{quote(student)}/{quote(assignment)}"
-    pages = sorted((course / "feedback" / student / assignment).glob("*.html"))
-    return " ".join(f"<a href='{folder}/{quote(p.name)}'>{html.escape(p.stem)}</a>" for p in pages) or "none"
+def feedback_links(course, assignment, student, notebooks):
+    """Links, from reports/<assignment>/, to the student's feedback page of each of `notebooks` (names). Only
+    those: nbgrader copies every other file a student handed in into feedback/, an .html page of theirs too."""
+    folder = course / "feedback" / student / assignment
+    pages = [f"{n}.html" for n in sorted(notebooks) if (folder / f"{n}.html").is_file()]
+    href = f"../../feedback/{quote(student)}/{quote(assignment)}"
+    return " ".join(f"<a href='{href}/{quote(p)}'>{html.escape(p[:-5])}</a>" for p in pages) or "none"
 
 
 def write_html(assignment, outcomes, stats, max_score, links, path):
@@ -145,7 +147,7 @@ def write_report(course, assignment):
     plot_scores(outcomes, max_score, folder / "scores.png")
     plot_tests(stats, folder / "tests.png")
     write_csv(outcomes, folder / "grades.csv")
-    links = {s: feedback_links(course, assignment, s) for s in outcomes}
+    links = {s: feedback_links(course, assignment, s, layout) for s in outcomes}
     write_html(assignment, outcomes, stats, max_score, links, folder / "report.html")
     return folder / "report.html"
 

@@ -7,11 +7,12 @@ test cell's output, so a submission can forge it. TrustedExecute replaces Execut
   1. the notebook's code cells, except the graded test cells, run in order in one isolated process
      (autograder/sandbox.py: bubblewrap, no network, grading code and gradebook hidden, limits), which
      records each cell's outputs for the autograded notebook and the feedback;
-  2. at each graded test cell (grade_id "test_<function>") this process, which never runs student code,
-     sends the visible and hidden cases (autograder/cases.py) to the student's function in the sandbox,
-     compares what comes back (plain arrays only) with course.checking.check_case, and writes the cell's
-     output itself: a pass line, or a SelfCheckFailed error holding the diagnosis. nbgrader's
-     SaveAutoGrades then scores the cell as usual (an error output is 0 points).
+  2. after the last cell, this process, which never runs student code, sends the cases (autograder/cases.py)
+     of each graded test cell (grade_id "test_<function>") to the student's function in the sandbox (every
+     function's visible cases before any hidden one), compares what comes back (plain arrays only) with
+     course.checking.check_case, and writes the cell's output itself: a pass line, or a SelfCheckFailed
+     error holding the diagnosis. nbgrader's SaveAutoGrades then scores the cell as usual (an error output
+     is 0 points).
 
 While a function is graded, the student functions it calls (course.signatures.DEPENDENCIES) are answered
 by the reference in this process (an "oracle"), so one mistake costs only its own test; the reference
@@ -342,20 +343,39 @@ def _call(run, name, oracle, hidden, args):
     return run.call(name, args, oracle, hidden)
 
 
-def grade_function(run, reference, name, visible, hidden, failed=()):
-    """The test cell's outputs: visible cases (the self-check's), then hidden ones; the first failure's report.
-    failed: the functions whose tests failed already; a note says which of them the reference stood in for."""
-    oracle = _oracle_for(reference, name, [*visible, *hidden])
-    total = len(visible) + len(hidden)
-    note = _stood_in(name, failed)
-    for cases, kind, is_hidden in ((visible, "check", False), (hidden, "hidden check", True)):
-        passed, report = run_checks(name, functools.partial(_call, run, name, oracle, is_hidden), cases, kind,
-                                    detail=not is_hidden)
-        if not passed:
-            report += f"\n{note}" if note else ""
-            return [new_output("error", ename="SelfCheckFailed", evalue=report,
-                               traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
-    return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n{note}")]
+def grade_tests(run, reference, tests):
+    """Set the outputs of each graded test cell: a pass line, or its first failing case's report.
+    tests: (cell, function, case set) of every graded test cell.
+
+    Every function's visible cases run before any hidden case enters the sandbox. The sandbox keeps its state
+    from call to call, and a visible report shows what the student's code raised, in full: a visible check
+    that came after another function's hidden cases could carry those inputs, and the reference's answers to
+    them, out into the feedback (seven feedback rounds gave full marks for a softmax never written). Within
+    each phase, a function is graded after the functions it calls (dependencies_first)."""
+    ordered = dependencies_first(tests)
+    reports = {}  # case set -> report of its first failing case
+    for kind, hidden in (("check", False), ("hidden check", True)):
+        for _, name, case_set in ordered:
+            if case_set in reports:
+                continue
+            visible_cases, hidden_cases = _cases(case_set)
+            oracle = _oracle_for(reference, name, [*visible_cases, *hidden_cases])
+            passed, report = run_checks(name, functools.partial(_call, run, name, oracle, hidden),
+                                        hidden_cases if hidden else visible_cases, kind, detail=not hidden)
+            if not passed:
+                reports[case_set] = report
+    failed = {name for _, name, case_set in tests if case_set in reports}
+    for cell, name, case_set in tests:
+        cell.outputs = _verdict(name, reports.get(case_set), sum(map(len, _cases(case_set))), _stood_in(name, failed))
+
+
+def _verdict(name, report, total, note):
+    """A test cell's outputs: the failure's report (None: it passed), then `note`."""
+    if report is None:
+        return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n{note}")]
+    report += f"\n{note}" if note else ""
+    return [new_output("error", ename="SelfCheckFailed", evalue=report,
+                       traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
 
 
 def _stood_in(name, failed):
@@ -455,11 +475,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))
-            failed = set()
-            for cell, name, case_set in dependencies_first(tests):
-                cell.outputs = grade_function(run, reference, name, *_cases(case_set), failed)
-                if any(output.output_type == "error" for output in cell.outputs):
-                    failed.add(name)
+            grade_tests(run, reference, tests)
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:

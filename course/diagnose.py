@@ -67,7 +67,9 @@ def compare(got, expected, names="output", detail=True):
             return [f"{label} is {_a(got, detail)}, expected a dict with keys {sorted(expected)}"]
         missing = [k for k in expected if k not in got]
         if missing:
-            return [f"{label} is missing the key(s) {missing}" + (f" (it has {sorted(got)})" if detail else "")]
+            if not detail:  # which ones would be the student's choice
+                return [f"{label} is missing some of the keys {list(expected)}"]
+            return [f"{label} is missing the key(s) {missing} (it has {sorted(got)})"]
         problems = []
         for k, e in expected.items():
             problems += compare(got[k], e, f'{label}["{k}"]', detail)

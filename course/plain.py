@@ -2,6 +2,7 @@
 
 Allowed: None, bool, int, float, str, list, tuple, dict with str keys, numeric numpy arrays and scalars.
 Anything else is recorded as Opaque(type name), so a receiver can say what it got without running it.
+Strings arrive as text that UTF-8 can hold (see _text).
 """
 import io
 import json
@@ -44,7 +45,19 @@ def _pack(obj, arrays):
     return {"opaque": _type_name(obj)}
 
 
+def _text(value):
+    """value, with every lone surrogate (which JSON can carry and UTF-8 cannot) written as its escape: one
+    printed "\\ud800" made the whole graded notebook unwritable, so a correct one scored 0."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _unpack(tree, arrays):
+    if type(tree) is str:
+        return _text(tree)
     if not isinstance(tree, dict):
         return tree
     (kind, value), = tree.items()
@@ -55,7 +68,7 @@ def _unpack(tree, arrays):
     if kind == "tuple":
         return tuple(_unpack(v, arrays) for v in value)
     if kind == "dict":
-        return {k: _unpack(v, arrays) for k, v in value}
+        return {_text(k): _unpack(v, arrays) for k, v in value}
     if kind == "array":
         return arrays[value]
     if kind == "scalar":

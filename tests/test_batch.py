@@ -121,6 +121,8 @@ def workspace(request, tmp_path):
         folder = ws.root / "submitted" / student / ASSIGNMENT  # what `nbgrader collect` adds
         (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
         (folder / "submission_secret.txt").write_text(f"secret-of-{student}")
+    # nbgrader copies what else a student hands in into feedback/: the report must not link it
+    (ws.root / "submitted" / "alice" / ASSIGNMENT / "index.html").write_text("<script>alert(1)</script>")
     return ws
 
 
@@ -154,6 +156,7 @@ def test_every_student_gets_a_grade_and_a_reason(workspace):
     links = re.findall(r"href='([^']+\.html)'", report.read_text())  # every student's feedback page
     assert sorted(links) == sorted(f"../../feedback/{s}/{ASSIGNMENT}/{ASSIGNMENT}.html" for s in EXPECTED)
     assert all((report.parent / link).exists() for link in links)
+    assert not (ws.root / "feedback" / "alice" / ASSIGNMENT / "index.html").exists()  # not a feedback page
     # the progress line (one per student in a log): a freed worker takes the next student at once
     progress = re.findall(r"(\d+)/(\d+) done, \d+ not graded, (\d+) grading", proc.stderr)
     assert [int(done) for done, _, _ in progress] == list(range(1, len(EXPECTED) + 1)), proc.stderr

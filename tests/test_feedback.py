@@ -16,6 +16,7 @@ from autograder.feedback import (
     WRAP_OUTPUTS,
     FeedbackExporter,
     Remembered,
+    content_security_policy,
     wrapped_outputs,
 )
 from autograder.workspace import COURSE_ROOT
@@ -49,11 +50,13 @@ def test_feedback_page_has_the_elements_attributes_and_text_of_nbconverts():
     nb = notebook()
     ours, _ = FeedbackExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
     theirs, _ = HTMLExporter(template_name="lab").from_notebook_node(copy.deepcopy(nb))
-    # and a style that wraps long output lines, and none of the scripts that a page without math or widgets
-    # does not need
+    # and a style that wraps long output lines, a policy that lets no script run, and none of the scripts that
+    # a page without math or widgets does not need
     require_js = '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"></script>'
     assert "Load mathjax" in theirs and require_js in theirs
-    assert elements(ours) == elements(wrapped_outputs(MATHJAX.sub("", theirs.replace(require_js, ""))))
+    assert elements(ours) == elements(content_security_policy(wrapped_outputs(
+        MATHJAX.sub("", theirs.replace(require_js, "")))))
+    assert "script-src 'none';" in ours
     soup = BeautifulSoup(ours, features="html.parser")
     assert len(soup.find_all("img")) == 4 and all(img.get("alt") for img in soup.find_all("img"))
     assert len(soup.select("div.jp-Cell-inputWrapper[tabindex='0']")) == 4
@@ -110,7 +113,9 @@ def test_a_page_loads_mathjax_only_when_it_has_tex_that_mathml_did_not_draw():
     assert "mathjax" in page(drawn, latex)
     assert "<script src=" not in page(drawn)  # nothing carried over from the pages before
     widgets = new_notebook(cells=[drawn], metadata={"language_info": {"name": "python"}, "widgets": {}})
-    assert "require.min.js" in FeedbackExporter(template_name="lab").from_notebook_node(widgets)[0]
+    with_widgets = FeedbackExporter(template_name="lab").from_notebook_node(widgets)[0]
+    assert "require.min.js" in with_widgets and "script-src https://cdnjs.cloudflare.com;" in with_widgets
+    assert "script-src https://cdnjs.cloudflare.com;" in page(drawn, latex)  # MathJax's
 
 
 def test_templates_are_compiled_once_per_process():

@@ -17,6 +17,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -226,6 +227,38 @@ def test_functions_are_graded_after_the_functions_they_call_wherever_their_test_
     assert [name for _, name in trusted.dependencies_first(tests)] == ["softmax", "rnn_cell_forward", "rnn_forward"]
 
 
+RECORDING_NOTEBOOK = """
+import numpy as np
+SEEN = []
+def softmax(z):
+    SEEN.append(z)
+    e = np.exp(z - z.max(axis=0))
+    return e / e.sum(axis=0)
+def rnn_cell_forward(xt, a_prev, parameters):
+    # softmax here is the reference's, answering in the grader: it would answer the hidden inputs too
+    raise ValueError(f"softmax has seen {len(SEEN)} inputs; the reference says {softmax(SEEN[-1]).ravel()[:2]}")
+"""
+
+
+def test_no_hidden_input_or_its_answer_reaches_a_visible_report():
+    # The sandbox keeps its state between calls, and a visible report shows the message of what the student
+    # raised: graded after softmax's hidden cases, rnn_cell_forward's visible check carried one hidden input
+    # and the reference's answer to it out per feedback round (seven rounds: softmax 8/8, never written).
+    reference = trusted.verified_reference()
+    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    cells = {name: type("Cell", (), {})() for name in ("rnn_cell_forward", "softmax")}
+    try:
+        run_.run_cell(RECORDING_NOTEBOOK)
+        for name in cells:
+            run_.keep(name)
+        trusted.grade_tests(run_, reference, [(cell, name, name) for name, cell in cells.items()])
+    finally:
+        run_.close()
+    visible_softmax = len(trusted._cases("softmax")[0])
+    report = cells["rnn_cell_forward"].outputs[0].evalue
+    assert f"softmax has seen {visible_softmax} inputs" in report, report
+    assert cells["softmax"].outputs[0].text.startswith("\u2714 softmax passed all"), cells["softmax"].outputs
+
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
                            "def twice(x):\n    print('secret hidden input', x)\n    return 2 * x\n1 / 0")
@@ -331,10 +364,27 @@ def test_a_hidden_check_s_report_holds_nothing_the_student_s_output_chose():
             assert compare(got_a, expected, names, detail=False) == compare(got_b, expected, names, detail=False)
             assert compare(got_a, expected, names, detail=False), (name, a)
             assert "LEAK" not in str(compare(got_a, expected, names, detail=False))
+        # which keys a dict lacks is the student's choice too: 12 keys would carry 12 bits a run
+        without_first, without_last = _drop_a_key(expected, 0), _drop_a_key(expected, -1)
+        if without_first is not None:
+            assert compare(without_first, expected, names, detail=False) == \
+                compare(without_last, expected, names, detail=False), name
 
 
 def _arrays_of(value):
     return list(trusted._arrays(value))
+
+
+def _drop_a_key(expected, index):
+    """expected without the key at `index` of its first dict (depth first); None if it holds no dict."""
+    if isinstance(expected, dict):
+        return {k: v for k, v in expected.items() if k != list(expected)[index]}
+    if isinstance(expected, (tuple, list)):
+        for i, v in enumerate(expected):
+            dropped = _drop_a_key(v, index)
+            if dropped is not None:
+                return type(expected)([*expected[:i], dropped, *expected[i + 1:]])
+    return None
 
 
 def _replace_first(expected, wrong):
@@ -488,6 +538,25 @@ def _cmdline(proc_dir):
         return (proc_dir / "cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_text_that_utf8_cannot_hold_is_escaped_so_the_graded_notebook_can_be_written():
+    # print('\\ud800') in an answer cell made nbgrader fail to write the notebook: a correct one scored 0
+    reference = trusted.verified_reference()
+    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    cell = type("Cell", (), {})()
+    try:
+        outputs = run_.run_cell("print('\\ud800')\n"
+                                "def softmax(z):\n    raise ValueError('\\udfff' * 3)\n"
+                                "raise KeyError('\\ud801')")
+        run_.keep("softmax")
+        trusted.grade_tests(run_, reference, [(cell, "softmax", "softmax")])
+    finally:
+        run_.close()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs + cell.outputs)])
+    nbformat.writes(nb).encode("utf-8")  # what nbgrader does
+    assert outputs[0].text == "\\ud800\n" and "\\ud801" in outputs[1].evalue, outputs
+    assert "raised ValueError: \\udfff\\udfff\\udfff" in cell.outputs[0].evalue, cell.outputs
 
 
 def test_untrusted_messages_are_bounded_and_never_unpickled():
