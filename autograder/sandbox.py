@@ -184,8 +184,8 @@ def bwrap_command(hidden, fd_in, fd_out):
         # one and lets setpriv (below) drop to nobody, with no capabilities and no way back.
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                 "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    else:
-        cmd += ["--unshare-all"]
+    else:  # the worker caps its processes itself (worker.cap_processes)
+        cmd += ["--unshare-all", "--setenv", "GRADER_MAX_PROCESSES", str(PROCESSES)]
     for h in hidden:
         cmd += ["--tmpfs", str(h)]
     binds = _bind_back(hidden)

@@ -297,21 +297,29 @@ def _json(value, depth=0):
 
 def _oracle_for(reference, name, cases):
     """Answers the sandbox's requests for the functions `name` may call, with the reference's outputs.
-    Their arguments come from the case being graded: no array may be larger, or longer along any axis,
-    than 4 times the largest of `cases` (the reference runs in the grader, outside the sandbox's limits:
-    an empty array 3,000,000 steps long kept it busy for minutes, large ones filled its memory)."""
+    Their arguments come from the case being graded, so none may be larger than 4 times the largest of
+    `cases`: no array larger, longer along any axis or of more axes, and no more numbers and arrays in all
+    (the reference runs in the grader, outside the sandbox's limits: an empty array 3,000,000 steps long kept
+    it busy for minutes; a list of 150,000 numbers, broadcast against y, took 721 MB)."""
     allowed = set(DEPENDENCIES.get(name, []))
-    case_arrays = [a for case in cases for a in _arrays(case["args"])]
+    case_args = [case["args"] for case in cases]
+    case_arrays = [a for args in case_args for a in _arrays(args)]
     longest = 4 * max((max(a.shape, default=1) for a in case_arrays), default=1)
     largest = 4 * max((a.size for a in case_arrays), default=1)
+    most_axes = max((a.ndim for a in case_arrays), default=0)
+    most_leaves = 4 * max((len(_leaves(args)) for args in case_args), default=1)
+
+    def too_large(args):
+        leaves = _leaves(args)
+        arrays = [a for a in leaves if isinstance(a, np.ndarray)]
+        return len(leaves) > most_leaves or sum(a.nbytes for a in arrays) > MAX_ORACLE_ARGS or \
+            any(a.size > largest or max(a.shape, default=1) > longest or a.ndim > most_axes for a in arrays)
 
     def answer(request):
         dep, args = request.get("name"), request.get("args")
         if dep not in allowed or type(args) is not tuple or len(args) > len(SIGNATURES[dep][0]):
             return {"type": "RuntimeError", "message": f"{dep!r} cannot be called here with these arguments"}
-        arrays = list(_arrays(args))
-        if sum(a.nbytes for a in arrays) > MAX_ORACLE_ARGS or \
-                any(a.size > largest or max(a.shape, default=1) > longest for a in arrays):
+        if too_large(args):
             return {"type": "MemoryError", "message": f"arguments of {dep} are larger than any case of {name} needs"}
         try:
             with np.errstate(all="ignore"):
@@ -322,14 +330,22 @@ def _oracle_for(reference, name, cases):
 
 
 def _arrays(value):
-    if isinstance(value, np.ndarray):
-        yield value
-    elif type(value) in (list, tuple):
-        for v in value:
-            yield from _arrays(v)
-    elif type(value) is dict:
-        for v in value.values():
-            yield from _arrays(v)
+    return (leaf for leaf in _leaves(value) if isinstance(leaf, np.ndarray))
+
+
+def _leaves(value):
+    """The arrays and other values (numbers, strings, None) inside lists, tuples and dicts of `value`, depth
+    first."""
+    leaves, todo = [], [value]
+    while todo:
+        item = todo.pop()
+        if type(item) in (list, tuple):
+            todo.extend(reversed(item))
+        elif type(item) is dict:
+            todo.extend(reversed(item.values()))
+        else:
+            leaves.append(item)
+    return leaves
 
 
 @functools.cache

@@ -20,6 +20,7 @@ the process by killing it.
 import builtins
 import importlib
 import os
+import resource
 import shutil
 import struct
 import sys
@@ -235,7 +236,18 @@ def run(shell, code, count=None):
     return {"outputs": OUTPUTS.take()}
 
 
+def cap_processes():
+    """In a sandbox with its own user namespace (an ordinary user grades), cap its processes here, after the
+    namespace was made: a cap set before, on bwrap, would also cap every process of the grading user
+    (Linux counts a namespace's processes against its creator's limit too), and without a cap a fork bomb
+    took every process the machine had."""
+    most = os.environ.pop("GRADER_MAX_PROCESSES", None)
+    if most:
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(most), int(most)))
+
+
 def main(fd_in, fd_out):
+    cap_processes()
     fonts, config = os.environ.get("GRADER_FONT_CACHE"), os.environ.get("MPLCONFIGDIR")
     if fonts and config and os.path.isdir(fonts):  # matplotlib's font list, built once by the grader
         shutil.copytree(fonts, config, dirs_exist_ok=True)

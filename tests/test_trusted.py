@@ -90,36 +90,69 @@ def test_student_code_cannot_reach_grading_code_network_or_other_files(box):
     assert (out.splitlines(), errors) == FOUND_NOTHING
 
 
+def as_ordinary_user(course, body):
+    """The last line printed by `body` (Python, with autograder.sandbox's Sandbox and test_trusted's probe, run
+    and FORK_BOMB imported) run by a user who is not root. As root, this becomes such a user (nobody) in a
+    mount namespace where /root, which holds this Python, is crossable."""
+    script = course / "as_user.py"  # where the grading user can read it (not pytest's tmp_path)
+    script.write_text(textwrap.dedent(f"""
+        import json, os, sys
+        from pathlib import Path
+        assert os.geteuid() != 0, "graded as root"
+        sys.path[:0] = [{str(COURSE_ROOT)!r}, {str(Path(__file__).parent)!r}]
+        from autograder.sandbox import Sandbox
+        from test_trusted import FORK_BOMB, probe, run
+        """) + textwrap.dedent(body))
+    script.chmod(0o644)
+    command = [sys.executable, str(script)]
+    if os.geteuid() == 0:
+        # root's home is 0700: show the user an empty one holding only the tree this Python is in
+        python = Path(sys.base_prefix).resolve()
+        tree = Path("/root") / python.relative_to("/root").parts[0] if Path("/root") in python.parents else None
+        command = [shutil.which("bwrap"), "--bind", "/", "/", "--perms", "0755", "--tmpfs", "/root",
+                   *(["--ro-bind", str(tree), str(tree)] if tree else []),
+                   "--dev-bind", "/dev", "/dev", "--bind", "/proc", "/proc", "--setenv", "HOME", "/tmp", "--",
+                   shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.splitlines()[-1]
+
+
 def test_the_same_holds_when_an_ordinary_user_grades():
     """Graded by a user who is not root, the sandbox is an unprivileged user namespace (bwrap --unshare-all),
-    not root dropping to nobody. As root, this test becomes such a user (nobody) in a mount namespace where
-    /root, which holds this Python, is crossable."""
+    not root dropping to nobody."""
     with course_with_a_gradebook() as course:
-        script = course / "grade_as_user.py"  # where the grading user can read it (not pytest's tmp_path)
-        script.write_text(textwrap.dedent(f"""
-            import json, os, sys
-            from pathlib import Path
-            assert os.geteuid() != 0, "graded as root"
-            sys.path[:0] = [{str(COURSE_ROOT)!r}, {str(Path(__file__).parent)!r}]
-            from autograder.sandbox import Sandbox
-            from test_trusted import probe, run
+        out, errors = json.loads(as_ordinary_user(course, f"""
             with Sandbox(hide=[Path({str(course)!r})]) as box:
                 print(json.dumps(run(box, probe(Path({str(course)!r})))))
             """))
-        script.chmod(0o644)
-        command = [sys.executable, str(script)]
-        if os.geteuid() == 0:
-            # root's home is 0700: show the user an empty one holding only the tree this Python is in
-            python = Path(sys.base_prefix).resolve()
-            tree = Path("/root") / python.relative_to("/root").parts[0] if Path("/root") in python.parents else None
-            command = [shutil.which("bwrap"), "--bind", "/", "/", "--perms", "0755", "--tmpfs", "/root",
-                       *(["--ro-bind", str(tree), str(tree)] if tree else []),
-                       "--dev-bind", "/dev", "/dev", "--bind", "/proc", "/proc", "--setenv", "HOME", "/tmp", "--",
-                       shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        out, errors = json.loads(proc.stdout.splitlines()[-1])
         assert (out.splitlines(), errors) == FOUND_NOTHING
+
+
+def test_a_fork_bomb_is_capped_per_sandbox_when_an_ordinary_user_grades():
+    # Without cgroups and without root, nothing capped it: one notebook took every process of the machine
+    before = _processes_of(sandbox.NOBODY)
+    with course_with_a_gradebook() as course:
+        forked = json.loads(as_ordinary_user(course, """
+            with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
+                print(json.dumps([int(run(box, FORK_BOMB)[0]) for box in (bomb, other)]))
+            """))
+    assert all(200 < n < sandbox.PROCESSES for n in forked), forked
+    # A closed sandbox's processes are killed, and gone a moment later: the next tests count nobody's processes
+    deadline = time.monotonic() + 30
+    while _processes_of(sandbox.NOBODY) > before and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _processes_of(uid):
+    return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid)
+
+
+def _owner(proc_dir):
+    try:
+        return proc_dir.stat().st_uid
+    except FileNotFoundError:
+        return None
 
 
 # Holds more processes of uid nobody than a sandbox may have (RLIMIT_NPROC 256), as other software running
@@ -417,6 +450,14 @@ def test_the_reference_answers_only_arguments_the_size_of_the_cases():
     for xt in (np.zeros((0, 0, 3_000_000)), np.zeros((x.shape[0], 1000 * x.shape[1]))):  # endless, huge
         refused = answer({"name": "rnn_cell_forward", "args": (xt, a0, parameters)})
         assert refused["type"] == "MemoryError" and "larger than any case of rnn_forward" in refused["message"]
+    # Numbers in lists count too: a 1.2 MB list broadcast against y made the grader build 721 MB
+    visible, hidden = trusted._cases("bptt")
+    answer = trusted._oracle_for(trusted.verified_reference(), "bptt", [*visible, *hidden])
+    x, y, a0, parameters = visible[0]["args"]
+    for y_pred in ([[[[0.5]]]] * 150_000, np.zeros((1, 1, 1, *y.shape)), [np.zeros(3)] * 1000):
+        refused = answer({"name": "rnn_loss", "args": (y_pred, y)})
+        assert refused["type"] == "MemoryError" and "larger than any case of bptt" in refused["message"]
+    assert "result" in answer({"name": "rnn_loss", "args": (np.full(y.shape, 0.5), y)})
 
 
 def test_memory_cap_stops_a_memory_hog():
