@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course.diagnose import MAX_PROBLEMS, compare, matching_hint
+from course.diagnose import MAX_PROBLEMS, compare, matching_hint, split_names
 from course.signatures import SIGNATURES
 
 _HERE = Path(__file__).parent
@@ -97,6 +97,15 @@ def _printable(line, limit=500):
     return line if len(line) <= limit else line[:limit] + " ..."
 
 
+def returned_nothing(name):
+    """What to say when `name` returned None: most often its `return` line is missing."""
+    label, parts, _ = split_names(SIGNATURES[name][1])
+    if not (parts or label.isidentifier()):  # "softmax(z)"
+        return f"{name} returned None: does it end with a `return` of its result?"
+    result = ", ".join(split_names(p)[0] for p in parts or [label])
+    return f"{name} returned None: does it end with `return {result}`?"
+
+
 def check_case(name, call, case, detail=True):
     """Problems (a list of lines, empty if the case passes) of one case; see course.diagnose for `detail`."""
     return [_printable(p) for p in _problems(name, call, case, detail)]
@@ -108,6 +117,8 @@ def _problems(name, call, case, detail):
         got, args_after = call(case["args"])
     except Exception as exc:  # the student's code may raise anything; the report says what
         return describe_exception(name, exc, case["args"])
+    if got is None and case["expected"] is not None:
+        return [returned_nothing(name)]
     problems = compare(got, case["expected"], out_names, detail)[:MAX_PROBLEMS]
     if problems:
         hint = matching_hint(got, case.get("mistakes", {}), out_names)

@@ -30,7 +30,7 @@ class Each:
         self.template, self.parts = template, parts
 
 
-def _split(names):
+def split_names(names):
     """(own name, child names or None, label format of a named child) of a names spec."""
     if isinstance(names, tuple):
         return names[0], names[1], names[2] if len(names) > 2 else "{label}[{i}] ({child})"
@@ -42,7 +42,7 @@ def _child_label(label, i, child_names, fmt):
         own = child_names.template.format(step=i + 1)
         return own, (own, child_names.parts, "{child} in {label}")
     if child_names is not None and i < len(child_names):
-        child = _split(child_names[i])[0]
+        child = split_names(child_names[i])[0]
         own = child if label == "output" else fmt.format(label=label, i=i, child=child)
         sub = child_names[i]
         return own, ((own,) + sub[1:] if isinstance(sub, tuple) else own)
@@ -51,7 +51,7 @@ def _child_label(label, i, child_names, fmt):
 
 def compare(got, expected, names="output", detail=True):
     """List of problems (strings) with `got`; empty when it matches `expected` within tolerance."""
-    label, child_names, fmt = _split(names)
+    label, child_names, fmt = split_names(names)
     if isinstance(expected, (tuple, list)):
         if type(got) not in (tuple, list):
             return [f"{label} is {_a(got, detail)}, expected a tuple of {len(expected)} items"]

@@ -37,3 +37,9 @@ def test_reference_passes_and_every_known_mistake_fails(name, kind):
         with np.errstate(all="ignore"):
             passed, _ = run_checks(function, local_call(wrong), cases)
         assert not passed, f"the {kind} of {name} does not catch: {hint}"
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_a_function_that_returns_nothing_is_asked_for_its_return_line(name):
+    passed, report = run_checks(name, local_call(lambda *args: None), stored_cases(name))
+    assert not passed and f"{name} returned None: does it end with" in report, report
