@@ -42,6 +42,10 @@ INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 BUSY = "Resource temporarily unavailable"
 PROCESSES = 256  # processes and threads one sandbox may have
 OUT_OF_MEMORY = "out of memory"  # WorkerGone's reason when the sandbox's group went over its memory limit
+# Reference answers one request may ask for: a correct function needs a few per time step (at most 63 here), and
+# each costs the grader's CPU, outside the sandbox's limits (an endless loop of them took half of a CPU).
+MAX_ORACLE_REQUESTS = 1000
+TOO_MANY_ORACLE_REQUESTS = "too many reference answers"  # WorkerGone's reason then
 MEMORY = 2 << 30  # bytes a sandbox may use unless told otherwise (autograder.trusted: memory_limit_mb)
 
 
@@ -353,7 +357,7 @@ class Sandbox:
         answered by on_oracle(message) -> reply dict, their time counted in `timeout`."""
         deadline = time.monotonic() + timeout
         self.send(message, deadline)
-        while True:
+        for _ in range(MAX_ORACLE_REQUESTS + 1):
             reply = self._receive(deadline)
             if type(reply) is not dict:
                 self.kill()
@@ -364,6 +368,8 @@ class Sandbox:
                 self.kill()
                 raise WorkerGone("asked for a reference answer outside a graded call")
             self.send(on_oracle(reply), deadline)
+        self.kill()
+        raise WorkerGone(TOO_MANY_ORACLE_REQUESTS)
 
     def _ended(self):
         """WorkerGone for a process that ended by itself, or was killed by its group's memory limit."""

@@ -35,7 +35,16 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
-from autograder.sandbox import MEMORY, OUT_OF_MEMORY, Sandbox, SandboxError, WorkerGone, claim_ahead
+from autograder.sandbox import (
+    MAX_ORACLE_REQUESTS,
+    MEMORY,
+    OUT_OF_MEMORY,
+    TOO_MANY_ORACLE_REQUESTS,
+    Sandbox,
+    SandboxError,
+    WorkerGone,
+    claim_ahead,
+)
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -266,8 +275,14 @@ def _outputs(reply):
 
 
 def _why(gone):
-    """Why the notebook's process is gone, for the student."""
-    return "os._exit, a crash, or more memory than the limit" if gone.reason == "ended" else gone.reason
+    """Why the notebook's process is gone, for the student, in words that nothing in the sandbox chose: a
+    reason such as "sent a message of N bytes" let a hidden check's report carry 64 bits of the student's
+    choice (a hidden input, the reference's answer to it) into the feedback."""
+    if gone.reason == TOO_MANY_ORACLE_REQUESTS:
+        return f"it asked for more than {MAX_ORACLE_REQUESTS} results of the functions it calls in one call"
+    if gone.reason == "ended":
+        return "os._exit, a crash, or more memory than the limit"
+    return "it broke the grader's protocol: something wrote to the grader's pipe"
 
 
 def _text(value):
@@ -298,21 +313,19 @@ def _json(value, depth=0):
 def _oracle_for(reference, name, cases):
     """Answers the sandbox's requests for the functions `name` may call, with the reference's outputs.
     Their arguments come from the case being graded, so none may be larger than 4 times the largest of
-    `cases`: no array larger, longer along any axis or of more axes, and no more numbers and arrays in all
-    (the reference runs in the grader, outside the sandbox's limits: an empty array 3,000,000 steps long kept
-    it busy for minutes; a list of 150,000 numbers, broadcast against y, took 721 MB)."""
+    `cases`: no array larger, longer along any axis or of more axes (the reference runs in the grader, outside
+    the sandbox's limits: an empty array 3,000,000 steps long kept it busy for minutes). Numbers travel in
+    arrays only: a list of 150,000 numbers, which numpy turned into an array and broadcast against y, took
+    721 MB (see _numbers_outside_arrays)."""
     allowed = set(DEPENDENCIES.get(name, []))
-    case_args = [case["args"] for case in cases]
-    case_arrays = [a for args in case_args for a in _arrays(args)]
+    case_arrays = [a for case in cases for a in _arrays(case["args"])]
     longest = 4 * max((max(a.shape, default=1) for a in case_arrays), default=1)
     largest = 4 * max((a.size for a in case_arrays), default=1)
     most_axes = max((a.ndim for a in case_arrays), default=0)
-    most_leaves = 4 * max((len(_leaves(args)) for args in case_args), default=1)
 
     def too_large(args):
-        leaves = _leaves(args)
-        arrays = [a for a in leaves if isinstance(a, np.ndarray)]
-        return len(leaves) > most_leaves or sum(a.nbytes for a in arrays) > MAX_ORACLE_ARGS or \
+        arrays = list(_arrays(args))
+        return _numbers_outside_arrays(args) or sum(a.nbytes for a in arrays) > MAX_ORACLE_ARGS or \
             any(a.size > largest or max(a.shape, default=1) > longest or a.ndim > most_axes for a in arrays)
 
     def answer(request):
@@ -329,23 +342,37 @@ def _oracle_for(reference, name, cases):
     return answer
 
 
+def _numbers_outside_arrays(args, depth=0):
+    """Whether a list or tuple in the arguments holds no dict, so numpy could make one array of it. No student
+    function takes such an argument: every list or tuple they pass holds a parameters dict (a cache, caches).
+    Arguments nested deeper than any of theirs count as such a list too."""
+    def holds_dict(value, depth):
+        if depth > 8:
+            raise RecursionError
+        if type(value) is dict:
+            return True
+        if type(value) in (list, tuple):
+            if not any([holds_dict(v, depth + 1) for v in value]):  # a list: every item is checked
+                raise ValueError("a list or tuple without a dict")
+            return True
+        return False
+    try:
+        for arg in args:
+            holds_dict(arg, 0)
+    except (ValueError, RecursionError):
+        return True
+    return False
+
+
 def _arrays(value):
-    return (leaf for leaf in _leaves(value) if isinstance(leaf, np.ndarray))
-
-
-def _leaves(value):
-    """The arrays and other values (numbers, strings, None) inside lists, tuples and dicts of `value`, depth
-    first."""
-    leaves, todo = [], [value]
-    while todo:
-        item = todo.pop()
-        if type(item) in (list, tuple):
-            todo.extend(reversed(item))
-        elif type(item) is dict:
-            todo.extend(reversed(item.values()))
-        else:
-            leaves.append(item)
-    return leaves
+    if isinstance(value, np.ndarray):
+        yield value
+    elif type(value) in (list, tuple):
+        for v in value:
+            yield from _arrays(v)
+    elif type(value) is dict:
+        for v in value.values():
+            yield from _arrays(v)
 
 
 @functools.cache

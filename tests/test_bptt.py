@@ -156,7 +156,18 @@ MISTAKES = {
     "loss not averaged": ("rnn_loss", "-log_likelihood / m", "-log_likelihood"),
     "no 1/m": ("bptt", "(y_pred[:, :, t] - y[:, :, t]) / m", "(y_pred[:, :, t] - y[:, :, t])"),
     "wrong sign": ("bptt", "(y_pred[:, :, t] - y[:, :, t]) / m", "(y[:, :, t] - y_pred[:, :, t]) / m"),
+    "cell gradients per example": ("rnn_cell_backward", "dba = dz.sum(axis=1, keepdims=True)",
+                                   "m = da_next.shape[1]\n    dWax, dWaa = dWax / m, dWaa / m\n"
+                                   "    dba = dz.sum(axis=1, keepdims=True) / m"),
+    "da0 from the output": ("rnn_backward", '"da0": da_prev', '"da0": da[:, :, 0]'),
+    "loss over the classes": ("rnn_loss", "m = y.shape[1]", "m = y.shape[0]"),
+    "da with 1/m twice": ("bptt", "da[:, :, t] = Wya.T @ dzy", "da[:, :, t] = Wya.T @ dzy / m"),
 }
+# What the graded test cell's hint says for some of them
+HINTS = {"cell gradients per example": "dWax, dWaa and dba are divided by m",
+         "da0 from the output": "da0 is da[:, :, 0]",
+         "loss over the classes": "which is n_y",
+         "da with 1/m twice": "m times too small"}
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +195,15 @@ def test_each_mistake_loses_only_the_test_aimed_at_it(mistake_scores, mistake):
     assert set(scores) == {f"test_{name}" for name in GRADED}
     assert scores[target][0] == 0, scores
     assert all(s == m for test, (s, m) in scores.items() if test != target), scores
+
+
+@pytest.mark.parametrize("mistake", HINTS)
+def test_the_graded_test_cell_names_the_mistake(mistake_scores, mistake):
+    _, graded = mistake_scores[mistake]
+    name = MISTAKES[mistake][0]
+    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{name}")
+    report = "".join(o.get("evalue", "") for o in cell.outputs)
+    assert "Hint: " in report and HINTS[mistake] in report, report
 
 
 @pytest.mark.parametrize("mistake", ["no 1/m", "wrong sign"])

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -372,6 +373,41 @@ def test_what_a_student_raises_cannot_forge_report_lines_or_carry_hidden_inputs(
     assert (failed.type_name, failed.message, failed.line) == ("ValueError", trusted.HIDDEN_MESSAGE, "")
 
 
+PIPE_WRITER = """
+import os, struct, sys
+import numpy as np
+CALLS = []
+def softmax(z):
+    CALLS.append(1)
+    if len(CALLS) > 3:  # a hidden case: write 8 bytes of its own where the grader reads a message's length
+        os.write(int(sys.argv[2]), struct.pack(">d", float(z.flat[0])))
+        os._exit(0)
+    e = np.exp(z - z.max(axis=0))
+    return e / e.sum(axis=0)
+def rnn_cell_forward(xt, a_prev, parameters):
+    while True:  # the reference answers in the grader, on the grader's CPU
+        softmax(xt)
+"""
+
+
+def test_a_report_says_why_the_process_ended_in_words_the_student_did_not_choose():
+    # "sent a message of 4611977719010229202 bytes" carried a hidden input, bit for bit
+    reference = trusted.verified_reference()
+    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    cells = {name: type("Cell", (), {})() for name in ("softmax", "rnn_cell_forward")}
+    try:
+        run_.run_cell(PIPE_WRITER)
+        for name in cells:
+            run_.keep(name)
+        trusted.grade_tests(run_, reference, [(cell, name, name) for name, cell in cells.items()])
+    finally:
+        run_.close()
+    softmax_report, cell_report = (cells[name].outputs[0].evalue for name in ("softmax", "rnn_cell_forward"))
+    assert "failed hidden check" in softmax_report and "broke the grader's protocol" in softmax_report
+    assert not re.search(r"\d{5}", softmax_report), softmax_report
+    assert f"more than {sandbox.MAX_ORACLE_REQUESTS} results" in cell_report, cell_report
+
+
 def test_a_hidden_check_s_report_holds_nothing_the_student_s_output_chose():
     # The student's code chooses its output; a report built from it would carry hidden inputs out.
     from course.diagnose import compare
@@ -458,6 +494,10 @@ def test_the_reference_answers_only_arguments_the_size_of_the_cases():
         refused = answer({"name": "rnn_loss", "args": (y_pred, y)})
         assert refused["type"] == "MemoryError" and "larger than any case of bptt" in refused["message"]
     assert "result" in answer({"name": "rnn_loss", "args": (np.full(y.shape, 0.5), y)})
+    for case in [*visible, *hidden]:  # what bptt passes on: caches are a list of tuples, each with a dict
+        x, y, a0, parameters = case["args"]
+        a, y_pred, caches = trusted.verified_reference().rnn_forward(x, a0, parameters)
+        assert "result" in answer({"name": "rnn_backward", "args": (np.ones(a.shape), caches)}), case["label"]
 
 
 def test_memory_cap_stops_a_memory_hog():

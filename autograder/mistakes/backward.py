@@ -8,17 +8,19 @@ import numpy as np
 from autograder import reference as ref
 
 
-def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None, dWaa=None):
-    """rnn_cell_backward with one part changed."""
+def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_prev=None, dWax=None, dWaa=None,
+          per_example=False):
+    """rnn_cell_backward with one part changed (per_example: dWax, dWaa and dba divided by m)."""
     a_next, a_prev, xt, p = cache
     dz = da_next * (tanh_grad(a_next, a_prev) if tanh_grad else 1 - a_next**2)
     state = state_for_dWaa(a_next, a_prev) if state_for_dWaa else a_prev
+    m = da_next.shape[1] if per_example else 1
     return {
         "dxt": p["Wax"].T @ dz,
         "da_prev": da_prev(p, dz) if da_prev else p["Waa"].T @ dz,
-        "dWax": dWax(dz, xt) if dWax else dz @ xt.T,
-        "dWaa": dWaa(dz, state) if dWaa else dz @ state.T,
-        "dba": dba(dz) if dba else np.sum(dz, axis=1, keepdims=True),
+        "dWax": (dWax(dz, xt) if dWax else dz @ xt.T) / m,
+        "dWaa": (dWaa(dz, state) if dWaa else dz @ state.T) / m,
+        "dba": (dba(dz) if dba else np.sum(dz, axis=1, keepdims=True)) / m,
     }
 
 
@@ -41,7 +43,7 @@ def _backward(da, caches, *, upstream=True, recurrent=True, forward_in_time=Fals
         first_da_prev = da_prev if first_da_prev is None else first_da_prev
         for k in sums:
             sums[k] = sums[k] + g[k] if accumulate else g[k]
-    wrong_da0 = {"gradient of a[:, :, 0]": da_next, "first step's da_prev": first_da_prev}
+    wrong_da0 = {"gradient of a[:, :, 0]": da_next, "first step's da_prev": first_da_prev, "upstream": da[:, :, 0]}
     return {"dx": dx, "da0": wrong_da0.get(da0, da_prev), **sums}
 
 
@@ -49,19 +51,20 @@ def _loss(y_pred, y, *, mean_over="examples", sign=-1):
     """rnn_loss with one part changed: which axes the mean runs over, and the sign."""
     total = sign * np.sum(y * np.log(y_pred))
     divisor = {"examples": y.shape[1], "nothing": 1, "examples and steps": y.shape[1] * y.shape[2],
-               "every entry": y.size}[mean_over]
+               "every entry": y.size, "classes": y.shape[0]}[mean_over]
     return float(total / divisor)
 
 
-def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None):
-    """bptt with one part of the output layer's gradient changed."""
+def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None, da_scale=1.0):
+    """bptt with one part of the output layer's gradient changed (da_scale: da = da_scale * Wya.T @ dz_y, a
+    power of m)."""
     a, y_pred, caches = ref.rnn_forward(x, a0, p)
     m = x.shape[1]
     dz_y = output_grad(y_pred, y, m) if output_grad else (y_pred - y) / m
     used = dWya_steps(a.shape[2]) if dWya_steps else slice(None)
     dWya = np.einsum("ymt,amt->ya", dz_y[:, :, used], a[:, :, used])
     dby = np.sum(dz_y, axis=(1, 2))[:, None]
-    gradients = ref.rnn_backward(np.einsum("ya,ymt->amt", p["Wya"], dz_y), caches)
+    gradients = ref.rnn_backward(da_scale * np.einsum("ya,ymt->amt", p["Wya"], dz_y), caches)
     gradients.update(dWya=dWya, dby=dby)
     return ref.rnn_loss(y_pred, y), gradients
 
@@ -96,6 +99,9 @@ BACKWARD = {
             lambda da_next, cache: _cell(da_next, cache, dWax=lambda dz, xt: xt @ dz.T),
         "dWaa is transposed (same shape, so only the values show it): dWaa = dz @ a_prev.T, row i for the unit "
         "that Waa's row i feeds.": lambda da_next, cache: _cell(da_next, cache, dWaa=lambda dz, a_prev: a_prev @ dz.T),
+        "dWax, dWaa and dba are divided by m: da_next already carries the loss's 1/m (bptt puts it in the "
+        "output gradient), so here they are plain sums over the examples, dWax = dz @ xt.T.":
+            lambda da_next, cache: _cell(da_next, cache, per_example=True),
     },
     "rnn_backward": {
         "the recurrent gradient was dropped: a<t> also feeds step t+1, so pass da[:, :, t] + da_prev into "
@@ -115,6 +121,9 @@ BACKWARD = {
         "da0 is the da_prev of the last time step (the first one processed); keep da_prev from step 0, "
         "the last one processed.":
             lambda da, caches: _backward(da, caches, da0="first step's da_prev"),
+        "da0 is da[:, :, 0], the gradient that comes to a<0> from its output; a0 comes before step 0, so da0 "
+        "is the da_prev that step 0's rnn_cell_backward returns.":
+            lambda da, caches: _backward(da, caches, da0="upstream"),
     },
     "rnn_loss": {
         "the loss is summed over the examples; divide by m (y.shape[1]) to average it.":
@@ -127,6 +136,8 @@ BACKWARD = {
             lambda y_pred, y: _loss(y_pred, y, mean_over="every entry"),
         "the loss is negative: cross-entropy is -sum(y * log(y_pred)), positive because log(p) <= 0.":
             lambda y_pred, y: _loss(y_pred, y, sign=1),
+        "the loss is divided by y.shape[0], which is n_y, the number of classes; m is y.shape[1].":
+            lambda y_pred, y: _loss(y_pred, y, mean_over="classes"),
     },
     "bptt": {
         "the gradients are m times too large: the loss is a mean over m examples, so the output gradient is "
@@ -136,5 +147,11 @@ BACKWARD = {
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: (y - y_pred) / m),
         "dWya holds only the last step; Wya is shared by every step, so sum dz_y<t> a<t>.T over all t.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, dWya_steps=lambda T_x: slice(T_x - 1, T_x)),
+        "the gradients of the hidden part (dWax, dWaa, dba, da0, dx) are m times too large, while dWya and dby "
+        "are right: da<t> = Wya.T @ dz_y<t> must use the same dz_y = (y_pred - y) / m as dWya.":
+            lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=x.shape[1]),
+        "the gradients of the hidden part (dWax, dWaa, dba, da0, dx) are m times too small, while dWya and dby "
+        "are right: dz_y already holds the 1/m, so da<t> = Wya.T @ dz_y<t>, without another / m.":
+            lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=1 / x.shape[1]),
     },
 }
