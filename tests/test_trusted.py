@@ -274,24 +274,30 @@ def rnn_cell_forward(xt, a_prev, parameters):
 """
 
 
+def graded_test_cells(code, names):
+    """{function: its test cell's outputs} for a notebook of one cell, `code`, with test cells for `names`,
+    as TrustedExecute grades it; and the outputs of the cell."""
+    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    cells = {name: type("Cell", (), {})() for name in names}
+    try:
+        outputs = run_.run_cell(code)
+        for name in names:
+            run_.keep(name)
+        trusted.grade_tests(run_, trusted.verified_reference(), [(cell, name, name) for name, cell in cells.items()])
+    finally:
+        run_.close()
+    return {name: cell.outputs for name, cell in cells.items()}, outputs
+
+
 def test_no_hidden_input_or_its_answer_reaches_a_visible_report():
     # The sandbox keeps its state between calls, and a visible report shows the message of what the student
     # raised: graded after softmax's hidden cases, rnn_cell_forward's visible check carried one hidden input
     # and the reference's answer to it out per feedback round (seven rounds: softmax 8/8, never written).
-    reference = trusted.verified_reference()
-    run_ = trusted.NotebookRun([], 1 << 30, 60)
-    cells = {name: type("Cell", (), {})() for name in ("rnn_cell_forward", "softmax")}
-    try:
-        run_.run_cell(RECORDING_NOTEBOOK)
-        for name in cells:
-            run_.keep(name)
-        trusted.grade_tests(run_, reference, [(cell, name, name) for name, cell in cells.items()])
-    finally:
-        run_.close()
+    graded, _ = graded_test_cells(RECORDING_NOTEBOOK, ["rnn_cell_forward", "softmax"])
     visible_softmax = len(trusted._cases("softmax")[0])
-    report = cells["rnn_cell_forward"].outputs[0].evalue
+    report = graded["rnn_cell_forward"][0].evalue
     assert f"softmax has seen {visible_softmax} inputs" in report, report
-    assert cells["softmax"].outputs[0].text.startswith("\u2714 softmax passed all"), cells["softmax"].outputs
+    assert graded["softmax"][0].text.startswith("\u2714 softmax passed all"), graded["softmax"]
 
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
@@ -392,17 +398,8 @@ def rnn_cell_forward(xt, a_prev, parameters):
 
 def test_a_report_says_why_the_process_ended_in_words_the_student_did_not_choose():
     # "sent a message of 4611977719010229202 bytes" carried a hidden input, bit for bit
-    reference = trusted.verified_reference()
-    run_ = trusted.NotebookRun([], 1 << 30, 60)
-    cells = {name: type("Cell", (), {})() for name in ("softmax", "rnn_cell_forward")}
-    try:
-        run_.run_cell(PIPE_WRITER)
-        for name in cells:
-            run_.keep(name)
-        trusted.grade_tests(run_, reference, [(cell, name, name) for name, cell in cells.items()])
-    finally:
-        run_.close()
-    softmax_report, cell_report = (cells[name].outputs[0].evalue for name in ("softmax", "rnn_cell_forward"))
+    graded, _ = graded_test_cells(PIPE_WRITER, ["softmax", "rnn_cell_forward"])
+    softmax_report, cell_report = (graded[name][0].evalue for name in ("softmax", "rnn_cell_forward"))
     assert "failed hidden check" in softmax_report and "broke the grader's protocol" in softmax_report
     assert not re.search(r"\d{5}", softmax_report), softmax_report
     assert f"more than {sandbox.MAX_ORACLE_REQUESTS} results" in cell_report, cell_report
@@ -623,21 +620,14 @@ def _cmdline(proc_dir):
 
 def test_text_that_utf8_cannot_hold_is_escaped_so_the_graded_notebook_can_be_written():
     # print('\\ud800') in an answer cell made nbgrader fail to write the notebook: a correct one scored 0
-    reference = trusted.verified_reference()
-    run_ = trusted.NotebookRun([], 1 << 30, 60)
-    cell = type("Cell", (), {})()
-    try:
-        outputs = run_.run_cell("print('\\ud800')\n"
-                                "def softmax(z):\n    raise ValueError('\\udfff' * 3)\n"
-                                "raise KeyError('\\ud801')")
-        run_.keep("softmax")
-        trusted.grade_tests(run_, reference, [(cell, "softmax", "softmax")])
-    finally:
-        run_.close()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs + cell.outputs)])
+    graded, outputs = graded_test_cells("print('\\ud800')\n"
+                                        "def softmax(z):\n    raise ValueError('\\udfff' * 3)\n"
+                                        "raise KeyError('\\ud801')", ["softmax"])
+    report = graded["softmax"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs + report)])
     nbformat.writes(nb).encode("utf-8")  # what nbgrader does
     assert outputs[0].text == "\\ud800\n" and "\\ud801" in outputs[1].evalue, outputs
-    assert "raised ValueError: \\udfff\\udfff\\udfff" in cell.outputs[0].evalue, cell.outputs
+    assert "raised ValueError: \\udfff\\udfff\\udfff" in report[0].evalue, report
 
 
 def test_untrusted_messages_are_bounded_and_never_unpickled():
