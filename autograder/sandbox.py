@@ -42,8 +42,8 @@ INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 BUSY = "Resource temporarily unavailable"
 PROCESSES = 256  # processes and threads one sandbox may have
 OUT_OF_MEMORY = "out of memory"  # WorkerGone's reason when the sandbox's group went over its memory limit
-# Reference answers one request may ask for: a correct function needs a few per time step (at most 63 here), and
-# each costs the grader's CPU, outside the sandbox's limits (an endless loop of them took half of a CPU).
+# Reference answers one request may ask for: a correct function asks a few per time step (the longest case has
+# 9), and each costs the grader's CPU, outside the sandbox's limits (an endless loop of them took half a CPU).
 MAX_ORACLE_REQUESTS = 1000
 TOO_MANY_ORACLE_REQUESTS = "too many reference answers"  # WorkerGone's reason then
 MEMORY = 2 << 30  # bytes a sandbox may use unless told otherwise (autograder.trusted: memory_limit_mb)

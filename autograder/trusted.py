@@ -342,7 +342,7 @@ def _oracle_for(reference, name, cases):
     return answer
 
 
-def _numbers_outside_arrays(args, depth=0):
+def _numbers_outside_arrays(args):
     """Whether a list or tuple in the arguments holds no dict, so numpy could make one array of it. No student
     function takes such an argument: every list or tuple they pass holds a parameters dict (a cache, caches).
     Arguments nested deeper than any of theirs count as such a list too."""
