@@ -27,13 +27,20 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def lab(lab_server):
-    """The JupyterLab page, in a browser window of a laptop's size."""
+def browser():
+    """Chromium, one for the session: Playwright's sync API cannot be started twice at once."""
     with sync_playwright() as p:
         browser = launch_chromium(p)
-        context = browser.new_context(viewport=VIEWPORT, base_url=lab_server.url)
-        yield Lab(context.new_page(), lab_server).start()
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def lab(lab_server, browser):
+    """The JupyterLab page, in a browser window of a laptop's size."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=lab_server.url)
+    yield Lab(context.new_page(), lab_server).start()
+    context.close()
 
 
 @pytest.fixture(scope="session", params=NOTEBOOKS, ids=IDS)

@@ -6,12 +6,9 @@ open these pages too. Each attack calls alert() with its own name; the test coun
 import copy
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
-from playwright.sync_api import sync_playwright
 from test_feedback import course_exporter
 
 from autograder.batch_worker import GRADED
-
-from .labdriver import launch_chromium
 
 BROKEN_IMAGE = "AAAA"  # not an image: its onerror, if it had one, would run
 
@@ -41,20 +38,18 @@ def hostile_notebook():
     ], metadata={"language_info": {"name": "python"}})
 
 
-def test_a_feedback_page_runs_no_script_that_a_notebook_brought(tmp_path):
+def test_a_feedback_page_runs_no_script_that_a_notebook_brought(tmp_path, browser):
     page_file = tmp_path / "feedback.html"
     html, _ = course_exporter().from_notebook_node(hostile_notebook(), resources=copy.deepcopy(GRADED))
     page_file.write_text(html)
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page()
-            alerts = []
-            page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
-            page.goto(page_file.as_uri())
-            page.wait_for_load_state("load")
-            images = page.locator("img").count()
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        alerts = []
+        page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("load")
+        images = page.locator("img").count()
+    finally:
+        page.close()
     assert alerts == []
     assert images >= 3  # the broken images are on the page, without their handlers
