@@ -343,25 +343,27 @@ def _oracle_for(reference, name, cases):
 
 
 def _numbers_outside_arrays(args):
-    """Whether a list or tuple in the arguments holds no dict, so numpy could make one array of it. No student
-    function takes such an argument: every list or tuple they pass holds a parameters dict (a cache, caches).
-    Arguments nested deeper than any of theirs count as such a list too."""
+    """Whether a list or tuple anywhere in the arguments (a dict's values too) holds no dict, so that numpy
+    could make one array of it. No student function takes such an argument: every list or tuple they pass
+    holds a parameters dict (a cache, caches). Arguments nested deeper than any of theirs count as such."""
+    found = []
+
     def holds_dict(value, depth):
         if depth > 8:
-            raise RecursionError
-        if type(value) is dict:
+            found.append(value)
+        elif type(value) is dict:
+            for v in value.values():
+                holds_dict(v, depth + 1)
             return True
-        if type(value) in (list, tuple):
-            if not any([holds_dict(v, depth + 1) for v in value]):  # a list: every item is checked
-                raise ValueError("a list or tuple without a dict")
+        elif type(value) in (list, tuple):
+            if not any([holds_dict(v, depth + 1) for v in value]):  # a list: every item is looked at
+                found.append(value)
             return True
         return False
-    try:
-        for arg in args:
-            holds_dict(arg, 0)
-    except (ValueError, RecursionError):
-        return True
-    return False
+
+    for arg in args:
+        holds_dict(arg, 0)
+    return bool(found)
 
 
 def _arrays(value):

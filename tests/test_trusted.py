@@ -483,6 +483,9 @@ def test_the_reference_answers_only_arguments_the_size_of_the_cases():
     for xt in (np.zeros((0, 0, 3_000_000)), np.zeros((x.shape[0], 1000 * x.shape[1]))):  # endless, huge
         refused = answer({"name": "rnn_cell_forward", "args": (xt, a0, parameters)})
         assert refused["type"] == "MemoryError" and "larger than any case of rnn_forward" in refused["message"]
+    broadcast_bias = dict(parameters, ba=[[[0.0]]] * 100_000)  # numbers in a list, inside the dict
+    refused = answer({"name": "rnn_cell_forward", "args": (x[:, :, 0], a0, broadcast_bias)})
+    assert refused["type"] == "MemoryError", refused
     # Numbers in lists count too: a 1.2 MB list broadcast against y made the grader build 721 MB
     visible, hidden = trusted._cases("bptt")
     answer = trusted._oracle_for(trusted.verified_reference(), "bptt", [*visible, *hidden])
