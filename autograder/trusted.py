@@ -57,6 +57,8 @@ OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 WIDGET = "application/vnd.jupyter.widget-view+json"  # a widget's output, which only its kernel can show
 ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
 MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
+DEFINED = re.compile(r"^def\s+(\w+)\s*\(", re.MULTILINE)  # a function the cell defines at its top level
+IPYTHON_FILE = re.compile(r"\(<ipython-input-[\w-]+>, ")  # in a SyntaxError's message: "(<ipython-input-3-e74f>, line 12)"
 
 
 class UnsafeSubmission(Exception):
@@ -153,6 +155,7 @@ class NotebookRun:
         self.hide, self.memory_bytes, self.timeout = hide, memory_bytes, timeout
         self.sandbox = None
         self.replay = []  # requests that ran without ending the process: cells and kept functions
+        self.broken_cells = {}  # function name -> how the cell that defines it stopped
 
     def _ensure(self):
         if self.sandbox is not None and self.sandbox.alive:
@@ -177,7 +180,18 @@ class NotebookRun:
                                               f"{self.memory_bytes >> 20} MB memory limit and were stopped")]
             return [_error("DeadKernelError", f"the notebook's process ended while running this cell ({_why(gone)})")]
         self.replay.append(request)
-        return _outputs(reply)
+        outputs = _outputs(reply)
+        self._note_errors(code, count, outputs)
+        return outputs
+
+    def _note_errors(self, code, count, outputs):
+        """Remember, for each function the cell defines, the error it stopped with: a function missing at its
+        test is then explained by its own cell ("stopped with SyntaxError ..."), which the student can fix."""
+        error = next((o for o in outputs if o.output_type == "error"), None)
+        for name in DEFINED.findall(code) if error is not None else ():
+            evalue = IPYTHON_FILE.sub("(", error.evalue.splitlines()[0][:300] if error.evalue else "")
+            where = f", In [{count}]," if count is not None else ""
+            self.broken_cells[name] = f"its cell{where} stopped with {error.ename}" + (f": {evalue}" if evalue else "")
 
     def keep(self, name):
         """Make the sandbox remember `name` as it is now (at its test cell), to be graded at the end."""
@@ -207,6 +221,9 @@ class NotebookRun:
             return reply.get("output"), tuple(reply["args"])
         if reply.get("op") == "raise":
             return _raise(reply, hidden)
+        if reply.get("op") == "undefined":
+            cause = self.broken_cells.get(name, f"is its cell run, and is the function still called {name}?")
+            raise CallFailed("", "", lines=[f"{name} is not defined where its test cell stands: {cause}."])
         raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
 
     def close(self):

@@ -11,6 +11,7 @@ sends back what happened. Messages are course.plain data framed by an 8-byte len
     {"op": "call", "name": str, "args": tuple,
      "oracles": [function names]}                   -> {"op": "return", "output": ..., "args": [...]}
                                                        or {"op": "raise", "type": str, "message": str, "line": str}
+                                                       or {"op": "undefined"} (no such function at its test cell)
 
 During a call the student's function may call a function named in "oracles"; that call becomes
 {"op": "oracle", "name": str, "args": tuple}, answered by {"result": ...} or {"type": str, "message": str}.
@@ -206,8 +207,7 @@ def call(shell, channel, request):
     name, args = request["name"], list(request["args"])
     fn = KEPT[name] if name in KEPT else namespace.get(name)
     if not callable(fn):
-        return {"op": "raise", "type": "NameError", "line": "",
-                "message": f"the notebook defines no function {name!r} (is its cell run without errors?)"}
+        return {"op": "undefined"}
     oracles = [str(d) for d in request.get("oracles", [])]
     saved = {d: namespace[d] for d in oracles if d in namespace}
     namespace.update({d: _oracle(channel, d) for d in oracles})  # also when the student's cell failed

@@ -621,6 +621,16 @@ def _cmdline(proc_dir):
         return ""
 
 
+def test_a_function_missing_at_its_test_is_explained_by_the_error_of_its_own_cell():
+    # It was "softmax raised NameError: the notebook defines no function 'softmax'": softmax raised nothing
+    graded, _ = graded_test_cells("def softmax(z):\n    e = np.exp(z - z.max(axis=0)\n    return e", ["softmax"])
+    assert "softmax is not defined where its test cell stands: its cell stopped with SyntaxError: " \
+           "'(' was never closed (line 2)." in graded["softmax"][0].evalue, graded
+    graded, _ = graded_test_cells("def soft_max(z):\n    return z", ["softmax"])
+    assert "softmax is not defined where its test cell stands: is its cell run, and is the function still " \
+           "called softmax?" in graded["softmax"][0].evalue, graded
+
+
 def test_text_that_utf8_cannot_hold_is_escaped_so_the_graded_notebook_can_be_written():
     # print('\\ud800') in an answer cell made nbgrader fail to write the notebook: a correct one scored 0
     graded, outputs = graded_test_cells("print('\\ud800')\n"
