@@ -58,7 +58,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"  # a widget's output, which 
 ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
 MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
 DEFINED = re.compile(r"^def\s+(\w+)\s*\(", re.MULTILINE)  # a function the cell defines at its top level
-IPYTHON_FILE = re.compile(r"\(<ipython-input-[\w-]+>, ")  # in a SyntaxError's message: "(<ipython-input-3-e74f>, line 12)"
+IPYTHON_FILE = re.compile(r"\(<ipython-input-[\w-]+>, ")  # a SyntaxError says "(<ipython-input-3-e7f>, line 12)"
 
 
 class UnsafeSubmission(Exception):
