@@ -37,7 +37,7 @@ def fresh_directory(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="./run demo", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=str(DEFAULT_DIR), help="workspace directory")
     parser.add_argument("--students", default=",".join(STUDENTS),
                         help=f"sample students, comma-separated (default: all of {', '.join(STUDENTS)})")

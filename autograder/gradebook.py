@@ -38,10 +38,11 @@ def serialize_sqlite_writes():
     serialize_sqlite_writes.done = True
 
 
-def load_config(course):
+def load_config(course, program="grade"):
     """The course's nbgrader configuration (nbgrader_config.py in the course directory)."""
     if not (course / "nbgrader_config.py").exists():
-        sys.exit(f"grade: {course} has no nbgrader_config.py; run from the course directory or pass --course")
+        what = "is not an nbgrader course directory (no nbgrader_config.py)" if course.exists() else "does not exist"
+        sys.exit(f"{program}: {course} {what}; run from the course directory or pass --course")
     return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
 
 

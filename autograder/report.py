@@ -136,10 +136,10 @@ Also as <a href="grades.csv">grades.csv</a>.</p>
 def write_report(course, assignment):
     """Write the report files into reports/<assignment>/; returns the path of report.html."""
     course = Path(course).resolve()
+    config = load_config(course, "report")
     outcomes = load_outcomes(course, assignment)
     if not outcomes:
-        raise SystemExit(f"report: {assignment} has not been graded here yet: run ./run grade {assignment}")
-    config = load_config(course)
+        raise SystemExit(f"report: {assignment} has not been graded in {course} yet: run ./run grade {assignment}")
     layout = assignment_layout(config.CourseDirectory.db_url, config.CourseDirectory.course_id, assignment, course)
     max_score = sum(p for cells in layout.values() for _, p in cells)
     stats = pass_rates(outcomes, layout)
@@ -153,7 +153,7 @@ def write_report(course, assignment):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="./run python -m autograder.report", description=__doc__.splitlines()[0])
     parser.add_argument("assignment")
     parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
     args = parser.parse_args(argv)

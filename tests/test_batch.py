@@ -486,3 +486,12 @@ def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
         counts.append(int(re.search(rf"slice {part}: (\d+) student", proc.stderr).group(1)))
     assert sum(counts) == len(students), counts
     assert sorted(ws.scores(ASSIGNMENT)) == sorted(students)
+
+
+def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
+    from autograder import report
+    from autograder.gradebook import load_config
+    with pytest.raises(SystemExit, match=f"grade: {tmp_path / 'gone'} does not exist; run from the course"):
+        load_config(tmp_path / "gone")
+    with pytest.raises(SystemExit, match=f"report: {tmp_path} is not an nbgrader course directory"):
+        report.main(["rnn_forward", "--course", str(tmp_path)])
