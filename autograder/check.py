@@ -62,6 +62,9 @@ def main(argv=None):
     if not chosen or missing:
         where = f"{work / missing[0]} does not exist" if missing else \
             f"{work} holds none of the folders {', '.join(released)}"
+        if work != WORK:
+            sys.exit(f"check: {where}. --work takes the folder that holds one folder per assignment, named as "
+                     "the assignment: DIR/rnn_forward/rnn_forward.ipynb is checked with --work DIR")
         sys.exit(f"check: {where}. `./run lab` makes your copies of the notebooks in work/: answer them, save, "
                  "and check again")
 
