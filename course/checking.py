@@ -125,10 +125,21 @@ def _problems(name, call, case, detail):
         if hint:
             problems.insert(0, f"Hint: {hint}")
     for arg_name, before, after in zip(arg_names, case["args"], args_after):
-        if compare(after, before, arg_name):
+        if compare(after, before, arg_name) or _added_keys(after, before):
             problems.append(f"{name} modified its argument `{arg_name}`; work on new arrays instead "
                             f"(for example `x = x + 1`, not `x += 1`).")
     return problems
+
+
+def _added_keys(after, before):
+    """Whether a dict in `after` has a key its counterpart in `before` lacks (compare() looks only for the
+    expected keys: extra ones in an output are harmless, but an argument grew)."""
+    if isinstance(before, dict):
+        return type(after) is not dict or bool(set(after) - set(before)) or \
+            any(_added_keys(after[k], v) for k, v in before.items() if k in after)
+    if isinstance(before, (tuple, list)) and type(after) in (tuple, list):
+        return any(_added_keys(a, b) for a, b in zip(after, before))
+    return False
 
 
 def run_checks(name, call, cases, kind="check", detail=True):

@@ -124,6 +124,10 @@ WRONG = {
     "softmax_in_place": ("softmax", None, "def softmax(z):\n    z -= np.max(z, axis=0, keepdims=True)\n"
                          "    e = np.exp(z)\n    return e / np.sum(e, axis=0, keepdims=True)",
                          "softmax modified its argument `z`"),
+    # a key added to the caller's dict: compare() alone looks only at the keys the dict should have
+    "cell_stores_into_parameters": ("rnn_cell_forward", "cache = (a_next, a_prev, xt, parameters)",
+                                    "parameters['a_next'] = a_next\n    cache = (a_next, a_prev, xt, parameters)",
+                                    "rnn_cell_forward modified its argument `parameters`"),
     "cell_output_from_a_prev": ("rnn_cell_forward", "softmax(Wya @ a_next + by)", "softmax(Wya @ a_prev + by)",
                                 "yt_pred was computed from a_prev"),
     "cell_cache_order": ("rnn_cell_forward", "cache = (a_next, a_prev, xt, parameters)",
