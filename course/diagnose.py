@@ -130,7 +130,39 @@ def _compare_array(got, expected, label, detail):
         return [f"{label} has wrong values"]
     where = np.unravel_index(int(np.argmax(err)), err.shape)
     return [f"{label} has wrong values in {int(off.sum())} of {off.size} entries; the largest error is "
-            f"{err[where]:.3g} at {[int(i) for i in where]} (got {got[where]:.6g}, expected {expected[where]:.6g})"]
+            f"{err[where]:.3g} at {[int(i) for i in where]} (got {got[where]:.6g}, expected {expected[where]:.6g})"
+            + _pattern(got, expected, off, label)]
+
+
+def _close(got, expected):
+    return bool(np.all(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected)))
+
+
+def _pattern(got, expected, off, label):
+    """What the wrong entries of a visible check have in common, when that points at the mistake: a square
+    matrix transposed (its shape cannot tell), or a sequence (time on the last axis, as everywhere in the
+    course) shifted by one step, empty at some steps, or wrong only from some step on."""
+    with np.errstate(all="ignore"):
+        if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, expected.T):
+            return f"; {label} is the expected matrix transposed: a factor on the wrong side of @, or a .T missing?"
+        if got.ndim != 3 or got.shape[2] < 2:
+            return ""
+        if _close(got[:, :, 1:], expected[:, :, :-1]):
+            return "; step t holds what step t-1 should: one step late in time?"
+        if _close(got[:, :, :-1], expected[:, :, 1:]):
+            return "; step t holds what step t+1 should: one step early in time?"
+    empty = [t for t in range(got.shape[2]) if not got[:, :, t].any() and expected[:, :, t].any()]
+    if empty:
+        return f"; {_steps(empty)} {'is' if len(empty) == 1 else 'are'} all zeros: did the loop over time skip it?"
+    wrong = [t for t in range(got.shape[2]) if off[:, :, t].any()]
+    if len(wrong) < got.shape[2]:
+        return f"; only {_steps(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
+    return ""
+
+
+def _steps(ts):
+    listed = ", ".join(map(str, ts[:5])) + (", ..." if len(ts) > 5 else "")
+    return f"step {listed}" if len(ts) == 1 else f"steps {listed}"
 
 
 def matching_hint(got, mistakes, names="output"):

@@ -43,3 +43,19 @@ def test_reference_passes_and_every_known_mistake_fails(name, kind):
 def test_a_function_that_returns_nothing_is_asked_for_its_return_line(name):
     passed, report = run_checks(name, local_call(lambda *args: None), stored_cases(name))
     assert not passed and f"{name} returned None: does it end with" in report, report
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda e: e.T, "dWaa is the expected matrix transposed"),
+    (lambda a: np.concatenate([np.zeros((3, 2, 1)), a[:, :, :-1]], axis=2), "one step late in time?"),
+    (lambda a: np.concatenate([a[:, :, 1:], np.zeros((3, 2, 1))], axis=2), "one step early in time?"),
+    (lambda a: np.concatenate([np.zeros((3, 2, 1)), a[:, :, 1:] + 1], axis=2), "step 0 is all zeros"),
+    (lambda a: np.concatenate([a[:, :, :3], a[:, :, 3:] + 1], axis=2), "only steps 3, 4 are wrong"),
+])
+def test_a_visible_report_says_what_the_wrong_entries_have_in_common(wrong, says):
+    # shapes cannot show a transposed square matrix or a loop that is off by one step
+    rng = np.random.default_rng(0)
+    expected = rng.normal(size=(4, 4)) if "transposed" in says else rng.normal(size=(3, 2, 5))
+    name = "dWaa" if "transposed" in says else "a"
+    assert says in compare(wrong(expected), expected, name)[0]
+    assert compare(wrong(expected), expected, name, detail=False) == [f"{name} has wrong values"]
