@@ -428,13 +428,15 @@ def grade_tests(run, reference, tests):
                 reports[case_set] = report
     failed = {name for _, name, case_set in tests if case_set in reports}
     for cell, name, case_set in tests:
-        cell.outputs = _verdict(name, reports.get(case_set), sum(map(len, _cases(case_set))), _stood_in(name, failed))
+        cell.outputs = _verdict(name, reports.get(case_set), _cases(case_set), _stood_in(name, failed))
 
 
-def _verdict(name, report, total, note):
-    """A test cell's outputs: the failure's report (None: it passed), then `note`."""
+def _verdict(name, report, cases, note):
+    """A test cell's outputs: the failure's report (None: it passed), then `note`. cases: (visible, hidden)."""
     if report is None:
-        return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {total} checks\n{note}")]
+        visible, hidden = map(len, cases)
+        return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {visible + hidden} checks "
+                                                         f"({visible} as in the self-check, {hidden} hidden)\n{note}")]
     report += f"\n{note}" if note else ""
     return [new_output("error", ename="SelfCheckFailed", evalue=report,
                        traceback=["\x1b[0;31m" + report + "\x1b[0m"])]

@@ -297,7 +297,9 @@ def test_no_hidden_input_or_its_answer_reaches_a_visible_report():
     visible_softmax = len(trusted._cases("softmax")[0])
     report = graded["rnn_cell_forward"][0].evalue
     assert f"softmax has seen {visible_softmax} inputs" in report, report
-    assert graded["softmax"][0].text.startswith("\u2714 softmax passed all"), graded["softmax"]
+    visible, hidden = map(len, trusted._cases("softmax"))
+    assert graded["softmax"][0].text.startswith(f"\u2714 softmax passed all {visible + hidden} checks ({visible} as "
+                                                f"in the self-check, {hidden} hidden)"), graded["softmax"]
 
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
