@@ -15,6 +15,7 @@ from course.explorer import Explorer, NotReady, call_student, choice, expect_arr
 
 N_X, N_A, N_Y, M, T_X = 1, 6, 2, 8, 16
 FLOOR = 1e-8  # influences below this are drawn on the floor of the log axis
+FELT = 1e-5  # an input counts as felt above this: 1000 times the floor, well above finite-difference noise
 EPS = 1e-6
 DIRECTIONS = ("forward", "backward", "both")
 
@@ -51,7 +52,9 @@ class BiRNNExplorer(Explorer):
         artists = {"influence": ax.plot([], [], "o-", color="C0", lw=1.5)[0],
                    "t": ax.plot([], [], color="C3", lw=1, ls="--")[0],
                    # in the picture too, so that every move of a control changes what is drawn
-                   "settings": ax.text(0.99, 0.04, "", transform=ax.transAxes, ha="right", fontsize=9)}
+                   "settings": ax.text(0.99, 0.96, "", transform=ax.transAxes, ha="right", va="top", fontsize=9)}
+        ax.axhline(FELT, color="gray", lw=0.8, ls=":", label=f"felt: above {FELT:g}")
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
         super().__init__(controls, figure, artists, (("birnn_forward", "birnn_forward"),))
 
     def compute(self, t, radius, direction):
@@ -78,7 +81,7 @@ class BiRNNExplorer(Explorer):
         self.artists["influence"].set_data(np.arange(T_X), np.maximum(influence, FLOOR))
         self.artists["t"].set_data([t, t], [FLOOR, 10])
         self.artists["settings"].set_text(f"t = {t}, radius {data['radius']:.2f}, {data['direction']}")
-        felt = influence > 1e3 * FLOOR
+        felt = influence > FELT
         return (f"<b>radius of Waa</b> {data['radius']:.2f} &nbsp;&nbsp; <b>inputs felt by the output at "
-                f"t = {t}</b>: {int(felt[:t].sum())} of the {t} before it, {int(felt[t + 1:].sum())} of the "
-                f"{T_X - 1 - t} after it")
+                f"t = {t}</b> (influence above {FELT:g}, the dotted line): {int(felt[:t].sum())} of the {t} "
+                f"before it, {int(felt[t + 1:].sum())} of the {T_X - 1 - t} after it")
