@@ -73,11 +73,11 @@ class GradientExplorer(Explorer):
         ax_norm.axhline(1, color="0.8", lw=0.8)
         artists = {
             "linear": ax_norm.plot([], [], "--", color="0.5", lw=1.2,
-                                   label="radius$^{T_x - t}$: slowest decay, tanh taken as linear")[0],
+                                   label="radius$^{T_x - t}$: tanh taken as linear")[0],
             "norm": ax_norm.plot([], [], "o-", color="C3", ms=3.5, lw=1.5,
                                  label="$\\|\\partial L / \\partial a^{<t>}\\|$ (t = 0 is a0)")[0],
         }
-        ax_norm.legend(loc="upper left", fontsize=9)
+        ax_norm.legend(loc="best", fontsize=9)  # decay fills the lower left, growth the upper left
 
         ax_tanh.set(xlim=steps, ylim=(-0.03, 1.05), xlabel="time step t", ylabel="$1 - (a^{<t>})^2$")
         ax_tanh.set_title("tanh' factors of every unit (thin) and their mean (thick); near 0 = saturated",

@@ -162,12 +162,16 @@ MISTAKES = {
     "da0 from the output": ("rnn_backward", '"da0": da_prev', '"da0": da[:, :, 0]'),
     "loss over the classes": ("rnn_loss", "m = y.shape[1]", "m = y.shape[0]"),
     "da with 1/m twice": ("bptt", "da[:, :, t] = Wya.T @ dzy", "da[:, :, t] = Wya.T @ dzy / m"),
+    "dWaa overwritten": ("rnn_backward", 'dWaa += step["dWaa"]', 'dWaa = step["dWaa"]'),
+    "da0 plus the output's": ("rnn_backward", '"da0": da_prev', '"da0": da_prev + da[:, :, 0]'),
 }
 # What the graded test cell's hint says for some of them
 HINTS = {"cell gradients per example": "dWax, dWaa and dba are divided by m",
          "da0 from the output": "da0 is da[:, :, 0]",
          "loss over the classes": "which is n_y",
-         "da with 1/m twice": "m times too small"}
+         "da with 1/m twice": "m times too small",
+         "dWaa overwritten": "dWaa was overwritten at each step",
+         "da0 plus the output's": "your da0 adds da[:, :, 0] to the da_prev of step 0"}
 
 
 @pytest.fixture(scope="module")

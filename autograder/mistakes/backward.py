@@ -24,9 +24,8 @@ def _cell(da_next, cache, *, tanh_grad=None, state_for_dWaa=None, dba=None, da_p
     }
 
 
-def _backward(da, caches, *, upstream=True, recurrent=True, forward_in_time=False, accumulate=True,
-              da0=None):
-    """rnn_backward with one part changed."""
+def _backward(da, caches, *, upstream=True, recurrent=True, forward_in_time=False, overwritten=(), da0=None):
+    """rnn_backward with one part changed (overwritten: the parameter gradients set, not added, at each step)."""
     cell_caches, x = caches
     p = cell_caches[0][3]
     n_a, m, T_x = da.shape
@@ -42,9 +41,15 @@ def _backward(da, caches, *, upstream=True, recurrent=True, forward_in_time=Fals
         da_prev = g["da_prev"]
         first_da_prev = da_prev if first_da_prev is None else first_da_prev
         for k in sums:
-            sums[k] = sums[k] + g[k] if accumulate else g[k]
-    wrong_da0 = {"gradient of a[:, :, 0]": da_next, "first step's da_prev": first_da_prev, "upstream": da[:, :, 0]}
+            sums[k] = g[k] if k in overwritten else sums[k] + g[k]
+    wrong_da0 = {"gradient of a[:, :, 0]": da_next, "first step's da_prev": first_da_prev, "upstream": da[:, :, 0],
+                 "returned plus upstream": da_prev + da[:, :, 0]}
     return {"dx": dx, "da0": wrong_da0.get(da0, da_prev), **sums}
+
+
+def _overwriting(key):
+    """rnn_backward that sets one parameter gradient at each step instead of adding to it."""
+    return lambda da, caches: _backward(da, caches, overwritten=(key,))
 
 
 def _loss(y_pred, y, *, mean_over="examples", sign=-1):
@@ -104,26 +109,34 @@ BACKWARD = {
             lambda da_next, cache: _cell(da_next, cache, per_example=True),
     },
     "rnn_backward": {
-        "the recurrent gradient was dropped: a<t> also feeds step t+1, so pass da[:, :, t] + da_prev into "
-        "rnn_cell_backward.":
+        "the recurrent gradient was dropped: the state a[:, :, t] also feeds step t+1, so pass "
+        "da[:, :, t] + da_prev into rnn_cell_backward.":
             lambda da, caches: _backward(da, caches, recurrent=False),
-        "the upstream gradient da[:, :, t] was dropped: a<t> also feeds its own output, so pass "
+        "the upstream gradient da[:, :, t] was dropped: the state a[:, :, t] also feeds its own output, so pass "
         "da[:, :, t] + da_prev into rnn_cell_backward.":
             lambda da, caches: _backward(da, caches, upstream=False),
-        "the loop runs forward in time; the gradient of a<t> needs step t+1's, so go from T_x - 1 down to 0.":
+        "the loop runs forward in time; the gradient of a[:, :, t] needs what step t+1 sends back (its "
+        "da_prev), so go from T_x - 1 down to 0.":
             lambda da, caches: _backward(da, caches, forward_in_time=True),
-        "a parameter gradient was overwritten at each step, so only step 0 is left; the weights are shared by "
-        "every step, so add each step's gradient to the total (dWax += ...).":
-            lambda da, caches: _backward(da, caches, accumulate=False),
-        "da0 is the gradient of the first state a[:, :, 0] (da[:, :, 0] plus the recurrent part); da0 is the "
-        "gradient of a0, the da_prev that step 0's rnn_cell_backward returns.":
+        "the parameter gradients were overwritten at each step, so only step 0 is left; the weights are shared "
+        "by every step, so add each step's gradient to the total (dWax += ...).":
+            lambda da, caches: _backward(da, caches, overwritten=("dWax", "dWaa", "dba")),
+        **{f"{key} was overwritten at each step, so only step 0 is left; {key[1:]} is shared by every step, so "
+           f"add each step's gradient to the total ({key} += ...), as for the others.":
+           _overwriting(key) for key in ("dWax", "dWaa", "dba")},
+        "your da0 is the gradient of the first state a[:, :, 0] (da[:, :, 0] plus the recurrent part), which "
+        "step 0's rnn_cell_backward receives; da0 is the gradient of a0, the state before step 0: the da_prev "
+        "that step 0's rnn_cell_backward returns.":
             lambda da, caches: _backward(da, caches, da0="gradient of a[:, :, 0]"),
-        "da0 is the da_prev of the last time step (the first one processed); keep da_prev from step 0, "
-        "the last one processed.":
+        "your da0 is the da_prev of step T_x - 1, the first one processed; da0 is the da_prev of step 0, the "
+        "last one processed.":
             lambda da, caches: _backward(da, caches, da0="first step's da_prev"),
-        "da0 is da[:, :, 0], the gradient that comes to a<0> from its output; a0 comes before step 0, so da0 "
-        "is the da_prev that step 0's rnn_cell_backward returns.":
+        "your da0 is da[:, :, 0], the gradient that comes to a[:, :, 0] from its output; da0 is the gradient "
+        "of a0, the state before step 0: the da_prev that step 0's rnn_cell_backward returns.":
             lambda da, caches: _backward(da, caches, da0="upstream"),
+        "your da0 adds da[:, :, 0] to the da_prev of step 0; da[:, :, 0] belongs to a[:, :, 0], which step 0's "
+        "rnn_cell_backward has already taken into account: da0 is that da_prev alone.":
+            lambda da, caches: _backward(da, caches, da0="returned plus upstream"),
     },
     "rnn_loss": {
         "the loss is summed over the examples; divide by m (y.shape[1]) to average it.":
@@ -145,13 +158,13 @@ BACKWARD = {
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: y_pred - y),
         "every gradient has the wrong sign: dL/dz for softmax plus cross-entropy is y_pred - y, not y - y_pred.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: (y - y_pred) / m),
-        "dWya holds only the last step; Wya is shared by every step, so sum dz_y<t> a<t>.T over all t.":
+        "dWya holds only the last step; Wya is shared by every step, so sum dz_y[:, :, t] @ a[:, :, t].T over all t.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, dWya_steps=lambda T_x: slice(T_x - 1, T_x)),
         "the gradients of the hidden part (dWax, dWaa, dba, da0, dx) are m times too large, while dWya and dby "
-        "are right: da<t> = Wya.T @ dz_y<t> must use the same dz_y = (y_pred - y) / m as dWya.":
+        "are right: da[:, :, t] = Wya.T @ dz_y[:, :, t] must use the same dz_y = (y_pred - y) / m as dWya.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=x.shape[1]),
         "the gradients of the hidden part (dWax, dWaa, dba, da0, dx) are m times too small, while dWya and dby "
-        "are right: dz_y already holds the 1/m, so da<t> = Wya.T @ dz_y<t>, without another / m.":
+        "are right: dz_y already holds the 1/m, so da[:, :, t] = Wya.T @ dz_y[:, :, t], without another / m.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=1 / x.shape[1]),
     },
 }
