@@ -50,6 +50,10 @@ def _shapes(value, label):
         return [f"{label} {value.shape}"]
     if isinstance(value, dict):
         return [s for k, v in value.items() for s in _shapes(v, k)]
+    if isinstance(value, (tuple, list)) and len(value) > 2 and all(
+            isinstance(v, (tuple, list)) and len(v) == len(value[0]) for v in value):
+        # a list of caches, one per time step: the first one stands for all (27 shapes were listed for 3 steps)
+        return [f"{label}: {len(value)} items like {label}[0]"] + _shapes(value[0], f"{label}[0]")
     if isinstance(value, (tuple, list)) and len(value) <= 8:
         return [s for i, v in enumerate(value) for s in _shapes(v, f"{label}[{i}]")]
     return []

@@ -59,3 +59,13 @@ def test_a_visible_report_says_what_the_wrong_entries_have_in_common(wrong, says
     name = "dWaa" if "transposed" in says else "a"
     assert says in compare(wrong(expected), expected, name)[0]
     assert compare(wrong(expected), expected, name, detail=False) == [f"{name} has wrong values"]
+
+
+def test_the_shapes_of_a_list_of_caches_are_listed_once_not_per_step():
+    case = stored_cases("rnn_backward")[0]
+    _, report = run_checks("rnn_backward", local_call(lambda da, caches: np.ones((2, 3)) + np.ones((3, 2))), [case])
+    shapes = report.split("The arguments' shapes were: ")[1]
+    steps = len(case["args"][1][0])
+    assert shapes.startswith(f"da {case['args'][0].shape}, caches[0]: {steps} items like caches[0][0], "
+                             "caches[0][0][0] "), shapes
+    assert shapes.count("Waa") == 1, shapes
