@@ -245,6 +245,11 @@ class Explorer:
         x, y = self.artists[name].get_data()
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
+    @property
+    def readout(self):
+        """The line under the figure (HTML), as the student sees it; "" while a message replaces the figure."""
+        return self._readout.value
+
     def _show_message(self, text):
         self.message = text
         self._notice.value = (

@@ -77,7 +77,12 @@ class GradientExplorer(Explorer):
             "norm": ax_norm.plot([], [], "o-", color="C3", ms=3.5, lw=1.5,
                                  label="$\\|\\partial L / \\partial a^{<t>}\\|$ (t = 0 is a0)")[0],
         }
-        ax_norm.legend(loc="best", fontsize=9)  # decay fills the lower left, growth the upper left
+        for name, marker, edge in (("above", "^", NORM_LIMITS[1]), ("below", "v", NORM_LIMITS[0])):
+            # a fixed range keeps slider moves comparable; what leaves it is pinned to the frame instead
+            artists[name] = ax_norm.plot([], [], marker, color="C3", ms=5, clip_on=False)[0]
+            artists[name].set_in_layout(False)  # else the layout makes room as if they could go anywhere
+            artists[name].edge = edge
+        ax_norm.legend(handles=[artists["linear"], artists["norm"]], loc="best", fontsize=9)
 
         ax_tanh.set(xlim=steps, ylim=(-0.03, 1.05), xlabel="time step t", ylabel="$1 - (a^{<t>})^2$")
         ax_tanh.set_title("tanh' factors of every unit (thin) and their mean (thick); near 0 = saturated",
@@ -110,6 +115,9 @@ class GradientExplorer(Explorer):
         T_x = tanh_grad.shape[1]
         t = np.arange(T_x + 1)
         self.artists["norm"].set_data(t, norms)
+        beyond = {"above": norms > NORM_LIMITS[1], "below": norms < NORM_LIMITS[0]}
+        for name, steps in beyond.items():
+            self.artists[name].set_data(t[steps], np.full(steps.sum(), self.artists[name].edge))
         with np.errstate(under="ignore"):
             self.artists["linear"].set_data(t, radius ** (T_x - t.astype(float)))
         for i in range(N_A):
@@ -120,4 +128,11 @@ class GradientExplorer(Explorer):
         return (f"<b>spectral radius of Waa</b> {radius:.2f} &nbsp;&nbsp; "
                 f"<b>mean tanh'</b> {tanh_grad.mean():.3f} &nbsp;&nbsp; "
                 f"<b>||dL/da0|| / ||dL/da&lt;T_x&gt;||</b> {norms[0] / norms[-1]:.3g} "
-                f"(a factor of {per_step:.3g} per step)")
+                f"(a factor of {per_step:.3g} per step)" + off_panel_note(t, beyond))
+
+
+def off_panel_note(t, beyond):
+    """The status line's words for the norms pinned to the panel's edge, or "" when all are inside it."""
+    words = {"above": f"above {NORM_LIMITS[1]:.0e} (&#9650;)", "below": f"below {NORM_LIMITS[0]:.0e} (&#9660;)"}
+    parts = [f"t = {t[steps][0]}..{t[steps][-1]} {words[name]}" for name, steps in beyond.items() if steps.any()]
+    return "<br>off the panel: " + ", ".join(parts) if parts else ""

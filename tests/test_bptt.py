@@ -60,7 +60,7 @@ def test_notebook_runs_with_solutions(executed):
 def test_seed_001_corrections_are_shown_on_numbers(executed):
     nb, _ = executed
     order = cell_text(nb, "seed_elementwise")
-    assert "ValueError" in order  # the seed's order does not multiply
+    assert "(4, 1) @ (4, 4) is undefined" in order  # the seed's order does not multiply
     errors = [float(line.rsplit(" ", 1)[1]) for line in order.splitlines() if "relative error" in line]
     assert errors[0] < 1e-7 and errors[1] < 1e-7 and errors[2] > 1e-2, order
     sum_over_i = cell_text(nb, "seed's sum over i")
@@ -109,6 +109,22 @@ def test_gradient_explorer_links_radius_and_decay():
     assert vanishing[0] < 1e-6 * vanishing[-1]
     assert exploding[0] > 1e3 * exploding[-1]
     np.testing.assert_allclose(explorer.plotted("mean tanh'")[1], 1.0)
+
+
+def test_gradient_explorer_pins_norms_beyond_its_range_to_the_frame():
+    explorer = GradientExplorer(reference.rnn_forward, reference.rnn_backward)
+    explorer.move(radius=2.0, input_scale=0.0, T_x=60)  # grows about twofold per step back: 1e17 at t = 0
+    steps, pinned = explorer.plotted("above")
+    norms = explorer.plotted("norm")[1]
+    np.testing.assert_array_equal(steps, np.flatnonzero(norms > 1e8))
+    assert steps[0] == 0 and len(steps) > 20 and np.all(pinned == 1e8)
+    assert f"t = 0..{steps[-1]:.0f} above 1e+08" in explorer.readout
+    assert len(explorer.plotted("below")[0]) == 0
+    explorer.move(radius=0.3, input_scale=0.5, T_x=60)  # 2.7e-35 at t = 0
+    assert len(explorer.plotted("above")[0]) == 0 and explorer.plotted("below")[0][0] == 0
+    assert "below 1e-16" in explorer.readout
+    explorer.move(radius=0.9, input_scale=0.5, T_x=40)
+    assert "off the panel" not in explorer.readout
 
 
 def test_gradient_problem_shapes():
