@@ -23,8 +23,8 @@ def _describe_type(obj):
 
 
 class Each:
-    """Names for every element of a list: element i is called template.format(step=i + 1), and its own
-    parts are named `parts` ("a_prev in the cache of step 3" rather than "caches[0][2][1]")."""
+    """Names for every element of a list: element i is called template.format(step=i), and its own
+    parts are named `parts` ("a_prev in the cache of step 2" rather than "caches[0][2][1]")."""
 
     def __init__(self, template, parts):
         self.template, self.parts = template, parts
@@ -39,7 +39,7 @@ def split_names(names):
 
 def _child_label(label, i, child_names, fmt):
     if isinstance(child_names, Each):
-        own = child_names.template.format(step=i + 1)
+        own = child_names.template.format(step=i)  # steps as x[:, :, t] numbers them
         return own, (own, child_names.parts, "{child} in {label}")
     if child_names is not None and i < len(child_names):
         child = split_names(child_names[i])[0]

@@ -69,3 +69,13 @@ def test_the_shapes_of_a_list_of_caches_are_listed_once_not_per_step():
     assert shapes.startswith(f"da {case['args'][0].shape}, caches[0]: {steps} items like caches[0][0], "
                              "caches[0][0][0] "), shapes
     assert shapes.count("Waa") == 1, shapes
+
+
+def test_a_wrong_cache_is_named_by_its_step_as_x_numbers_steps():
+    # the same numbering as the time patterns above and as x[:, :, t], which the notebooks use for steps
+    def forward_keeping_a_next_as_a_prev(x, a0, parameters):
+        a, y_pred, (cell_caches, x_) = reference.rnn_forward(x, a0, parameters)
+        return a, y_pred, ([(c[0], c[0], c[2], c[3]) for c in cell_caches], x_)
+
+    _, report = run_checks("rnn_forward", local_call(forward_keeping_a_next_as_a_prev), stored_cases("rnn_forward"))
+    assert "  - a_prev in the cache of step 0 has wrong values" in report, report
