@@ -119,6 +119,16 @@ def _bind_back(hidden):
     return out
 
 
+def sandbox_python():
+    """sys.executable by a path that exists inside the sandbox: under the resolved sys.prefix, which
+    _bind_back binds (a .venv that is itself a symlink would not be followed), but not resolved itself (a
+    venv's python is a symlink to the base interpreter, which run by its own path would not see the venv)."""
+    try:
+        return str(Path(sys.prefix).resolve() / Path(sys.executable).relative_to(sys.prefix))
+    except ValueError:  # an interpreter outside its prefix: nothing to translate
+        return sys.executable
+
+
 def _parents_to_make(binds, hidden):
     """The directories between a hidden directory (or /tmp) and each bound path, parents first."""
     tops = [*hidden, TMP]
@@ -202,7 +212,8 @@ def bwrap_command(hidden, fd_in, fd_out):
     cmd += ["--perms", "0755", "--dir", str(Path(INSIDE_WORKER).parent), "--ro-bind", str(WORKER), INSIDE_WORKER,
             "--ro-bind", font_cache(), INSIDE_FONT_CACHE,
             "--perms", "0777", "--dir", "/tmp/work", "--chdir", "/tmp/work"]
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp/work", "LANG": "C.UTF-8",
+    python = sandbox_python()
+    env = {"PATH": f"{Path(python).parent}:/usr/bin:/bin", "HOME": "/tmp/work", "LANG": "C.UTF-8",
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": "/tmp/.mpl",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "GRADER_FONT_CACHE": INSIDE_FONT_CACHE, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
@@ -211,7 +222,7 @@ def bwrap_command(hidden, fd_in, fd_out):
     if as_root:
         cmd += [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-    return cmd + [sys.executable, "-I", INSIDE_WORKER, str(fd_in), str(fd_out)]
+    return cmd + [python, "-I", INSIDE_WORKER, str(fd_in), str(fd_out)]
 
 
 def _check_archive(data, limit):

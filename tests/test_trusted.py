@@ -91,6 +91,17 @@ def test_student_code_cannot_reach_grading_code_network_or_other_files(box):
     assert (out.splitlines(), errors) == FOUND_NOTHING
 
 
+def test_a_virtualenv_reached_through_a_symlink_runs_in_the_sandbox(monkeypatch):
+    # ./run made .venv a directory; a self-learner may make it a link to a venv kept elsewhere. The link is
+    # in a hidden directory, so the sandbox must start Python by the path the link leads to.
+    with course_with_a_gradebook() as course:
+        (course / "venv").symlink_to(Path(sys.prefix).resolve())
+        monkeypatch.setattr(sys, "executable", str(course / "venv" / Path(sys.executable).relative_to(sys.prefix)))
+        monkeypatch.setattr(sys, "prefix", str(course / "venv"))
+        with Sandbox(hide=[course]) as linked:
+            assert run(linked, "import numpy; print(numpy.ones(2).sum())") == ("2.0\n", [])
+
+
 def as_ordinary_user(course, body):
     """The last line printed by `body` (Python, with autograder.sandbox's Sandbox and test_trusted's probe, run
     and FORK_BOMB imported) run by a user who is not root. As root, this becomes such a user (nobody) in a
