@@ -51,6 +51,11 @@ def _child_label(label, i, child_names, fmt):
 
 def compare(got, expected, names="output", detail=True):
     """List of problems (strings) with `got`; empty when it matches `expected` within tolerance."""
+    return _compare(got, expected, names, detail, seen=[])
+
+
+def _compare(got, expected, names, detail, seen):
+    """compare(); `seen` holds (got, expected, label) of every wrong array reported so far."""
     label, child_names, fmt = split_names(names)
     if isinstance(expected, (tuple, list)):
         if type(got) not in (tuple, list):
@@ -60,7 +65,7 @@ def compare(got, expected, names="output", detail=True):
         problems = []
         for i, (g, e) in enumerate(zip(got, expected)):
             _, sub = _child_label(label, i, child_names, fmt)
-            problems += compare(g, e, sub, detail)
+            problems += _compare(g, e, sub, detail, seen)
         return problems
     if isinstance(expected, dict):
         if type(got) is not dict:
@@ -72,15 +77,28 @@ def compare(got, expected, names="output", detail=True):
             return [f"{label} is missing the key(s) {missing} (it has {sorted(got)})"]
         problems = []
         for k, e in expected.items():
-            problems += compare(got[k], e, f'{label}["{k}"]', detail)
+            problems += _compare(got[k], e, f'{label}["{k}"]', detail, seen)
         return problems
     if isinstance(expected, np.ndarray):
-        return _compare_array(got, expected, label, detail)
+        return _once(_compare_array(got, expected, label, detail), got, expected, label, seen)
     if isinstance(expected, float):
         return _compare_float(got, expected, label, detail)
     if type(got) is type(expected) and got == expected:
         return []
     return [f"{label} is {got!r}, expected {expected!r}" if detail else f"{label} is not the expected value"]
+
+
+def _once(problems, got, expected, label, seen):
+    """problems, or one short line when the same wrong array was reported under another name already (a
+    cache holds `a`, which the output also returns: its problem would be printed twice, word for word)."""
+    if not problems or type(got) is not np.ndarray:
+        return problems
+    for earlier_got, earlier_expected, earlier in seen:
+        if earlier_got.shape == got.shape and np.array_equal(earlier_got, got, equal_nan=True) \
+                and np.array_equal(earlier_expected, expected, equal_nan=True):
+            return [f"{label} has the same wrong values as {earlier}"]
+    seen.append((got, expected, label))
+    return problems
 
 
 def _a(got, detail):

@@ -79,3 +79,16 @@ def test_a_wrong_cache_is_named_by_its_step_as_x_numbers_steps():
 
     _, report = run_checks("rnn_forward", local_call(forward_keeping_a_next_as_a_prev), stored_cases("rnn_forward"))
     assert "  - a_prev in the cache of step 0 has wrong values" in report, report
+
+
+@pytest.mark.parametrize("kind", ["self-check", "hidden check"])
+def test_a_wrong_array_returned_twice_is_reported_once(kind):
+    def states_off_by_ten_percent(x, a0, parameters):
+        a, cache = reference.rnn_states(x, a0, parameters)
+        return 1.1 * a, (1.1 * a, *cache[1:])  # the cache holds a, which is also returned
+
+    cases = stored_cases("rnn_states") if kind == "self-check" else hidden_cases("rnn_states")
+    _, report = run_checks("rnn_states", local_call(states_off_by_ten_percent), cases, detail=kind == "self-check")
+    lines = report.splitlines()[1:]
+    assert lines[0].startswith("  - a has wrong values")
+    assert lines[1:] == ["  - cache[0] (a) has the same wrong values as a"]
