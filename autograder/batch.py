@@ -22,6 +22,7 @@ workers come from), autograder.gradebook (config and gradebook), autograder.outc
 autograder.submitted (what a submission folder holds).
 """
 import argparse
+import fcntl
 import hashlib
 import importlib
 import json
@@ -313,11 +314,48 @@ def in_slice(student, part, parts):
     return int.from_bytes(digest[:8], "big") % parts == part - 1
 
 
+LOCK_FILE = ".grading.lock"
+
+
+def hold_course(course, assignment):
+    """The course directory's lock, held until the returned file is closed (or this process ends), or exit
+    naming the run that holds it. Two runs at once would each delete and rewrite the autograded/ folders
+    the other is grading in, and a resumed run would then keep the failures that this caused."""
+    try:
+        lock = open(course / LOCK_FILE, "a+")
+    except OSError as exc:
+        sys.exit(f"grade: cannot write in the course directory {course}: {exc.strerror}")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        sys.exit(f"grade: {course} is being graded already ({holder}). Two runs at once would overwrite each "
+                 "other's autograded notebooks: wait for that run to end (or stop it), then run this again.")
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"pid {os.getpid()}, grading {assignment} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    lock.flush()
+    return lock
+
+
 def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=2048,
           student_timeout=None, progress_stream=sys.stderr, part=None):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
     part: (i, k) grades only slice i of k (in_slice)."""
     course = Path(course).resolve()
+    lock = hold_course(course, assignment) if course.is_dir() else None  # else batch_settings says what is wrong
+    try:
+        return _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout,
+                      progress_stream, part)
+    finally:
+        if lock:
+            lock.close()
+
+
+def _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout, progress_stream,
+           part):
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     workers = workers or os.cpu_count() or 1
     # A sandbox per worker, started while the server imports; any no worker claims are discarded at the end.

@@ -495,3 +495,24 @@ def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
         load_config(tmp_path / "gone")
     with pytest.raises(SystemExit, match=f"report: {tmp_path} is not an nbgrader course directory"):
         report.main(["rnn_forward", "--course", str(tmp_path)])
+
+
+def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_path):
+    # Two runs at once deleted and rewrote each other's autograded/ folders: outcomes "nbgrader could not
+    # grade it" that a resumed run then kept. The second run now refuses, naming the first.
+    from autograder.batch import hold_course
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
+    first = hold_course(ws.root, "bptt")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root)],
+                              env=environment(ws), capture_output=True, text=True, timeout=300)
+    finally:
+        first.close()
+    assert proc.returncode == 1, proc.stderr
+    assert f"is being graded already (pid {os.getpid()}, grading bptt since " in proc.stderr, proc.stderr
+    assert "wait for that run to end" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (ws.root / "autograded").exists() and not (ws.root / "reports").exists()
+    proc = grade(ws, "--no-report")  # the lock went with the first run
+    assert re.search(r"alice\s+8/8\s+all tests passed", proc.stdout), proc.stdout
