@@ -6,12 +6,16 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearOutput,
     GetGrades,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
+from autograder.deduplicate import KeepLastOfEachGradeId
 from autograder.feedback import FeedbackExporter
 from autograder.trusted import TrustedExecute
 
@@ -33,6 +37,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Autograde.autograde_preprocessors = [
     TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]
+# nbgrader's defaults, but a copied graded cell (same grade id twice) no longer fails the whole notebook: the
+# last copy is graded (autograder/deduplicate.py).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, KeepLastOfEachGradeId, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.TrustedExecute.memory_limit_mb = 2048  # address space of the sandboxed notebook
 # The reference must be the committed autograder/reference.py; outside git, give its sha256 instead.
 c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")

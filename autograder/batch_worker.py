@@ -35,8 +35,10 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
 
 
-def check_files(folder, expected):
-    """({notebook: reason} for expected notebooks that cannot be graded, names that can)."""
+def check_files(folder, layout):
+    """({notebook: reason} for notebooks that cannot be graded, names that can); layout: {notebook: [(grade
+    id, points)]} of the assignment's test cells, or just the notebooks' names."""
+    expected = list(layout)
     unsafe = unsafe_entry(folder)
     if unsafe:
         return {name: unsafe for name in expected}, []
@@ -59,16 +61,43 @@ def check_files(folder, expected):
             bad[name] = f"{name}.ipynb is empty (0 bytes): was it cut off while saving? Save it again and hand it in"
             continue
         try:
-            json.loads(path.read_bytes())
+            content = json.loads(path.read_bytes())
         except ValueError as exc:
             bad[name] = f"{name}.ipynb is not valid JSON ({exc}): was it cut off while saving?"
             continue
+        if not (isinstance(content, dict) and "cells" in content and "nbformat" in content):
+            bad[name] = (f"{name}.ipynb is JSON, but not a notebook (it has no cells): was something else saved "
+                         "under its name?")
+            continue
         try:
-            nbformat.validate(read_notebook(path))
+            nb = read_notebook(path)
+            nbformat.validate(nb)
         except Exception as exc:  # an old format, missing fields, nbgrader metadata it cannot read
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
             bad[name] = f"{name}.ipynb is not a valid notebook ({first})"
+            continue
+        tests = [grade_id for grade_id, _ in layout[name]] if isinstance(layout, dict) else []
+        if tests and not set(tests) & set(grade_ids(nb)):  # nbgrader would fail it as "corrupted metadata"
+            bad[name] = (f"{name}.ipynb holds none of the assignment's test cells ({', '.join(tests[:3])}"
+                         f"{', ...' if len(tests) > 3 else ''}): is it another assignment's notebook?")
     return bad, [n for n in expected if n not in bad]
+
+
+def grade_ids(nb):
+    return [cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+
+
+def copied_cells(folder, names):
+    """A note for each notebook of `names` in which cells share a grade id (a copied cell): nbgrader grades
+    the last of them (autograder.deduplicate)."""
+    notes = []
+    for name in names:
+        ids = [g for g in grade_ids(read_notebook(folder / f"{name}.ipynb")) if g is not None]
+        twice = sorted({g for g in ids if ids.count(g) > 1}, key=ids.index)
+        if twice:
+            notes.append(f"{name}.ipynb has {' and '.join(twice[:3])} more than once (a copied cell?): the last "
+                         f"copy of each was graded")
+    return notes
 
 
 def failure_reason(text, limits, log_at):
@@ -169,8 +198,8 @@ def grade_student(api, course, assignment, student, layout, limits):
     started = time.monotonic()
     outcome = {"student": student, "fingerprint": fingerprint(folder), "problems": [], "diagnoses": {},
                "failed": False}
-    bad, good = check_files(folder, list(layout))
-    outcome["problems"] += list(bad.values())
+    bad, good = check_files(folder, layout)
+    outcome["problems"] += list(bad.values()) + copied_cells(folder, good)
 
     TrustedGradingError.raised.clear()
     if good and not bad:

@@ -1,5 +1,6 @@
 """Grading a class with `./run grade` (autograder.batch): good, broken and hostile submissions graded by
 2 workers at once, into a SQLite gradebook and into a real PostgreSQL server started here."""
+import copy
 import csv
 import glob
 import json
@@ -237,13 +238,36 @@ def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
     (tmp_path / "f.ipynb").write_bytes(b"")
     (tmp_path / "handed in" / "g").mkdir(parents=True)  # the notebook, one folder too deep
     nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "handed in" / "g" / "g.ipynb"))
-    bad, good = check_files(tmp_path, ["a", "b", "c", "d", "e", "f", "g"])
+    (tmp_path / "h.ipynb").write_text("{}")
+    bad, good = check_files(tmp_path, ["a", "b", "c", "d", "e", "f", "g", "h"])
     assert "a.ipynb is missing (found a (1).ipynb" in bad["a"]
+    assert bad["h"].startswith("h.ipynb is JSON, but not a notebook (it has no cells)")
     assert "not valid JSON" in bad["b"] and "not a valid notebook" in bad["c"]
     assert bad["e"].startswith("e.ipynb is a folder, not a notebook")
     assert bad["f"].startswith("f.ipynb is empty (0 bytes)")
     assert "g.ipynb is missing (found handed in/g/g.ipynb, inside a folder" in bad["g"]
     assert good == ["d"]
+
+
+def test_another_assignments_notebook_and_copied_cells_are_named(tmp_path):
+    # nbgrader failed both with messages about corrupted or outdated metadata (jupyter/nbgrader#1083)
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT, "bptt"])
+    for a in (ASSIGNMENT, "bptt"):
+        ws.generate(a)
+    alice = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"][ASSIGNMENT]
+    copied = nbformat.from_dict(copy.deepcopy(alice))
+    for grade_id in ("softmax", "test_softmax"):  # JupyterLab's copy and paste keeps the nbgrader metadata
+        i = next(i for i, c in enumerate(copied.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        copied.cells.insert(i + 1, nbformat.from_dict({**copy.deepcopy(copied.cells[i]), "id": f"copy-{i}"}))
+    ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: copied})
+    ws.submit("sam", ASSIGNMENT, {ASSIGNMENT: sample_submissions(ws, "bptt", ["alice"])["alice"]["bptt"]})
+    proc = grade(ws, "--no-report")
+    assert re.search(r"mallory\s+8/8\s+all tests passed \(rnn_forward.ipynb has softmax and test_softmax more "
+                     r"than once \(a copied cell\?\): the last copy of each was graded\)", proc.stdout), proc.stdout
+    assert re.search(r"sam\s+0/8\s+not graded, scored 0: rnn_forward.ipynb holds none of the assignment's test "
+                     r"cells \(test_softmax, test_rnn_cell_forward, test_rnn_forward\): is it another", proc.stdout)
+    ws.autograde(ASSIGNMENT, "--student", "mallory")  # plain nbgrader reads the same configuration
+    assert sum(auto for auto, _ in ws.scores(ASSIGNMENT)["mallory"].values()) == 8
 
 
 def test_links_odd_files_and_names_are_refused_before_nbgrader_copies_them(tmp_path):
