@@ -172,17 +172,22 @@ class NotebookRun:
         request = {"op": "run", "code": code, "count": count}
         try:
             reply = self._ensure().request(request, self.timeout)
-        except WorkerGone as gone:
-            if gone.reason == "timeout":
-                return [_error("CellTimeoutError", f"this cell did not finish within {self.timeout} s")]
-            if gone.reason == OUT_OF_MEMORY:
-                return [_error("MemoryError", f"this cell's processes together used more than the "
-                                              f"{self.memory_bytes >> 20} MB memory limit and were stopped")]
-            return [_error("DeadKernelError", f"the notebook's process ended while running this cell ({_why(gone)})")]
-        self.replay.append(request)
-        outputs = _outputs(reply)
+        except WorkerGone as gone:  # not replayed: what the cell defined is gone with its sandbox
+            outputs = [self._stopped(gone)]
+        else:
+            self.replay.append(request)
+            outputs = _outputs(reply)
         self._note_errors(code, count, outputs)
         return outputs
+
+    def _stopped(self, gone):
+        """The error output of a cell whose sandbox `gone` ended."""
+        if gone.reason == "timeout":
+            return _error("CellTimeoutError", f"this cell did not finish within {self.timeout} s")
+        if gone.reason == OUT_OF_MEMORY:
+            return _error("MemoryError", f"this cell's processes together used more than the "
+                                         f"{self.memory_bytes >> 20} MB memory limit and were stopped")
+        return _error("DeadKernelError", f"the notebook's process ended while running this cell ({_why(gone)})")
 
     def _note_errors(self, code, count, outputs):
         """Remember, for each function the cell defines, the error it stopped with: a function missing at its
@@ -223,7 +228,8 @@ class NotebookRun:
             return _raise(reply, hidden)
         if reply.get("op") == "undefined":
             cause = self.broken_cells.get(name, f"is its cell run, and is the function still called {name}?")
-            raise CallFailed("", "", lines=[f"{name} is not defined where its test cell stands: {cause}."])
+            raise CallFailed("", "", lines=[f"{name} is not defined where its test cell stands: {cause}"
+                                            + ("" if cause.endswith(("?", ".")) else ".")])
         raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
 
     def close(self):

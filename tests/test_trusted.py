@@ -285,10 +285,10 @@ def rnn_cell_forward(xt, a_prev, parameters):
 """
 
 
-def graded_test_cells(code, names):
+def graded_test_cells(code, names, timeout=60):
     """{function: its test cell's outputs} for a notebook of one cell, `code`, with test cells for `names`,
     as TrustedExecute grades it; and the outputs of the cell."""
-    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    run_ = trusted.NotebookRun([], 1 << 30, timeout)
     cells = {name: type("Cell", (), {})() for name in names}
     try:
         outputs = run_.run_cell(code)
@@ -642,6 +642,11 @@ def test_a_function_missing_at_its_test_is_explained_by_the_error_of_its_own_cel
     graded, _ = graded_test_cells("def soft_max(z):\n    return z", ["softmax"])
     assert "softmax is not defined where its test cell stands: is its cell run, and is the function still " \
            "called softmax?" in graded["softmax"][0].evalue, graded
+    assert "?." not in graded["softmax"][0].evalue
+    # the sandbox that ran a cell stopped at the time limit is replaced without that cell: softmax is gone
+    graded, _ = graded_test_cells("def softmax(z):\n    return z\n\nwhile True:\n    pass", ["softmax"], timeout=3)
+    assert "softmax is not defined where its test cell stands: its cell stopped with CellTimeoutError: this cell " \
+           "did not finish within 3 s." in graded["softmax"][0].evalue, graded
 
 
 def test_text_that_utf8_cannot_hold_is_escaped_so_the_graded_notebook_can_be_written():
