@@ -22,6 +22,7 @@ workers come from), autograder.gradebook (config and gradebook), autograder.outc
 autograder.submitted (what a submission folder holds).
 """
 import argparse
+import difflib
 import fcntl
 import hashlib
 import importlib
@@ -29,15 +30,17 @@ import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import signal
 import socket
 import sys
 import time
 import traceback
+import unicodedata
 from multiprocessing.connection import wait
 from pathlib import Path
 
 from autograder import cgroups
-from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, save_outcome
+from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, releasable, save_outcome
 from autograder.submitted import fingerprint
 
 
@@ -143,6 +146,14 @@ class Worker:
         self.process.start()
         child.close()
         self.student, self.started = None, None
+        self.sandboxes = []  # sandboxes it took from the fork server: not among its children
+
+    def took(self, pid):
+        import psutil
+        try:
+            self.sandboxes.append(psutil.Process(pid))  # remembers the start time: a reused pid is not it
+        except psutil.NoSuchProcess:
+            pass
 
     def give(self, task):
         self.student, self.started = task[1], time.monotonic()
@@ -160,6 +171,12 @@ class Worker:
             try:
                 p.kill()
             except psutil.NoSuchProcess:
+                pass
+        for box in self.sandboxes:  # its whole process group, as Sandbox.kill does
+            try:
+                if box.is_running():
+                    os.killpg(box.pid, signal.SIGKILL)
+            except (ProcessLookupError, psutil.NoSuchProcess):
                 pass
         psutil.wait_procs(procs, timeout=10)
         self.process.join(5)
@@ -182,6 +199,7 @@ class Progress:
 
     def update(self, note=None):
         """Redraw the line (a terminal), or write it when a student is done (a log file)."""
+        note = printable(note) if note else note
         if self.tty:
             if note:
                 self.stream.write("\r\x1b[K" + note + "\n")
@@ -196,6 +214,16 @@ class Progress:
         self.stream.write(f"{_count(self.done, 'student')} in {_duration(time.monotonic() - self.start)}: "
                           f"{self.done - self.failed} graded, {self.failed} not graded\n")
         self.stream.flush()
+
+
+def printable(text):
+    """`text` with control and format characters (terminal escapes, bidirectional overrides) written as
+    escapes: names of students and of the files they hand in reach the instructor's terminal, where
+    "\x1b[1A" would move the cursor up and let a file name draw a false grade table."""
+    return "".join(c.encode("unicode_escape").decode() if unicodedata.category(c) in INVISIBLE else c for c in text)
+
+
+INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def _count(n, noun):
@@ -237,6 +265,9 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                         outcome = w.conn.recv()
                     except (EOFError, OSError):
                         outcome = lost(w, "the grading process died (killed by the system?)")
+                    if "sandbox" in outcome:  # not an outcome: the worker took a sandbox started ahead
+                        w.took(outcome["sandbox"])
+                        continue
                 elif w.process.sentinel in ready or not w.process.is_alive():
                     outcome = lost(w, "the grading process died (killed by the system?)")
                 elif time.monotonic() - w.started > limits["student_timeout"]:
@@ -367,7 +398,10 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
     if students:
         unknown = sorted(set(students) - set(submitted))
         if unknown:
-            sys.exit(f"grade: no submission of {assignment} in submitted/ for: {', '.join(unknown)}")
+            close = {s: difflib.get_close_matches(s, submitted, n=1) for s in unknown}
+            sys.exit(f"grade: no submission of {assignment} in submitted/ for: "
+                     + ", ".join(s + (f" (did you mean {close[s][0]}?)" if close[s] else "") for s in unknown)
+                     + ". Nobody was graded.")
     selected = list(students or submitted)
     if not selected:
         sys.exit(f"grade: nothing to grade: submitted/<student>/{assignment}/ does not exist for any student")
@@ -396,6 +430,8 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
           + (f", {_count(min(workers, len(todo)), 'worker')}" if todo else ""),
           file=progress_stream)
+    if todo and settings["unverifiable"]:
+        print(f"note: {settings['unverifiable']}", file=progress_stream)
     if todo and cgroups.unavailable():
         print(f"note: {cgroups.unavailable()}, so each sandboxed process has its own memory and process limits, "
               "not each sandbox as a whole", file=progress_stream)
@@ -406,11 +442,17 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         if outcome.get("grader_error"):
             raise GradingStopped(outcome["grader_error"])
         if outcome.get("scores") is None:  # the worker died before it could record anything
+            student = outcome["student"]
             outcome["scores"] = in_server(ctx, "autograder.gradebook.zero_lost_submission", db_url, course_id,
-                                          assignment, outcome["student"], list(layout))
-            failure_feedback(course, assignment, outcome["student"], list(layout), outcome["problems"][0],
-                             outcome["scores"])
-            outcome["fingerprint"] = fingerprint(course / "submitted" / outcome["student"] / assignment)
+                                          assignment, student, list(layout))
+            outcome["fingerprint"] = fingerprint(course / "submitted" / student / assignment)
+            try:  # what the student handed in must not stop the batch here, where no worker stands between
+                failure_feedback(course, assignment, student, list(layout), outcome["problems"][0], outcome["scores"])
+                outcome["problems"] += releasable(course / "feedback" / student / assignment,
+                                                  course / "submitted" / student / assignment)
+            except OSError as exc:
+                outcome["problems"].append(f"its feedback could not be written ({type(exc).__name__}: {exc})")
+                outcome["fingerprint"] = None  # graded again next run, and the page written then
         score, max_score, reason = summarize(outcome, layout)
         outcome.update(score=score, max_score=max_score, reason=reason)
         outcome.pop("lost", None)
@@ -431,10 +473,10 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
 
 def grade_table(outcomes):
     """The grade table as text: student, score, reason."""
-    width = max([len("student")] + [len(s) for s in outcomes]) + 2
+    width = max([len("student")] + [len(printable(s)) for s in outcomes]) + 2
     lines = [f"{'student':<{width}}{'score':>9}  reason"]
     for s, o in sorted(outcomes.items()):
-        lines.append(f"{s:<{width}}{o['score']:>5g}/{o['max_score']:<3g}  {o['reason']}")
+        lines.append(f"{printable(s):<{width}}{o['score']:>5g}/{o['max_score']:<3g}  {printable(o['reason'])}")
     return "\n".join(lines)
 
 

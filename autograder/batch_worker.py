@@ -20,9 +20,10 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import rmtree
 from sqlalchemy.orm import configure_mappers
 
+from autograder import sandbox
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
-from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir
+from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, TrustedGradingError
 
@@ -241,6 +242,7 @@ def grade_student(api, course, assignment, student, layout, limits):
         except OSError as exc:
             unwritten.append(f"{type(exc).__name__}: {exc}")
     drop_handed_in_pages(course, assignment, student, layout)
+    outcome["problems"] += releasable(course / "feedback" / student / assignment, folder)
     if unwritten:  # the grade stands, but the student is graded again (and the page written) next run
         outcome["problems"].append(f"its feedback could not be written ({'; '.join(unwritten)})")
         outcome["fingerprint"] = None
@@ -275,6 +277,7 @@ def worker_main(conn, course, limits, log_path):
     log.disabled = True
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
     log.disabled = False
+    sandbox.on_claim = lambda pid: conn.send({"sandbox": pid})  # killed with this process (Worker.kill)
     while True:
         task = conn.recv()
         if task is None:

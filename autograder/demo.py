@@ -36,6 +36,9 @@ def fresh_directory(path):
     return path
 
 
+COURSE_ORDER = ("rnn_forward", "bptt", "architectures")  # as students meet them
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="./run demo", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=str(DEFAULT_DIR), help="workspace directory")
@@ -47,7 +50,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     students = args.students.split(",")
 
-    assignments = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
+    found = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
+    assignments = [a for a in COURSE_ORDER if a in found] + [a for a in found if a not in COURSE_ORDER]
     ws = Workspace.create(fresh_directory(args.dir), assignments)
     os.environ["RNN_COURSE_DB_URL"] = ws.db_url  # the demo's own gradebook, whatever the shell has set
     print("sample class:", ", ".join(f"{s} ({STUDENTS[s]})" for s in students))

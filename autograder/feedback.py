@@ -191,12 +191,14 @@ SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
 def content_security_policy(html):
     """`html` with a Content Security Policy first in its head: no script runs but those the page loads from
     the folders the exporter named (MathJax's, require.js's, the widget manager's): no inline script, no event
-    handler, whatever reached the page, and no other library of the same CDN. Images and styles load as
-    nbconvert's pages load them."""
+    handler, whatever reached the page, and no other library of the same CDN. Images come only from the page
+    itself (outputs are data: URIs, a widget's images blob: URLs): a student's markdown image from another site
+    would tell that site who opened the page, and when."""
     loaded = map(urlsplit, SCRIPT_SRC.findall(html[:html.find("<body")]))
     folders = {f"https://{u.netloc}{u.path.rsplit('/', 1)[0]}/" for u in loaded if u.scheme == "https" and u.netloc}
     scripts = " ".join(sorted(folders)) or "'none'"
-    policy = f"script-src {scripts}; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+    policy = (f"script-src {scripts}; img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; "
+              "frame-src 'none'; base-uri 'none'; form-action 'none'")
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return re.sub(r"<head\b[^>]*>", lambda m: m.group(0) + "\n" + meta, html, count=1)
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from traitlets.config import PyFileConfigLoader
+
+from autograder.trusted import unverifiable_reference
 
 
 def serialize_sqlite_writes():
@@ -41,9 +44,19 @@ def serialize_sqlite_writes():
 def load_config(course, program="grade"):
     """The course's nbgrader configuration (nbgrader_config.py in the course directory)."""
     if not (course / "nbgrader_config.py").exists():
-        what = "is not an nbgrader course directory (no nbgrader_config.py)" if course.exists() else "does not exist"
-        sys.exit(f"{program}: {course} {what}; run from the course directory or pass --course")
+        if not course.exists():  # the default, ".", always does: --course named it
+            sys.exit(f"{program}: --course {course}: no such directory")
+        sys.exit(f"{program}: {course} is not an nbgrader course directory (no nbgrader_config.py); run from the "
+                 "course directory or pass --course")
     return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+
+def require_assignment(course, assignment, program="grade"):
+    """Exit, listing the course's assignments, unless `assignment` is one of them (a folder of source/)."""
+    known = sorted(p.name for p in (course / "source").glob("*") if p.is_dir())
+    if assignment not in known:
+        sys.exit(f"{program}: this course has no assignment '{assignment}' (source/ has: "
+                 f"{', '.join(known) or 'nothing'})")
 
 
 def assignment_layout(db_url, course_id, assignment, course):
@@ -52,10 +65,7 @@ def assignment_layout(db_url, course_id, assignment, course):
         try:
             found = gb.find_assignment(assignment)
         except MissingEntry:
-            known = sorted(p.name for p in (course / "source").glob("*") if p.is_dir())
-            if assignment not in known:
-                sys.exit(f"grade: this course has no assignment '{assignment}' (source/ has: "
-                         f"{', '.join(known) or 'nothing'})")
+            require_assignment(course, assignment)
             # --force: generate_assignment skips an assignment whose release/ exists without recording it
             sys.exit(f"grade: the gradebook has no assignment '{assignment}'. Record it (and its release/ "
                      f"version) first: ./run python -m nbgrader generate_assignment {assignment} --force")
@@ -70,13 +80,29 @@ def assignment_layout(db_url, course_id, assignment, course):
 
 def batch_settings(course, assignment):
     """What autograder.batch needs before it grades an assignment, read in one go: the gradebook's URL and
-    course id, the per-cell timeout, the assignment's layout and who is graded already."""
+    course id, the per-cell timeout, the assignment's layout, who is graded already and, when the reference
+    cannot be verified, why."""
     config = load_config(course)
     db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
+    try:
+        layout = assignment_layout(db_url, course_id, assignment, course)
+        graded = graded_students(db_url, course_id, assignment)
+    except SQLAlchemyError as exc:  # a wrong URL, a server that is down, a driver that is not installed
+        sys.exit(f"grade: cannot open the gradebook at {_shown(db_url)}: "
+                 f"{(str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]}\nCheck RNN_COURSE_DB_URL (or "
+                 "c.CourseDirectory.db_url in nbgrader_config.py); a PostgreSQL URL starts postgresql+psycopg2://")
     return {"db_url": db_url, "course_id": course_id,
+            "unverifiable": unverifiable_reference(config.TrustedExecute.get("reference_sha256", "")),
             "cell_timeout": config.Execute.timeout if "timeout" in config.Execute else 30,
-            "layout": assignment_layout(db_url, course_id, assignment, course),
-            "graded": graded_students(db_url, course_id, assignment)}
+            "layout": layout, "graded": graded}
+
+
+def _shown(db_url):
+    """The URL without its password."""
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "a URL that SQLAlchemy cannot read"
 
 
 def zero_submission(db_url, course_id, assignment, student, notebooks):

@@ -2,9 +2,12 @@
 the outcome that the resume and the report read, and the feedback page of a notebook that could not be
 graded.
 """
+import datetime
 import html
 import json
 import os
+import secrets
+import shutil
 import stat
 
 
@@ -41,7 +44,10 @@ PAGE_STYLE = ("<style>body{font-family:system-ui,-apple-system,'Segoe UI',Roboto
 
 # What `nbgrader collect` puts next to a submission and `nbgrader release_feedback` reads next to each page
 # (it stops at the first folder without them, and releases nobody's feedback after it).
-COLLECTED = ("timestamp.txt", "submission_secret.txt")
+# {name: a stand-in for it}
+COLLECTED = {"timestamp.txt": lambda: datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z"),
+             "submission_secret.txt": lambda: secrets.token_hex(64)}  # as nbgrader submit makes one
+COLLECTED_LIMIT = 65536  # bytes; nbgrader writes a timestamp and a 128-character secret
 
 
 def failure_feedback(course, assignment, student, notebooks, reason, scores):
@@ -73,15 +79,58 @@ def drop_handed_in_pages(course, assignment, student, notebooks):
             path.unlink(missing_ok=True)  # a link is removed, not followed
 
 
-def _copy_small_file(source, destination, limit=4096):
+def _copy_small_file(source, destination, limit=COLLECTED_LIMIT):
     """Copy a regular file of at most `limit` bytes; nothing else (a link could name any file on the machine,
-    and the destination goes to the student)."""
+    and the destination goes to the student). What is not copied gets a stand-in (releasable)."""
     try:
         fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:  # missing (copied in by hand, not collected), or a link
         return
-    with os.fdopen(fd, "rb") as f:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            data = f.read(limit + 1)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # not a folder or a pipe, which the student may hand in instead
+            data = os.read(fd, limit + 1)
             if len(data) <= limit:
                 destination.write_bytes(data)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def releasable(folder, handed_in):
+    """Problems (a list) of making a student's feedback folder one that nbgrader release_feedback can go
+    through. It reads the files of COLLECTED next to every page and stops at the first folder where it
+    cannot: nobody after that student got feedback. Any that is missing (a submission copied in by hand) or
+    not a small text file (a folder, a link, an empty or huge file handed in under its name) is replaced by a
+    stand-in; a stand-in secret releases that student's pages under a name no one can derive. handed_in: the
+    submission's folder, where a file failure_feedback would not copy is found."""
+    if not folder.is_dir():
+        return []
+    replaced = []
+    for name, stand_in in COLLECTED.items():
+        path = folder / name
+        try:
+            found = path.lstat()
+        except FileNotFoundError:
+            found = None
+        if found is not None and _readable_text(path, found):
+            continue
+        if found is not None or os.path.lexists(handed_in / name):
+            replaced.append(name)
+        if found is not None:
+            shutil.rmtree(path) if stat.S_ISDIR(found.st_mode) else path.unlink()  # rmtree follows no link
+        path.write_text(stand_in())
+    return [f"its {' and '.join(replaced)} is not a small text file, so nbgrader release_feedback cannot deliver "
+            "its feedback (a stand-in lets it go on to the other students)"] if replaced else []
+
+
+def _readable_text(path, found):
+    """Whether release_feedback can read the file: regular, small, UTF-8, not empty (an empty secret fails an
+    assertion of nbgrader's)."""
+    if not stat.S_ISREG(found.st_mode) or not 0 < found.st_size <= COLLECTED_LIMIT:
+        return False
+    try:
+        path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True

@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.gradebook import assignment_layout, load_config  # noqa: E402
+from autograder.gradebook import assignment_layout, load_config, require_assignment  # noqa: E402
 from autograder.outcomes import load_outcomes, outcomes_dir  # noqa: E402
 
 
@@ -137,6 +137,7 @@ def write_report(course, assignment):
     """Write the report files into reports/<assignment>/; returns the path of report.html."""
     course = Path(course).resolve()
     config = load_config(course, "report")
+    require_assignment(course, assignment, "report")
     outcomes = load_outcomes(course, assignment)
     if not outcomes:
         raise SystemExit(f"report: {assignment} has not been graded in {course} yet: run ./run grade {assignment}")

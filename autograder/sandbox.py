@@ -431,6 +431,9 @@ class Sandbox:
 AHEAD = "AUTOGRADER_SANDBOXES_AHEAD"  # environment: JSON of start_ahead's arguments (start_ahead_from_environment)
 _ahead = []  # the sandboxes started ahead, by this process or the one it was forked from
 _claims = None  # read end of a pipe holding one byte per sandbox of _ahead: whoever reads a byte owns that one
+# Called with the pid of each sandbox this process claims. It is a child of the process that started it,
+# not of this one, so whoever kills this process with its children must be told (autograder.batch_worker).
+on_claim = None
 
 
 class _StartedAhead:
@@ -512,6 +515,8 @@ def claim_ahead(hide, memory_bytes):
     if (box.hidden, box.memory_bytes, box.address_space) != (wanted.hidden, wanted.memory_bytes, wanted.address_space):
         box.close()
         return None
+    if on_claim is not None:
+        on_claim(box.proc.pid)
     try:
         return box._greeted()
     except SandboxError:  # closed; a sandbox started now says what is wrong, if anything still is

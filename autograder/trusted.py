@@ -100,6 +100,14 @@ def _committed_digest(path):
 _verified = {}
 
 
+def unverifiable_reference(expected_sha256=""):
+    """Why the reference cannot be verified (a sentence), or None when it can."""
+    if expected_sha256 or (REFERENCE.parent.parent / ".git").exists():
+        return None
+    return (f"{REFERENCE} cannot be verified: the course is not a git checkout and "
+            "c.TrustedExecute.reference_sha256 (RNN_REFERENCE_SHA256) is not set, so grades use the file as it is")
+
+
 def verified_reference(expected_sha256=""):
     """The reference module, executed from bytes whose sha256 matches `expected_sha256` or, when that is
     empty, the committed autograder/reference.py. Loaded once per process; checked again on every call."""
@@ -114,8 +122,7 @@ def verified_reference(expected_sha256=""):
         return _verified["module"]
     expected = expected_sha256 or _committed_digest(REFERENCE)
     if expected is None:
-        print(f"[TrustedExecute] warning: {REFERENCE} is not in a git checkout and "
-              "c.TrustedExecute.reference_sha256 is not set, so its content cannot be verified", file=sys.stderr)
+        print(f"[TrustedExecute] warning: {unverifiable_reference()}", file=sys.stderr)
     elif digest != expected:
         raise TrustedGradingError(
             f"{REFERENCE} (sha256 {digest}) is not the version it must be "

@@ -3,6 +3,7 @@
 import copy
 import csv
 import glob
+import io
 import json
 import os
 import pwd
@@ -14,17 +15,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.batch import in_slice, longest_first, summarize
+from autograder.batch import Progress, grade_table, in_slice, longest_first, summarize
 from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
-from autograder.outcomes import failure_feedback
+from autograder.outcomes import failure_feedback, releasable
 from autograder.report import pass_rates
-from autograder.samples import sample_submissions
+from autograder.samples import sample_submissions, with_extra
 from autograder.submitted import fingerprint
 from autograder.workspace import Workspace
 
@@ -304,6 +306,81 @@ def test_a_page_for_what_could_not_be_graded_takes_the_collections_files_but_no_
     assert (folder / "timestamp.txt").read_text() == "2026-11-20 17:00:00.000000 UTC"
 
 
+def test_every_feedback_folder_can_be_released_whatever_was_handed_in_as_its_secret(tmp_path):
+    # nbgrader release_feedback reads both files next to every page and stopped at the first folder where it
+    # could not: one student's folder named submission_secret.txt kept everyone after them from their feedback
+    good = "2026-11-20 17:00:00.000000 UTC"
+    odd = {"a folder": lambda p: (p.mkdir(), (p / "x").write_text("x")), "empty": lambda p: p.write_bytes(b""),
+           "huge": lambda p: p.write_bytes(b"0" * 100_000), "not UTF-8": lambda p: p.write_bytes(b"\xff\xfe"),
+           "a link": lambda p: p.symlink_to("/etc/passwd"), "a pipe": lambda p: os.mkfifo(p)}
+    for kind, make in odd.items():
+        folder = tmp_path / kind
+        folder.mkdir()
+        (folder / "timestamp.txt").write_text(good)
+        make(folder / "submission_secret.txt")
+        assert releasable(folder, tmp_path / "submitted") == [
+            "its submission_secret.txt is not a small text file, so nbgrader release_feedback cannot deliver its "
+            "feedback (a stand-in lets it go on to the other students)"], kind
+        secret = folder / "submission_secret.txt"
+        assert not secret.is_symlink() and len(secret.read_text()) == 128, kind
+        assert (folder / "timestamp.txt").read_text() == good
+    copied_in_by_hand = tmp_path / "by hand"
+    copied_in_by_hand.mkdir()
+    # nothing to say: no exchange delivers what was copied in by hand
+    assert releasable(copied_in_by_hand, tmp_path / "submitted") == []
+    assert sorted(p.name for p in copied_in_by_hand.iterdir()) == ["submission_secret.txt", "timestamp.txt"]
+
+
+def test_a_killed_worker_takes_its_sandbox_along_and_odd_collected_files_stop_nothing(tmp_path):
+    # A worker's first sandbox is started ahead by the fork server, so it was not among the worker's children:
+    # killed at the student limit, the worker left it running until the batch ended. Its student's folder
+    # held a folder named submission_secret.txt, which crashed the batch where it writes that student's page.
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    released = nbformat.read(str(ws.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    marker = "4242.4545"
+    hanging = with_extra(released, {}, f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])\nwhile True:\n"
+                                       "    pass")
+    folder = ws.submit("adam", ASSIGNMENT, {ASSIGNMENT: hanging})  # graded first, in the sandbox started ahead
+    (folder / "submission_secret.txt").mkdir()
+    ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+                             "--workers", "1", "--timeout", "100", "--student-timeout", "8", "--no-report"],
+                            env=environment(ws), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    left_running = None
+    for line in proc.stderr:
+        if "adam:" in line:  # written once adam's worker is killed, while alice is graded
+            left_running = [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and marker in _cmdline(p)]
+            break
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out + err
+    assert left_running == [], "adam's sandbox outlived its worker"
+    assert re.search(r"alice\s+8/8\s+all tests passed", out), out
+    assert re.search(r"adam\s+0/8\s+not graded, scored 0: grading took longer than the 8 s.*its "
+                     r"submission_secret.txt is not a small text file", out), out
+    assert (ws.root / "feedback" / "adam" / ASSIGNMENT / "submission_secret.txt").is_file()
+
+
+def _cmdline(proc_dir):
+    try:
+        return (proc_dir / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_names_from_students_cannot_draw_on_the_instructors_terminal(tmp_path):
+    # A notebook handed in under a name holding "\x1b[1A" (cursor up) and "\r" redrew earlier rows of the grade
+    # table from the "renamed?" reason, which quotes it: "bob 0/8 ...", "mallory 8/8 all tests passed".
+    forged = "\r\x1b[2K\x1b[1Abob  0\u22158  failed\u202e.ipynb"
+    outcomes = {"mallory\x9b": {"score": 0, "max_score": 8, "reason": f"rnn_forward.ipynb is missing (found {forged})"}}
+    table = grade_table(outcomes)
+    assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in table.replace("\n", "")), repr(table)
+    assert "mallory\\x9b" in table and "(found \\r\\x1b[2K\\x1b[1Abob  0\u22158  failed\\u202e.ipynb)" in table
+    stream = io.StringIO()
+    Progress(1, stream).update(f"mallory: 0/8, {forged}")
+    assert "\x1b" not in stream.getvalue() and "\\x1b[1A" in stream.getvalue()
+
+
 def test_different_submissions_have_different_fingerprints(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir()
@@ -515,10 +592,14 @@ def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
 def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
     from autograder import report
     from autograder.gradebook import load_config
-    with pytest.raises(SystemExit, match=f"grade: {tmp_path / 'gone'} does not exist; run from the course"):
+    with pytest.raises(SystemExit, match=f"grade: --course {tmp_path / 'gone'}: no such directory"):
         load_config(tmp_path / "gone")
     with pytest.raises(SystemExit, match=f"report: {tmp_path} is not an nbgrader course directory"):
         report.main(["rnn_forward", "--course", str(tmp_path)])
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])  # a misspelled assignment is not "not graded yet"
+    with pytest.raises(SystemExit, match=r"report: this course has no assignment 'rnn_foward' \(source/ has: "
+                                         r"rnn_forward\)"):
+        report.main(["rnn_foward", "--course", str(ws.root)])
 
 
 def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_path):
@@ -540,3 +621,28 @@ def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_p
     assert not (ws.root / "autograded").exists() and not (ws.root / "reports").exists()
     proc = grade(ws, "--no-report")  # the lock went with the first run
     assert re.search(r"alice\s+8/8\s+all tests passed", proc.stdout), proc.stdout
+
+
+def test_a_misspelled_student_is_named_with_the_closest_name_and_nobody_is_graded(tmp_path):
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
+    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "alicee", "alice", "zzz",
+                           "--course", str(ws.root)], env=environment(ws), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "for: alicee (did you mean alice?), zzz. Nobody was graded." in proc.stderr, \
+        proc.stderr
+    assert not (ws.root / "autograded").exists()
+
+
+@pytest.mark.parametrize("db_url, says", [
+    ("postgresql+psycopg2://ta:hunter2@127.0.0.1:1/gradebook", "postgresql+psycopg2://ta:***@127.0.0.1:1/gradebook: "),
+    ("postgres://ta@127.0.0.1/gradebook", "Can't load plugin: sqlalchemy.dialects:postgres")])
+def test_a_gradebook_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path, db_url, says):
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.submit("alice", ASSIGNMENT, {ASSIGNMENT: b"{}"})
+    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root)],
+                          env=dict(environment(ws), RNN_COURSE_DB_URL=db_url), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 1 and "grade: cannot open the gradebook at " in proc.stderr, proc.stderr
+    assert says in proc.stderr and "Check RNN_COURSE_DB_URL" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "hunter2" not in proc.stderr

@@ -716,6 +716,16 @@ def test_a_changed_reference_is_refused(tmp_path, monkeypatch):
             trusted.install_reference(original)
 
 
+def test_a_reference_that_cannot_be_verified_is_named_as_such(tmp_path, monkeypatch):
+    # A downloaded archive (no .git) with no sha256 set graded with whatever reference.py held, saying so only
+    # in the workers' log; ./run grade now says it before it starts (batch_settings)
+    monkeypatch.setattr(trusted, "REFERENCE", tmp_path / "autograder" / "reference.py")
+    assert "cannot be verified: the course is not a git checkout" in trusted.unverifiable_reference()
+    assert trusted.unverifiable_reference("0" * 64) is None
+    (tmp_path / ".git").mkdir()
+    assert trusted.unverifiable_reference() is None
+
+
 def test_the_committed_reference_is_the_verified_one():
     """In this git checkout the expected digest is the committed file's (what nbgrader_config.py relies on)."""
     committed = trusted._committed_digest(trusted.REFERENCE)
