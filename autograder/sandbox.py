@@ -29,7 +29,8 @@ from autograder import cgroups
 from course import plain
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
-WORKER = Path(__file__).resolve().parent / "worker.py"
+GRADING_CODE = Path(__file__).resolve().parent  # the reference, the hidden cases, the known mistakes
+WORKER = GRADING_CODE / "worker.py"
 HEADER = struct.Struct(">Q")
 MAX_REPLY = 64 << 20  # bytes of one message from the sandbox
 MAX_ARRAYS = 10_000  # arrays in one message; a graded call's output and arguments hold a few hundred at most
@@ -209,6 +210,8 @@ def bwrap_command(hidden, fd_in, fd_out):
         cmd += ["--perms", "0755", "--dir", str(d)]
     for p in binds:
         cmd += ["--ro-bind", str(p), str(p)]
+    if _under(GRADING_CODE, binds) or not _under(GRADING_CODE, [*hidden, TMP]):
+        cmd += ["--tmpfs", str(GRADING_CODE)]  # installed where Python runs from (`pip install .`): hide it
     cmd += ["--perms", "0755", "--dir", str(Path(INSIDE_WORKER).parent), "--ro-bind", str(WORKER), INSIDE_WORKER,
             "--ro-bind", font_cache(), INSIDE_FONT_CACHE,
             "--perms", "0777", "--dir", "/tmp/work", "--chdir", "/tmp/work"]

@@ -102,6 +102,23 @@ def test_a_virtualenv_reached_through_a_symlink_runs_in_the_sandbox(monkeypatch)
             assert run(linked, "import numpy; print(numpy.ones(2).sum())") == ("2.0\n", [])
 
 
+def test_grading_code_installed_where_python_runs_from_is_hidden_too(monkeypatch):
+    # `pip install .` copies autograder/ (reference, hidden cases) into site-packages, which the sandbox must
+    # show to run Python. Stand-in: a folder inside course/, which the sandbox shows for the same reason.
+    installed = COURSE_ROOT / "course" / f".installed-autograder-{os.getpid()}"
+    installed.mkdir()
+    try:
+        (installed / "reference.py").write_text("ANSWER = 42\n")
+        (installed / "reference.py").chmod(0o644)
+        installed.chmod(0o755)
+        monkeypatch.setattr(sandbox, "GRADING_CODE", installed)
+        with Sandbox() as hiding:
+            out, errors = run(hiding, f"import os\nprint(os.listdir({str(installed)!r}))")
+        assert (out, errors) == ("[]\n", [])
+    finally:
+        shutil.rmtree(installed)
+
+
 def as_ordinary_user(course, body):
     """The last line printed by `body` (Python, with autograder.sandbox's Sandbox and test_trusted's probe, run
     and FORK_BOMB imported) run by a user who is not root. As root, this becomes such a user (nobody) in a
