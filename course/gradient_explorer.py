@@ -21,6 +21,8 @@ from course.state_explorer import base_weights
 N_A, N_Y = 8, 2
 T_MAX = 60
 NORM_LIMITS = (1e-16, 1e8)  # the norm panel's fixed range; points beyond it leave the panel
+# Where such points are pinned instead: {name: (edge, marker, the marker in the line under the plot)}
+PINNED = {"above": (NORM_LIMITS[1], "^", "&#9650;"), "below": (NORM_LIMITS[0], "v", "&#9660;")}
 
 
 def gradient_problem(radius, input_scale, T_x, seed=0):
@@ -77,11 +79,10 @@ class GradientExplorer(Explorer):
             "norm": ax_norm.plot([], [], "o-", color="C3", ms=3.5, lw=1.5,
                                  label="$\\|\\partial L / \\partial a^{<t>}\\|$ (t = 0 is a0)")[0],
         }
-        for name, marker, edge in (("above", "^", NORM_LIMITS[1]), ("below", "v", NORM_LIMITS[0])):
+        for name, (_, marker, _) in PINNED.items():
             # a fixed range keeps slider moves comparable; what leaves it is pinned to the frame instead
             artists[name] = ax_norm.plot([], [], marker, color="C3", ms=5, clip_on=False)[0]
             artists[name].set_in_layout(False)  # else the layout makes room as if they could go anywhere
-            artists[name].edge = edge
         ax_norm.legend(handles=[artists["linear"], artists["norm"]], loc="best", fontsize=9)
 
         ax_tanh.set(xlim=steps, ylim=(-0.03, 1.05), xlabel="time step t", ylabel="$1 - (a^{<t>})^2$")
@@ -117,7 +118,7 @@ class GradientExplorer(Explorer):
         self.artists["norm"].set_data(t, norms)
         beyond = {"above": norms > NORM_LIMITS[1], "below": norms < NORM_LIMITS[0]}
         for name, steps in beyond.items():
-            self.artists[name].set_data(t[steps], np.full(steps.sum(), self.artists[name].edge))
+            self.artists[name].set_data(t[steps], np.full(steps.sum(), PINNED[name][0]))
         with np.errstate(under="ignore"):
             self.artists["linear"].set_data(t, radius ** (T_x - t.astype(float)))
         for i in range(N_A):
@@ -133,6 +134,6 @@ class GradientExplorer(Explorer):
 
 def off_panel_note(t, beyond):
     """The status line's words for the norms pinned to the panel's edge, or "" when all are inside it."""
-    words = {"above": f"above {NORM_LIMITS[1]:.0e} (&#9650;)", "below": f"below {NORM_LIMITS[0]:.0e} (&#9660;)"}
-    parts = [f"t = {t[steps][0]}..{t[steps][-1]} {words[name]}" for name, steps in beyond.items() if steps.any()]
+    parts = [f"t = {t[steps][0]}..{t[steps][-1]} {name} {PINNED[name][0]:.0e} ({PINNED[name][2]})"
+             for name, steps in beyond.items() if steps.any()]
     return "<br>off the panel: " + ", ".join(parts) if parts else ""
