@@ -38,6 +38,7 @@ import traceback
 import unicodedata
 from multiprocessing.connection import wait
 from pathlib import Path
+from statistics import median
 
 from autograder import cgroups
 from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, releasable, save_outcome
@@ -183,29 +184,71 @@ class Worker:
 
 
 class Progress:
-    """One line: a bar, students done and not graded, time left (estimated from the throughput so far)."""
+    """One line: a bar, students done and not graded, time left; above it, a line for each student that
+    needs one (graded with trouble, or slow)."""
 
-    def __init__(self, total, stream=sys.stderr):
-        self.total, self.done, self.failed, self.running, self.stream = total, 0, 0, 0, stream
-        self.start, self.tty = time.monotonic(), stream.isatty()
+    SLOW_AFTER = 10  # seconds; and 3x the median: a student this slow gets a line of its own
+
+    def __init__(self, total, stream=sys.stderr, workers=1, limit=None, clock=time.monotonic):
+        self.total, self.done, self.failed, self.stream, self.workers = total, 0, 0, stream, workers
+        self.limit, self.clock = limit, clock  # limit: seconds after which a student is stopped
+        self.start, self.tty = clock(), stream.isatty()
+        self.running, self.took, self.told_slow = {}, [], set()  # {student: since}, seconds of each done
+
+    def begin(self, student):
+        self.running[student] = self.clock()
+
+    def end(self, student):
+        self.took.append(self.clock() - self.running.pop(student))
+
+    def slow(self):
+        """{student: seconds so far} of the running students that take far longer than most."""
+        now = self.clock()
+        after = max(self.SLOW_AFTER, 3 * median(self.took)) if self.took else self.SLOW_AFTER
+        return {s: now - since for s, since in self.running.items() if now - since > after}
+
+    def left(self):
+        """The time left, from the mean time per student so far (the slow ones included, once they end) and
+        the workers' number; with a student running slow, a range that ends when it would be stopped."""
+        if not self.took:
+            return "estimating"
+        now, mean, slow = self.clock(), sum(self.took) / len(self.took), self.slow()
+        queued = self.total - self.done - len(self.running)
+        soon = (queued * mean + sum(max(mean - (now - since), 0) for since in self.running.values())) / self.workers
+        if not (slow and self.limit):
+            return f"{_duration(soon)} left"
+        latest = _duration(max(soon, self.limit - min(slow.values())))
+        return f"up to {latest} left" if soon < 0.5 else f"{_duration(soon)} to {latest} left"
 
     def line(self):
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
-        elapsed = time.monotonic() - self.start
-        left = f"{_duration(elapsed / self.done * (self.total - self.done))} left" if self.done else "estimating"
         return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} done, {self.failed} not graded, "
-                f"{self.running} grading, {left}")
+                f"{len(self.running)} grading, {self.left()}")
+
+    def slow_notes(self):
+        """A line for each student that has just become slow, once."""
+        notes = []
+        for student, seconds in self.slow().items():
+            if student not in self.told_slow:
+                self.told_slow.add(student)
+                typical = f" (most take {_duration(median(self.took))})" if self.took else ""
+                stop = f"; it is stopped at {_duration(self.limit)}" if self.limit else ""
+                notes.append(f"{student}: still grading after {_duration(seconds)}{typical}{stop}")
+        return notes
 
     def update(self, note=None):
-        """Redraw the line (a terminal), or write it when a student is done (a log file)."""
-        note = printable(note) if note else note
+        """Redraw the line (a terminal), or write it when a student is done (a log file: one line for each).
+        `note`: about the student just done ("" for none). A student turning slow gets a line of its own."""
+        note, slow = printable(note) if note else note, [printable(n) for n in self.slow_notes()]
         if self.tty:
-            if note:
-                self.stream.write("\r\x1b[K" + note + "\n")
+            for n in ([note] if note else []) + slow:
+                self.stream.write("\r\x1b[K" + n + "\n")
             self.stream.write("\r\x1b[K" + self.line())
-        elif note is not None:
-            self.stream.write(self.line() + (f"  {note}" if note else "") + "\n")
+        else:
+            if note is not None:
+                self.stream.write(self.line() + (f"  {note}" if note else "") + "\n")
+            self.stream.writelines(n + "\n" for n in slow)
         self.stream.flush()
 
     def finish(self):
@@ -250,6 +293,7 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                 # Only now: if the batch is stopped, students not yet started keep their last outcome.
                 forget_outcome(course, assignment, student)
                 w.give((assignment, student, layout))
+                progress.begin(student)
 
         for w in pool:
             give_next(w)
@@ -280,9 +324,9 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                     w.kill()
                     if queue:  # a fresh worker for the students left
                         pool[i] = Worker(ctx, course, limits, log_path)
+                progress.end(w.student)
                 w.student = None
                 give_next(pool[i])  # before the outcome is recorded: the worker need not wait for it
-                progress.running = sum(1 for w in pool if w.student)
                 on_outcome(outcome)
             progress.update()
     finally:
@@ -436,7 +480,8 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         print(f"note: {cgroups.unavailable()}, so each sandboxed process has its own memory and process limits, "
               "not each sandbox as a whole", file=progress_stream)
 
-    progress = Progress(len(todo), progress_stream)
+    progress = Progress(len(todo), progress_stream, workers=min(workers, len(todo)) or 1,
+                        limit=limits["student_timeout"])
 
     def on_outcome(outcome):
         if outcome.get("grader_error"):

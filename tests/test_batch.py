@@ -646,3 +646,39 @@ def test_a_gradebook_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path,
     assert proc.returncode == 1 and "grade: cannot open the gradebook at " in proc.stderr, proc.stderr
     assert says in proc.stderr and "Check RNN_COURSE_DB_URL" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and "hunter2" not in proc.stderr
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_time_left_counts_the_workers_and_names_a_slow_student_once():
+    clock, stream = Clock(), io.StringIO()
+    progress = Progress(10, stream, workers=2, limit=300, clock=clock)
+    assert progress.left() == "estimating"
+    progress.begin("a")
+    progress.begin("b")
+    clock.now = 2
+    for s, c in (("a", "c"), ("b", "d")):
+        progress.end(s)
+        progress.done += 1
+        progress.begin(c)
+    clock.now = 3  # 6 queued at 2 s each, c and d 1 s from the mean, on 2 workers
+    assert progress.left() == "7s left"
+    progress.end("d")
+    progress.done += 1
+    progress.begin("e")
+    clock.now = 40  # c has run 38 s and e 37 s, against a median of 2 s: each gets one line, once
+    progress.update("")
+    progress.update("")
+    notes = [line for line in stream.getvalue().splitlines() if "still grading" in line]
+    assert notes == ["c: still grading after 38s (most take 2s); it is stopped at 5m00s",
+                     "e: still grading after 37s (most take 2s); it is stopped at 5m00s"]
+    # 5 queued at 5/3 s on 2 workers, or as late as e is stopped (300 - 37 s)
+    assert progress.left() == "4s to 4m23s left"
+    clock.now, progress.total = 270, progress.done + 2  # nothing queued: only the slow ones are left
+    assert progress.left() == "up to 33s left"
