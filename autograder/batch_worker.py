@@ -11,6 +11,7 @@ import os
 import re
 import resource
 import time
+import warnings
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -18,6 +19,7 @@ from nbgrader.apps.api import NbGraderAPI, temp_attrs  # temp_attrs: nbgrader's 
 from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import rmtree
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import configure_mappers
 
 from autograder import sandbox
@@ -264,6 +266,10 @@ def worker_main(conn, course, limits, log_path):
     os.dup2(log_file, 1)
     os.dup2(log_file, 2)
     os.chdir(course)
+    # nbgrader's gradebook code sets off SQLAlchemy's autoflush warnings ("Object of type
+    # <SubmittedAssignment> not in session, add operation ... will not proceed") for most students: six
+    # lines each about nbgrader's use of its ORM, none about the student.
+    warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
     limit_memory(limits["memory_mb"])
     serialize_sqlite_writes()
     config = load_config(course)
