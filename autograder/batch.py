@@ -254,7 +254,7 @@ class Progress:
     def finish(self):
         if self.tty:
             self.stream.write("\n")
-        self.stream.write(f"{_count(self.done, 'student')} in {_duration(time.monotonic() - self.start)}: "
+        self.stream.write(f"{_count(self.done, 'student')} in {_duration(self.clock() - self.start)}: "
                           f"{self.done - self.failed} graded, {self.failed} not graded\n")
         self.stream.flush()
 

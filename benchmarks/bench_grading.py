@@ -13,6 +13,8 @@ The class is correct, partly wrong and untouched notebooks in turn (no hostile o
 its timeout would measure the timeout, not the grader). Every way runs once per round, rounds one after
 another; the summary takes each way's fastest round (as timeit does: slower rounds measure what else the
 machine was doing). Figures depend on the machine's other load, printed before and after.
+After each round, a pure-CPU loop run twice one after the other and then twice at once shows what the machine
+gave two busy processes just then (2.00x on two free cores), to read that round's 2-worker ratio against.
 """
 import argparse
 import os
