@@ -198,8 +198,10 @@ class Progress:
     def begin(self, student):
         self.running[student] = self.clock()
 
-    def end(self, student):
+    def end(self, student, failed):
         self.took.append(self.clock() - self.running.pop(student))
+        self.done += 1
+        self.failed += bool(failed)
 
     def slow(self):
         """{student: seconds so far} of the running students that take far longer than most."""
@@ -324,7 +326,6 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                     w.kill()
                     if queue:  # a fresh worker for the students left
                         pool[i] = Worker(ctx, course, limits, log_path)
-                progress.end(w.student)
                 w.student = None
                 give_next(pool[i])  # before the outcome is recorded: the worker need not wait for it
                 on_outcome(outcome)
@@ -503,8 +504,7 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         outcome.pop("lost", None)
         outcomes[outcome["student"]] = outcome
         save_outcome(course, assignment, outcome)
-        progress.done += 1
-        progress.failed += outcome["failed"]
+        progress.end(outcome["student"], outcome["failed"])
         trouble = outcome["failed"] or outcome["problems"]
         progress.update(f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
 

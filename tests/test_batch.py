@@ -665,13 +665,11 @@ def test_time_left_counts_the_workers_and_names_a_slow_student_once():
     progress.begin("b")
     clock.now = 2
     for s, c in (("a", "c"), ("b", "d")):
-        progress.end(s)
-        progress.done += 1
+        progress.end(s, failed=False)
         progress.begin(c)
     clock.now = 3  # 6 queued at 2 s each, c and d 1 s from the mean, on 2 workers
     assert progress.left() == "7s left"
-    progress.end("d")
-    progress.done += 1
+    progress.end("d", failed=False)
     progress.begin("e")
     clock.now = 40  # c has run 38 s and e 37 s, against a median of 2 s: each gets one line, once
     progress.update("")
