@@ -24,7 +24,7 @@ from sqlalchemy.orm import configure_mappers
 
 from autograder import sandbox
 from autograder.feedback import FeedbackExporter
-from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, zero_submission
+from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
 from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, TrustedGradingError
@@ -272,6 +272,7 @@ def worker_main(conn, course, limits, log_path):
     warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
     limit_memory(limits["memory_mb"])
     serialize_sqlite_writes()
+    share_engines()
     config = load_config(course)
     if limits.get("timeout_override"):
         config.Execute.timeout = limits["timeout"]  # subclasses of Execute (e.g. a sandboxed one) inherit it

@@ -101,9 +101,11 @@ def postgres_url():
 
 def environment(ws):
     """Ours, with the workspace's gradebook and the environment's commands first (./run does the same)."""
-    env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
+    return dict(os.environ, RNN_COURSE_DB_URL=ws.db_url, PATH=environment_path())
+
+
+def environment_path():
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 def grade(ws, *args):
@@ -647,6 +649,31 @@ def test_a_gradebook_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path,
     assert proc.returncode == 1 and "grade: cannot open the gradebook at " in proc.stderr, proc.stderr
     assert says in proc.stderr and "Check RNN_COURSE_DB_URL" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and "hunter2" not in proc.stderr
+
+
+def test_gradebooks_of_one_worker_share_an_engine_and_still_see_each_others_writes(tmp_path, monkeypatch):
+    from nbgrader.api import Course, Gradebook
+
+    from autograder import gradebook
+
+    monkeypatch.setenv("PATH", environment_path())  # nbgrader runs `alembic` on a new gradebook
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "c") as gb:  # nbgrader's own: _shared_init sets the same attributes, no others
+        assert set(vars(gb)) == {"engine", "db", "course_id", "authenticator"}
+    monkeypatch.setattr(Gradebook, "__init__", Gradebook.__init__)  # undone after the test
+    monkeypatch.setattr(Gradebook, "close", Gradebook.close)
+    monkeypatch.setattr(gradebook, "_engines", {})
+    gradebook.share_engines()
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    with Gradebook(empty, "c") as first:  # the first one still makes the tables and records the course
+        first.add_student("ann")
+    with Gradebook(empty, "c") as second:
+        assert second.engine is first.engine and second.db is not first.db
+        assert [s.id for s in second.students] == ["ann"] and second.db.get(Course, "c") is not None
+        second.add_student("bo")
+    with Gradebook(empty, "other") as third:  # another course: its own engine, its own check
+        assert third.engine is not first.engine and {s.id for s in third.students} == {"ann", "bo"}
+        assert third.db.get(Course, "other") is not None
 
 
 class Clock:
