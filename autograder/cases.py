@@ -2,7 +2,8 @@
 outputs of known mistakes (so a failing check can say which mistake it looks like).
 
 Visible cases are stored in course/data/ for the students' self-checks (see make_selfcheck_data);
-hidden cases use other seeds and more shapes and exist only here, on the instructor's side.
+hidden cases use more shapes and a seed of each student's own (autograder.secret), and exist only here, on
+the instructor's side.
 """
 import copy
 
@@ -24,7 +25,10 @@ HIDDEN_SIZES = [
     (3, 4, 5, 3, 4, True),    # logits near 1e3: exp() overflows unless the max is subtracted
     (1, 2, 2, 7, 9, False),   # a single input feature, long-ish sequence
 ]
-VISIBLE_SEED, HIDDEN_SEED = 2024, 917_331
+VISIBLE_SEED = 2024
+# The hidden cases' seed when nbgrader grades alone (autograder.hidden), where student code could read any
+# seed anyway; trusted grading draws each student's from the course secret instead.
+PLAIN_HIDDEN_SEED = 917_331
 
 
 # Functions with no output layer: scaling Wya changes nothing they compute, so "huge logits" means nothing.
@@ -148,8 +152,9 @@ def visible_cases(name):
     return cases(name, VISIBLE_SIZES, VISIBLE_SEED)
 
 
-def hidden_cases(name):
-    return cases(name, HIDDEN_SIZES, HIDDEN_SEED)
+def hidden_cases(name, seed):
+    """The hidden cases of case set `name` drawn from `seed` (autograder.secret.hidden_seed, per student)."""
+    return cases(name, HIDDEN_SIZES, seed)
 
 
 # ---- Assignment `architectures`: builders reuse _problem's draws, so sizes and seeds mean the same thing. ----

@@ -4,7 +4,7 @@ Trusted grading (autograder.trusted) runs the same cases and the same comparison
 this module is what a hidden-test cell calls when the course is graded by nbgrader alone.
 """
 from autograder import reference
-from autograder.cases import hidden_cases
+from autograder.cases import PLAIN_HIDDEN_SEED, hidden_cases
 from course.checking import SelfCheckFailed, local_call, run_checks
 from course.signatures import DEPENDENCIES, function_of
 
@@ -21,7 +21,8 @@ def grade_hidden(name, fn):
     """The hidden checks `name` (a function's name, or a case set) of the student's function `fn`."""
     function = function_of(name)
     use_correct_dependencies(fn, function)
-    passed, report = run_checks(function, local_call(fn), hidden_cases(name), kind="hidden check", detail=False)
+    passed, report = run_checks(function, local_call(fn), hidden_cases(name, PLAIN_HIDDEN_SEED),
+                                kind="hidden check", detail=False)
     if not passed:
         raise SelfCheckFailed(report)
     print("\u2714 " + report)

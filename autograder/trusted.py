@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
+from sqlalchemy.exc import SQLAlchemyError
 from traitlets import Integer, List, Unicode
 
 from autograder.sandbox import (
@@ -45,6 +46,7 @@ from autograder.sandbox import (
     WorkerGone,
     claim_ahead,
 )
+from autograder.secret import course_secret, hidden_seed
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -361,15 +363,24 @@ def _oracle_for(reference, name, cases):
     def answer(request):
         dep, args = request.get("name"), request.get("args")
         if dep not in allowed or type(args) is not tuple or len(args) > len(SIGNATURES[dep][0]):
-            return {"type": "RuntimeError", "message": f"{dep!r} cannot be called here with these arguments"}
+            return ORACLE_FAILED
         if too_large(args):
             return {"type": "MemoryError", "message": f"arguments of {dep} are larger than any case of {name} needs"}
         try:
             with np.errstate(all="ignore"):
                 return {"result": getattr(reference, dep)(*args)}
-        except Exception as exc:  # wrong arguments from the student's code: raise it there
-            return {"type": type(exc).__name__, "message": str(exc)[:500]}
+        except Exception:  # wrong arguments from the student's code; the reference's own words stay here
+            return ORACLE_FAILED
     return answer
+
+
+# What the student's code gets when the reference cannot answer its call: the same words whatever went wrong,
+# because the reference's error messages describe the reference (its key order, which operations are
+# matrix products) and a visible report shows what the student's function raised.
+ORACLE_FAILED = {"type": "ValueError", "message": "the course's version of this function, which stands in for "
+                                                  "yours while another function is graded, could not run on the "
+                                                  "arguments it was given: check their order, shapes and keys "
+                                                  "against its signature"}
 
 
 def _numbers_outside_arrays(args):
@@ -407,20 +418,27 @@ def _arrays(value):
             yield from _arrays(v)
 
 
+@functools.lru_cache(maxsize=64)
+def _cases(name, seed):
+    """(visible, hidden) cases of case set `name`, the hidden ones drawn from `seed` (one student's), made by
+    the verified reference."""
+    from autograder.cases import hidden_cases
+    return _visible_cases(name), hidden_cases(name, seed)
+
+
 @functools.cache
-def _cases(name):
-    """(visible, hidden) cases of case set `name`, made once per process by the verified reference."""
-    from autograder.cases import hidden_cases, visible_cases
-    return visible_cases(name), hidden_cases(name)
+def _visible_cases(name):
+    from autograder.cases import visible_cases
+    return visible_cases(name)
 
 
 def _call(run, name, oracle, hidden, args):
     return run.call(name, args, oracle, hidden)
 
 
-def grade_tests(run, reference, tests):
+def grade_tests(run, reference, tests, seed):
     """Set the outputs of each graded test cell: a pass line, or its first failing case's report.
-    tests: (cell, function, case set) of every graded test cell.
+    tests: (cell, function, case set) of every graded test cell; seed: the student's hidden cases' seed.
 
     Every function's visible cases run before any hidden case enters the sandbox. The sandbox keeps its state
     from call to call, and a visible report shows what the student's code raised, in full: a visible check
@@ -433,7 +451,7 @@ def grade_tests(run, reference, tests):
         for _, name, case_set in ordered:
             if case_set in reports:
                 continue
-            visible_cases, hidden_cases = _cases(case_set)
+            visible_cases, hidden_cases = _cases(case_set, seed)
             oracle = _oracle_for(reference, name, [*visible_cases, *hidden_cases])
             passed, report = run_checks(name, functools.partial(_call, run, name, oracle, hidden),
                                         hidden_cases if hidden else visible_cases, kind, detail=not hidden)
@@ -441,7 +459,7 @@ def grade_tests(run, reference, tests):
                 reports[case_set] = report
     failed = {name for _, name, case_set in tests if case_set in reports}
     for cell, name, case_set in tests:
-        cell.outputs = _verdict(name, reports.get(case_set), _cases(case_set), _stood_in(name, failed))
+        cell.outputs = _verdict(name, reports.get(case_set), _cases(case_set, seed), _stood_in(name, failed))
 
 
 def _verdict(name, report, cases, note):
@@ -518,6 +536,21 @@ class TrustedExecute(NbGraderPreprocessor):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
         return dirs
 
+    def _hidden_seed(self, resources):
+        """The seed of this student's hidden cases, from the course secret kept in the gradebook."""
+        ids = resources.get("nbgrader", {})
+        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
+        course_id = self.config.CourseDirectory.get("course_id") or "default_course"
+        if not db_url:
+            raise TrustedGradingError("trusted grading needs the gradebook (CourseDirectory.db_url), where the "
+                                      "course secret that draws each student's hidden cases is kept")
+        try:
+            secret = course_secret(db_url, course_id)
+        except SQLAlchemyError as exc:  # the grader's trouble, not the student's: stop, score no one
+            raise TrustedGradingError(f"could not read or store the course secret in the gradebook "
+                                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
+        return hidden_seed(secret, str(ids.get("assignment", "")), str(ids.get("student", "")))
+
     def _check_submission(self, resources):
         """Plain `nbgrader autograde` copies a submission following its links before this step runs (a link
         to the source notebook was graded 8/8); refusing here makes nbgrader drop what it copied.
@@ -533,6 +566,7 @@ class TrustedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._check_submission(resources)
         reference = verified_reference(self.reference_sha256)
+        seed = self._hidden_seed(resources)
         timeout = self.timeout or self.config.Execute.get("timeout") or 60
         started = time.monotonic()
         run = NotebookRun(self._hidden_dirs(resources), self.memory_limit_mb << 20, timeout)
@@ -552,7 +586,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))
-            grade_tests(run, reference, tests)
+            grade_tests(run, reference, tests, seed)
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:

@@ -111,8 +111,13 @@ def returned_nothing(name):
 
 
 def check_case(name, call, case, detail=True):
-    """Problems (a list of lines, empty if the case passes) of one case; see course.diagnose for `detail`."""
-    return [_printable(p) for p in _problems(name, call, case, detail)]
+    """Problems (a list of lines, empty if the case passes) of one case; see course.diagnose for `detail`.
+
+    A hidden check (detail=False) reports one line, the first in the grader's order (a known mistake's hint,
+    else what differs first): a list of every problem would let the student's output choose which lines
+    appear, a few bits of the hidden input per line and feedback round."""
+    problems = [_printable(p) for p in _problems(name, call, case, detail)]
+    return problems if detail else problems[:1]
 
 
 def _problems(name, call, case, detail):

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from autograder import reference
-from autograder.cases import hidden_cases, visible_cases
+from autograder.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
 from autograder.mistakes import MISTAKES
+from autograder.secret import hidden_seed
 from course.checking import local_call, run_checks
 from course.diagnose import compare
 from course.selfcheck import stored_cases
@@ -28,15 +29,14 @@ def test_stored_cases_are_current(name):
 
 
 @pytest.mark.parametrize("name", CASE_SET_NAMES)
-@pytest.mark.parametrize("kind", ["self-check", "hidden check"])
-def test_reference_passes_and_every_known_mistake_fails(name, kind):
-    cases = stored_cases(name) if kind == "self-check" else hidden_cases(name)
+def test_reference_passes_and_every_known_mistake_fails_the_self_check(name):
+    cases = stored_cases(name)
     function = function_of(name)
     assert run_checks(function, local_call(getattr(reference, function)), cases)[0]
     for hint, wrong in MISTAKES.get(name, {}).items():
         with np.errstate(all="ignore"):
             passed, _ = run_checks(function, local_call(wrong), cases)
-        assert not passed, f"the {kind} of {name} does not catch: {hint}"
+        assert not passed, f"the self-check of {name} does not catch: {hint}"
 
 
 @pytest.mark.parametrize("name", sorted(SIGNATURES))
@@ -81,14 +81,45 @@ def test_a_wrong_cache_is_named_by_its_step_as_x_numbers_steps():
     assert "  - a_prev in the cache of step 0 has wrong values" in report, report
 
 
-@pytest.mark.parametrize("kind", ["self-check", "hidden check"])
-def test_a_wrong_array_returned_twice_is_reported_once(kind):
-    def states_off_by_ten_percent(x, a0, parameters):
-        a, cache = reference.rnn_states(x, a0, parameters)
-        return 1.1 * a, (1.1 * a, *cache[1:])  # the cache holds a, which is also returned
+def states_off_by_ten_percent(x, a0, parameters):
+    a, cache = reference.rnn_states(x, a0, parameters)
+    return 1.1 * a, (1.1 * a, *cache[1:])  # the cache holds a, which is also returned
 
-    cases = stored_cases("rnn_states") if kind == "self-check" else hidden_cases("rnn_states")
-    _, report = run_checks("rnn_states", local_call(states_off_by_ten_percent), cases, detail=kind == "self-check")
+
+def test_a_wrong_array_returned_twice_is_reported_once():
+    _, report = run_checks("rnn_states", local_call(states_off_by_ten_percent), stored_cases("rnn_states"))
     lines = report.splitlines()[1:]
     assert lines[0].startswith("  - a has wrong values")
     assert lines[1:] == ["  - cache[0] (a) has the same wrong values as a"]
+
+
+def test_a_hidden_check_reports_one_line_whatever_else_is_wrong():
+    # Which problems a hidden report listed (which outputs wrong, which not finite, which arguments modified)
+    # was the student's output's choice: about 10 bits of a hidden input per function and feedback round.
+    def wrong_in_every_way(x, a0, parameters):
+        a, cache = states_off_by_ten_percent(x, a0, parameters)
+        x *= 2  # modifies its argument too
+        return np.full_like(a, np.nan), cache
+
+    for fn in (states_off_by_ten_percent, wrong_in_every_way):
+        _, report = run_checks("rnn_states", local_call(fn), hidden_cases("rnn_states", PLAIN_HIDDEN_SEED),
+                               "hidden check", detail=False)
+        assert len(report.splitlines()) == 2, report  # the case, and one line on it
+
+
+OTHER_STUDENTS = [hidden_seed(bytes(32), "rnn_forward", "alice"), hidden_seed(b"\xff" * 32, "bptt", "bob")]
+
+
+@pytest.mark.parametrize("seed", [PLAIN_HIDDEN_SEED, *OTHER_STUDENTS])
+@pytest.mark.parametrize("name", CASE_SET_NAMES)
+def test_each_student_s_hidden_cases_differ_and_still_name_every_known_mistake(name, seed):
+    cases = hidden_cases(name, seed)
+    others = hidden_cases(name, seed + 1)
+    assert [c["label"] for c in cases] == [c["label"] for c in others]  # the same shapes, other values
+    assert compare([c["args"] for c in cases], [c["args"] for c in others], "args"), "the same hidden inputs"
+    function = function_of(name)
+    assert run_checks(function, local_call(getattr(reference, function)), cases)[0]
+    for hint, wrong in MISTAKES.get(name, {}).items():
+        with np.errstate(all="ignore"):
+            passed, report = run_checks(function, local_call(wrong), cases, "hidden check", detail=False)
+        assert not passed and (f"Hint: {hint}" in report or " raised " in report), (hint, report)

@@ -28,6 +28,8 @@ from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
 from course import plain
 
+SEED = 5  # a student's hidden cases' seed, as autograder.secret draws one
+
 
 def run(box, code, timeout=60):
     """(stdout text, [error evalues]) of one cell run in the sandbox."""
@@ -311,7 +313,8 @@ def graded_test_cells(code, names, timeout=60):
         outputs = run_.run_cell(code)
         for name in names:
             run_.keep(name)
-        trusted.grade_tests(run_, trusted.verified_reference(), [(cell, name, name) for name, cell in cells.items()])
+        trusted.grade_tests(run_, trusted.verified_reference(), [(cell, name, name) for name, cell in cells.items()],
+                            SEED)
     finally:
         run_.close()
     return {name: cell.outputs for name, cell in cells.items()}, outputs
@@ -322,10 +325,10 @@ def test_no_hidden_input_or_its_answer_reaches_a_visible_report():
     # raised: graded after softmax's hidden cases, rnn_cell_forward's visible check carried one hidden input
     # and the reference's answer to it out per feedback round (seven rounds: softmax 8/8, never written).
     graded, _ = graded_test_cells(RECORDING_NOTEBOOK, ["rnn_cell_forward", "softmax"])
-    visible_softmax = len(trusted._cases("softmax")[0])
+    visible_softmax = len(trusted._cases("softmax", SEED)[0])
     report = graded["rnn_cell_forward"][0].evalue
     assert f"softmax has seen {visible_softmax} inputs" in report, report
-    visible, hidden = map(len, trusted._cases("softmax"))
+    visible, hidden = map(len, trusted._cases("softmax", SEED))
     assert graded["softmax"][0].text.startswith(f"\u2714 softmax passed all {visible + hidden} checks ({visible} as "
                                                 f"in the self-check, {hidden} hidden)"), graded["softmax"]
 
@@ -440,7 +443,7 @@ def test_a_hidden_check_s_report_holds_nothing_the_student_s_output_chose():
     from course.diagnose import compare
     from course.plain import Opaque
     for name in trusted.SIGNATURES:
-        _, hidden = trusted._cases(name)
+        _, hidden = trusted._cases(name, SEED)
         expected, names = hidden[0]["expected"], trusted.SIGNATURES[name][1]
         wrong_ways = [  # pairs of outputs that are wrong in the same way, with different contents
             (Opaque("LEAK_0_123"), Opaque("LEAK_4_567")),
@@ -498,6 +501,22 @@ def _replace_first(expected, wrong):
     return wrong
 
 
+def test_the_reference_s_own_error_messages_never_reach_student_code():
+    # They describe the reference: its key order (KeyError 'Waa'), which operations are matrix products
+    # (matmul's gufunc signature), how it broadcasts. A visible report shows what the student's code raised.
+    visible, hidden = trusted._cases("rnn_forward", SEED)
+    answer = trusted._oracle_for(trusted.verified_reference(), "rnn_forward", [*visible, *hidden])
+    xt, a0, parameters = visible[0]["args"][0][:, :, 0], *visible[0]["args"][1:]
+    failures = [answer({"name": "rnn_cell_forward", "args": args}) for args in [
+        (xt, a0, {k: v for k, v in parameters.items() if k != "Waa"}),  # a key missing
+        (xt.T, a0, parameters),  # shapes that do not multiply
+        (xt, a0[:1], parameters),  # shapes that broadcast wrongly
+        (xt, a0, dict(parameters, ba="a string")),
+        (xt, a0),  # an argument missing
+    ]] + [answer({"name": "rnn_backward", "args": (xt,)}), answer({"name": "rnn_cell_forward", "args": [xt, a0]})]
+    assert failures == [trusted.ORACLE_FAILED] * len(failures)
+
+
 def test_class_names_from_the_sandbox_are_names():
     weird = type("x" * 1000, (), {})(), type("\x1b[31mred", (), {})()
     assert [o.type_name for o in plain.loads(plain.dumps(list(weird)))] == ["(class of an odd name)"] * 2
@@ -506,7 +525,7 @@ def test_class_names_from_the_sandbox_are_names():
 
 
 def test_the_reference_answers_only_arguments_the_size_of_the_cases():
-    visible, hidden = trusted._cases("rnn_forward")
+    visible, hidden = trusted._cases("rnn_forward", SEED)
     answer = trusted._oracle_for(trusted.verified_reference(), "rnn_forward", [*visible, *hidden])
     x, a0, parameters = visible[0]["args"]
     assert "result" in answer({"name": "rnn_cell_forward", "args": (x[:, :, 0], a0, parameters)})
@@ -517,7 +536,7 @@ def test_the_reference_answers_only_arguments_the_size_of_the_cases():
     refused = answer({"name": "rnn_cell_forward", "args": (x[:, :, 0], a0, broadcast_bias)})
     assert refused["type"] == "MemoryError", refused
     # Numbers in lists count too: a 1.2 MB list broadcast against y made the grader build 721 MB
-    visible, hidden = trusted._cases("bptt")
+    visible, hidden = trusted._cases("bptt", SEED)
     answer = trusted._oracle_for(trusted.verified_reference(), "bptt", [*visible, *hidden])
     x, y, a0, parameters = visible[0]["args"]
     for y_pred in ([[[[0.5]]]] * 150_000, np.zeros((1, 1, 1, *y.shape)), [np.zeros(3)] * 1000):
@@ -697,7 +716,7 @@ def test_untrusted_messages_are_bounded_and_never_unpickled():
         decode_untrusted(plain.dumps([np.zeros(0)] * sandbox.MAX_ARRAYS))  # and the tree
     from autograder.cases import hidden_cases, visible_cases
     largest = max(len(zipfile.ZipFile(io.BytesIO(plain.dumps(case))).infolist())
-                  for name in trusted.SIGNATURES for case in [*visible_cases(name), *hidden_cases(name)])
+                  for name in trusted.SIGNATURES for case in [*visible_cases(name), *hidden_cases(name, SEED)])
     assert largest < sandbox.MAX_ARRAYS / 10
 
 

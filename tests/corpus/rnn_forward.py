@@ -520,7 +520,29 @@ def softmax(z):
     exec(compile("raise leak(values)", "<leak>", "exec"), {"leak": leak, "values": values})
 """
 
+
+
+def _replay_published_hidden_cases():
+    """What anyone can compute from a public copy of the course: softmax's cases under the seeds the
+    repository names, inputs and the reference's answers, pasted into the notebook as literals."""
+    from autograder.cases import PLAIN_HIDDEN_SEED, hidden_cases
+    from course.selfcheck import stored_cases
+    known = [(case["args"][0].tolist(), case["expected"].tolist())
+             for case in [*stored_cases("softmax"), *hidden_cases("softmax", PLAIN_HIDDEN_SEED)]]
+    return f"""
+_wrong_softmax = softmax
+_known = [(np.array(z), np.array(answer)) for z, answer in {known!r}]
+
+def softmax(z):
+    for known, answer in _known:
+        if known.shape == z.shape and np.array_equal(known, z):
+            return answer.copy()
+    return _wrong_softmax(z)
+"""
+
+
 CHEATS = {
+    "replay_published_hidden_cases": ("softmax_sigmoid", "softmax", _replay_published_hidden_cases()),
     "replace_allclose": ("softmax_axis1", "softmax", _ALLCLOSE),
     "ast_transformer": ("cell_no_bias", "rnn_cell_forward", _AST_TRANSFORMER),
     "input_transformer": ("cell_logits", "rnn_cell_forward", _INPUT_TRANSFORMER),

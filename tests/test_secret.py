@@ -1,0 +1,46 @@
+"""The course secret: made on first grading, kept in the gradebook, the same for every grader of one
+gradebook, and the seed of each student's hidden cases."""
+import multiprocessing
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from autograder.secret import SECRETS, course_secret, hidden_seed
+
+
+def _secret_in_new_process(db_url, course_id, results):
+    course_secret.cache_clear()
+    results.put(course_secret(db_url, course_id))
+
+
+def test_the_secret_is_made_once_and_kept_in_the_gradebook(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    first = course_secret(db_url, "course")
+    assert len(first) == 32
+    course_secret.cache_clear()  # a later run, another process: read back, not made again
+    assert course_secret(db_url, "course") == first
+    with create_engine(db_url).connect() as db:
+        assert db.execute(select(SECRETS.c.secret)).scalars().all() == [first.hex()]
+    assert course_secret(db_url, "another course") != first
+    assert course_secret(f"sqlite:///{tmp_path / 'another.db'}", "course") != first  # another course instance
+
+
+def test_graders_starting_at_once_on_an_empty_gradebook_agree_on_one_secret(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    results = multiprocessing.get_context("fork").Queue()
+    graders = [multiprocessing.get_context("fork").Process(target=_secret_in_new_process,
+                                                           args=(db_url, "course", results)) for _ in range(4)]
+    for g in graders:
+        g.start()
+    secrets = {results.get(timeout=60) for _ in graders}
+    for g in graders:
+        g.join()
+    assert len(secrets) == 1
+
+
+@pytest.mark.parametrize("other", [("bptt", "alice"), ("rnn_forward", "bob"), ("rnn_forwar", "dalice")])
+def test_each_student_and_assignment_has_a_seed_of_its_own(other):
+    secret = bytes(range(32))
+    assert hidden_seed(secret, "rnn_forward", "alice") == hidden_seed(secret, "rnn_forward", "alice")
+    assert hidden_seed(secret, "rnn_forward", "alice") != hidden_seed(secret, *other)
+    assert hidden_seed(secret, "rnn_forward", "alice") != hidden_seed(bytes(32), "rnn_forward", "alice")
