@@ -7,6 +7,11 @@
   batch -w 2         the same with 2 workers
 
     ./run python benchmarks/bench_grading.py [--students 20] [--assignment rnn_forward] [--rounds 3]
+                                             [--against DIR] [--only-batch]
+
+--against DIR times DIR's `grade` too (another checkout, e.g. `git worktree add ../before HEAD~1` and its
+`./run python -c 1` to make its .venv), in the same rounds right after this checkout's, so that a change to
+grading is measured before and after side by side, on the same machine minute.
 
 Goals: 2 workers at least 1.8x faster than sequential nbgrader; 1 worker within 1.3x of the floor.
 The class is correct, partly wrong and untouched notebooks in turn (no hostile ones: a cell that waits for
@@ -87,10 +92,10 @@ def two_cpus():
     return 2 * alone / (time.perf_counter() - start)
 
 
-def run(ws, *args):
+def run(ws, *args, python=sys.executable):
     env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    proc = subprocess.run([sys.executable, "-m", *args], cwd=ws.root, env=env, capture_output=True, text=True)
+    env["PATH"] = os.pathsep.join([str(Path(python).parent), env.get("PATH", "")])
+    proc = subprocess.run([python, "-m", *args], cwd=ws.root, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
 
@@ -100,6 +105,9 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--assignment", default="rnn_forward")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", type=Path, help="another checkout whose grade to time in the same rounds")
+    parser.add_argument("--only-batch", action="store_true", help="time only the grade ways (with --against: "
+                                                                   "a quick before-and-after)")
     args = parser.parse_args(argv)
     a, n = args.assignment, args.students
 
@@ -114,6 +122,12 @@ def main(argv=None):
             "grade --workers 1": lambda: run(ws, *batch, "--workers", "1"),
             "grade --workers 2": lambda: run(ws, *batch, "--workers", "2"),
         }
+        if args.against:
+            other = str(args.against.resolve() / ".venv" / "bin" / "python")
+            ways["grade --workers 1 (--against)"] = lambda: run(ws, *batch, "--workers", "1", python=other)
+            ways["grade --workers 2 (--against)"] = lambda: run(ws, *batch, "--workers", "2", python=other)
+        if args.only_batch:
+            ways = {name: fn for name, fn in ways.items() if name.startswith("grade")}
         print(f"{n} submissions of {a}; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"  {'':<34}{'wall':>6}  {'CPU':>6}  {'steal':>6}  (seconds per submission; CPU: the whole machine's; "
               "steal: CPU time the hypervisor gave to others, which slows wall time)")
@@ -124,15 +138,18 @@ def main(argv=None):
                 wall, cpu, steal = timed(fn)
                 rounds[name].append((wall / n, cpu / n))
                 print(f"  {name:<34}{wall / n:6.2f}  {cpu / n:6.2f}  {steal / n:6.2f}", flush=True)
-            ratios.append(rounds["nbgrader autograde (sequential)"][-1][0] / rounds["grade --workers 2"][-1][0])
             machine.append(two_cpus())
-            print(f"  2 workers vs sequential nbgrader in this round: {ratios[-1]:.2f}x; two busy processes at once "
-                  f"vs one after another, right after: {machine[-1]:.2f}x")
+            if not args.only_batch:
+                ratios.append(rounds["nbgrader autograde (sequential)"][-1][0] / rounds["grade --workers 2"][-1][0])
+                print(f"  2 workers vs sequential nbgrader in this round: {ratios[-1]:.2f}x; two busy processes at "
+                      f"once vs one after another, right after: {machine[-1]:.2f}x")
         best = {name: min(times) for name, times in rounds.items()}
         print(f"fastest of {args.rounds} rounds:")
         for name, (wall, cpu) in best.items():
             print(f"  {name:<34}{wall:6.2f}  {cpu:6.2f}")
-        (fl, _), (nbg, nbg_cpu), (nbg_fb, _), (w1, _), (w2, w2_cpu) = best.values()
+        if args.only_batch:
+            return
+        (fl, _), (nbg, nbg_cpu), (nbg_fb, _), (w1, _), (w2, w2_cpu) = list(best.values())[:5]
         print(f"2 workers vs sequential nbgrader: {nbg / w2:.2f}x faster (goal >= 1.8x); "
               f"round by round {', '.join(f'{r:.2f}x' for r in sorted(ratios))} (median {median(ratios):.2f}x); "
               f"vs nbgrader with its feedback: {nbg_fb / w2:.2f}x")
