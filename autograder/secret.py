@@ -27,8 +27,8 @@ def course_secret(db_url, course_id):
     try:
         try:
             SECRETS.create(engine, checkfirst=True)
-        except (OperationalError, ProgrammingError):  # another grader made the table meanwhile
-            pass
+        except (IntegrityError, OperationalError, ProgrammingError):  # another grader made the table meanwhile
+            pass  # (PostgreSQL says so with a unique violation in its catalogue, SQLite with "already exists")
         query = select(SECRETS.c.secret).where(SECRETS.c.course_id == course_id)
         with engine.begin() as db:
             stored = db.execute(query).scalar()
