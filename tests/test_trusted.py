@@ -119,10 +119,30 @@ def test_grading_code_installed_where_python_runs_from_is_hidden_too(monkeypatch
         shutil.rmtree(installed)
 
 
+def _crossable(needed):
+    """bwrap arguments that let any user reach each of the `needed` directories: the outermost directory on the
+    way that others cannot cross (root's 0700 home holding this Python, a clone made in `mktemp -d`) becomes an
+    empty tmpfs, with crossable directories down to each needed one, bound back."""
+    tops = {}
+    for path in {p for p in needed if not any(q in p.parents for q in needed)}:  # the outermost only
+        top = next((a for a in reversed(path.parents) if not a.stat().st_mode & 0o001), None)
+        if top is not None:
+            tops.setdefault(top, set()).add(path)
+    args = []
+    for top, paths in tops.items():
+        args += ["--perms", "0755", "--tmpfs", str(top)]
+        for path in sorted(paths):
+            for d in reversed(path.parents):
+                if top in d.parents:
+                    args += ["--perms", "0755", "--dir", str(d)]
+            args += ["--bind", str(path), str(path)]
+    return args
+
+
 def as_ordinary_user(course, body):
     """The last line printed by `body` (Python, with autograder.sandbox's Sandbox and test_trusted's probe, run
     and FORK_BOMB imported) run by a user who is not root. As root, this becomes such a user (nobody) in a
-    mount namespace where /root, which holds this Python, is crossable."""
+    mount namespace where the course and this Python are reachable, wherever they are."""
     script = course / "as_user.py"  # where the grading user can read it (not pytest's tmp_path)
     script.write_text(textwrap.dedent(f"""
         import json, os, sys
@@ -135,11 +155,8 @@ def as_ordinary_user(course, body):
     script.chmod(0o644)
     command = [sys.executable, str(script)]
     if os.geteuid() == 0:
-        # root's home is 0700: show the user an empty one holding only the tree this Python is in
-        python = Path(sys.base_prefix).resolve()
-        tree = Path("/root") / python.relative_to("/root").parts[0] if Path("/root") in python.parents else None
-        command = [shutil.which("bwrap"), "--bind", "/", "/", "--perms", "0755", "--tmpfs", "/root",
-                   *(["--ro-bind", str(tree), str(tree)] if tree else []),
+        command = [shutil.which("bwrap"), "--bind", "/", "/",
+                   *_crossable([COURSE_ROOT, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]),
                    "--dev-bind", "/dev", "/dev", "--bind", "/proc", "/proc", "--setenv", "HOME", "/tmp", "--",
                    shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *command]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
