@@ -10,7 +10,8 @@ import uuid
 import pytest
 from test_trusted import as_ordinary_user, course_with_a_gradebook, run
 
-from autograder.sandbox import Sandbox
+from autograder import syscalls
+from autograder.sandbox import Sandbox, SandboxError
 
 # The system calls without a Python wrapper, by architecture: add_key, keyctl, clone, clone3, unshare.
 SYSCALL_NUMBERS = {"x86_64": (248, 250, 56, 435, 272), "aarch64": (217, 219, 220, 435, 97)}
@@ -211,3 +212,12 @@ plt.show()
 print(child.exitcode, subprocess.run(["echo", "ran"], capture_output=True, text=True).stdout.strip())
 """)
     assert (out, errors) == ("3 ran\n", [])
+
+
+def test_a_missing_libseccomp_is_a_clear_error(monkeypatch):
+    def missing():
+        raise RuntimeError("Unable to find libseccomp")  # what pyseccomp raises on import then
+
+    monkeypatch.setattr(syscalls, "filter_fd", missing)
+    with pytest.raises(SandboxError, match="apt-get install libseccomp2"):
+        Sandbox().start()
