@@ -14,7 +14,7 @@ import tempfile
 
 # Each entry: the calls, and why a notebook must not make them.
 DENIED = [
-    # Keys outlive the sandbox (per uid, until reboot): a notebook kept hidden answers there for later students
+    # Keys are kept per uid until reboot, not per sandbox: what one notebook stores there, later ones read
     (("add_key", "request_key", "keyctl"), "kernel keyrings, shared by every sandbox of one uid"),
     (("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd"), "other processes' memory"),
     (("bpf", "perf_event_open", "userfaultfd", "lookup_dcookie"), "kernel programs, tracing, fault handlers"),
