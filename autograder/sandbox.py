@@ -25,7 +25,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder import cgroups
+from autograder import cgroups, syscalls
 from course import plain
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
@@ -183,15 +183,16 @@ def _build_font_list(folder):
     return folder
 
 
-def bwrap_command(hidden, fd_in, fd_out):
-    """The bwrap command line that runs the worker."""
+def bwrap_command(hidden, fd_in, fd_out, seccomp_fd):
+    """The bwrap command line that runs the worker, its system calls filtered by the BPF program that bwrap
+    reads from seccomp_fd (autograder.syscalls.filter_fd)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxError("trusted grading needs bubblewrap to isolate student code, and `bwrap` is not "
                            "installed. Install it (Debian/Ubuntu: sudo apt-get install bubblewrap) and grade again.")
     cmd = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
            "--size", str(256 << 20), "--perms", "1777", "--tmpfs", "/tmp",
-           "--die-with-parent", "--new-session", "--clearenv"]
+           "--die-with-parent", "--new-session", "--clearenv", "--seccomp", str(seccomp_fd)]
     as_root = os.geteuid() == 0
     if as_root:
         # uid 0 without capabilities still owns root's files (/etc/shadow, /root): run as nobody instead.
@@ -226,6 +227,15 @@ def bwrap_command(hidden, fd_in, fd_out):
         cmd += [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     return cmd + [python, "-I", INSIDE_WORKER, str(fd_in), str(fd_out)]
+
+
+def _seccomp_fd():
+    """autograder.syscalls.filter_fd(), or SandboxError where libseccomp cannot build the filter."""
+    try:
+        return syscalls.filter_fd()
+    except (ImportError, RuntimeError, OSError) as exc:
+        raise SandboxError(f"trusted grading filters the sandbox's system calls with libseccomp, which failed ({exc}). "
+                           "Install it (Debian/Ubuntu: sudo apt-get install libseccomp2) and grade again.") from None
 
 
 def _check_archive(data, limit):
@@ -280,15 +290,16 @@ class Sandbox:
         """Start the sandboxed process, without waiting for it; after: a file descriptor that must become
         readable (at most 30 s) before bwrap runs, waited for by a small process that then becomes bwrap."""
         self.stderr_tail = b""
+        filtered = _seccomp_fd()
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         try:
-            command = bwrap_command(self.hidden, to_worker_r, from_worker_w)
+            command = bwrap_command(self.hidden, to_worker_r, from_worker_w, filtered)
             if after is not None:
                 command = [sys.executable, "-I", "-S", "-c", WAIT_THEN_EXEC, str(after), *command]
             self.group = cgroups.create(self.memory_bytes, PROCESSES)
             self.proc = subprocess.Popen(
-                command, pass_fds=(to_worker_r, from_worker_w) + ((after,) if after is not None else ()),
+                command, pass_fds=(to_worker_r, from_worker_w, filtered) + ((after,) if after is not None else ()),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                 preexec_fn=_limits(self.address_space, os.geteuid() == 0, self.group), cwd="/")
         except BaseException:
@@ -297,6 +308,7 @@ class Sandbox:
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
+            os.close(filtered)
 
     def _greeted(self):
         """Wait for the started process's greeting; self, or SandboxError."""

@@ -121,10 +121,30 @@ def test_grading_code_installed_where_python_runs_from_is_hidden_too(monkeypatch
         shutil.rmtree(installed)
 
 
+def _crossable(needed):
+    """bwrap arguments that let any user reach each of the `needed` directories: the outermost directory on the
+    way that others cannot cross (root's 0700 home holding this Python, a clone made in `mktemp -d`) becomes an
+    empty tmpfs, with crossable directories down to each needed one, bound back."""
+    tops = {}
+    for path in {p for p in needed if not any(q in p.parents for q in needed)}:  # the outermost only
+        top = next((a for a in reversed(path.parents) if not a.stat().st_mode & 0o001), None)
+        if top is not None:
+            tops.setdefault(top, set()).add(path)
+    args = []
+    for top, paths in tops.items():
+        args += ["--perms", "0755", "--tmpfs", str(top)]
+        for path in sorted(paths):
+            for d in reversed(path.parents):
+                if top in d.parents:
+                    args += ["--perms", "0755", "--dir", str(d)]
+            args += ["--bind", str(path), str(path)]
+    return args
+
+
 def as_ordinary_user(course, body):
     """The last line printed by `body` (Python, with autograder.sandbox's Sandbox and test_trusted's probe, run
     and FORK_BOMB imported) run by a user who is not root. As root, this becomes such a user (nobody) in a
-    mount namespace where /root, which holds this Python, is crossable."""
+    mount namespace where the course and this Python are reachable, wherever they are."""
     script = course / "as_user.py"  # where the grading user can read it (not pytest's tmp_path)
     script.write_text(textwrap.dedent(f"""
         import json, os, sys
@@ -137,11 +157,8 @@ def as_ordinary_user(course, body):
     script.chmod(0o644)
     command = [sys.executable, str(script)]
     if os.geteuid() == 0:
-        # root's home is 0700: show the user an empty one holding only the tree this Python is in
-        python = Path(sys.base_prefix).resolve()
-        tree = Path("/root") / python.relative_to("/root").parts[0] if Path("/root") in python.parents else None
-        command = [shutil.which("bwrap"), "--bind", "/", "/", "--perms", "0755", "--tmpfs", "/root",
-                   *(["--ro-bind", str(tree), str(tree)] if tree else []),
+        command = [shutil.which("bwrap"), "--bind", "/", "/",
+                   *_crossable([COURSE_ROOT, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]),
                    "--dev-bind", "/dev", "/dev", "--bind", "/proc", "/proc", "--setenv", "HOME", "/tmp", "--",
                    shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *command]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -252,7 +269,9 @@ for claim in ({}, {}, {}, {"discard": True}):  # each in a process forked from t
             seen = None
             if box is not None:
                 seen = box.request({"op": "run", "code": "import os, sys; print(len(os.listdir('/proc/self/fd')), "
-                                    "os.getuid(), 'ipywidgets' in sys.modules)"}, 60)["outputs"][0]["text"]
+                                    "os.getuid(), 'ipywidgets' in sys.modules, "
+                                    "open('/proc/self/status').read().split('Seccomp:')[1].split()[0])"},
+                                   60)["outputs"][0]["text"]
                 box.close()
             os.write(w, json.dumps({"seen": seen}).encode())
         os._exit(0)
@@ -274,7 +293,8 @@ def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
     assert first["seen"] and first["seen"] == second["seen"], (first, second)  # as many descriptors open
     assert third["seen"] is None
     uid = sandbox.NOBODY if os.geteuid() == 0 else os.geteuid()
-    assert first["seen"].split()[1:] == [str(uid), "True"], first  # ipywidgets imported before it was claimed
+    # ipywidgets imported before it was claimed; system calls filtered (seccomp mode 2) as in any other sandbox
+    assert first["seen"].split()[1:] == [str(uid), "True", "2"], first
 
 
 def test_a_sandbox_started_ahead_with_other_limits_is_not_claimed():
