@@ -11,8 +11,8 @@ from it by grade id. A student therefore cannot gain anything by setting them ei
 """
 import re
 
-from nbgrader.api import Gradebook, MissingEntry
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 FLAGS = ("grade", "solution", "locked", "task")

@@ -4,10 +4,10 @@ import copy
 
 import nbformat
 import pytest
+from test_batch import ASSIGNMENT, grade
 
 from autograder.samples import sample_submissions
 from autograder.workspace import Workspace
-from test_batch import ASSIGNMENT, grade
 
 
 def cell_of(nb, grade_id):
@@ -36,7 +36,6 @@ def with_stranger_cells(nb):
     return nb
 
 
-# student: (how the notebook was changed, {test: points it must get}, words its reason must contain)
 FULL = {"test_softmax": 2, "test_rnn_cell_forward": 3, "test_rnn_forward": 3}
 
 
@@ -52,6 +51,7 @@ def graded(tmp_path_factory):
     forged.metadata["autograder"] = {"restored": ["all tests passed with 100 bonus points"]}
     edited = slipped(alice, "test_rnn_forward", locked=False)
     cell_of(edited, "test_rnn_forward").source = "pass  # the test, deleted"
+    # student: (the notebook, {test: points it must get}, words its reason must contain)
     students = {
         "grade_off": (slipped(alice, "test_softmax", grade=False), FULL,
                       "cell test_softmax's nbgrader metadata was restored from the assignment (its `grade` flag "
@@ -61,7 +61,8 @@ def graded(tmp_path_factory):
         "test_unlocked": (edited, FULL, "cell test_rnn_forward's nbgrader metadata"),
         "id_deleted": (slipped(alice, "test_softmax", grade_id=None), FULL, "(its grade id had been deleted)"),
         "meta_deleted": (no_meta, FULL, "(its nbgrader metadata had been deleted)"),
-        "solution_graded": (slipped(alice, "softmax", grade=True, points=2), FULL, "(its `grade` flag had been changed)"),
+        "solution_graded": (slipped(alice, "softmax", grade=True, points=2), FULL,
+                            "(its `grade` flag had been changed)"),
         "strangers": (with_stranger_cells(alice), FULL, "cell my_notes is not a cell of the assignment"),
         "forged_note": (forged, FULL, "all tests passed"),
         # cheat twins of bob, whose rnn_cell_forward is wrong (5/8): flags changed to gain points
