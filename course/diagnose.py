@@ -15,9 +15,17 @@ RTOL, ATOL = 1e-6, 1e-8
 MAX_PROBLEMS = 3
 
 
+# What a numpy array holds, by its dtype's name, when that is not real numbers (course.plain sends only those)
+ARRAY_KINDS = {"complex": "complex", "void": "structured", "object": "object", "str": "string",
+               "bytes": "bytes", "datetime": "datetime", "timedelta": "timedelta"}
+
+
 def _describe_type(obj):
     if isinstance(obj, Opaque):
-        return obj.type_name
+        if obj.dtype is None:
+            return obj.type_name
+        kind = next((word for prefix, word in ARRAY_KINDS.items() if obj.dtype.startswith(prefix)), "non-numeric")
+        return f"{kind} {obj.type_name} (dtype {obj.dtype})"
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
@@ -103,7 +111,8 @@ def _once(problems, got, expected, label, seen):
 
 def _a(got, detail):
     """'a <type of got>', or, for a hidden check, words that do not depend on got."""
-    return f"a {_describe_type(got)}" if detail else "of another type"
+    described = _describe_type(got)
+    return f"{'an' if described[0] in 'aeiou' else 'a'} {described}" if detail else "of another type"
 
 
 def _many(n, noun, detail):
@@ -126,6 +135,10 @@ def _compare_float(got, expected, label, detail):
 
 
 def _compare_array(got, expected, label, detail):
+    if isinstance(got, Opaque) and got.dtype is not None:  # an array of complex numbers, records, strings ...
+        # hidden: the words a wrong dtype of real numbers gets too, so they tell nothing the student chose
+        return [f"{label} is {_a(got, detail)}, expected a real {expected.dtype} array" if detail
+                else f"{label} has dtype another, expected {expected.dtype}"]
     if type(got) is not np.ndarray:
         return [f"{label} is {_a(got, detail)}, expected a numpy.ndarray"]
     if got.shape != expected.shape:

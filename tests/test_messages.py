@@ -1,0 +1,30 @@
+"""Reports that say what is wrong, in words that do not mislead (issue 25, "Messages that mislead")."""
+import numpy as np
+
+from course import plain
+from course.diagnose import compare
+
+EXPECTED = np.linspace(-1, 1, 6).reshape(2, 3)
+
+
+def through_the_grader(value):
+    """What the grader receives of a value the student's function returned (course.plain)."""
+    return plain.loads(plain.dumps(value))
+
+
+def test_an_array_of_complex_numbers_or_records_is_named_by_what_it_holds():
+    # was: "output is a numpy.ndarray, expected a numpy.ndarray"
+    complex_out = through_the_grader(EXPECTED.astype(complex))
+    assert compare(complex_out, EXPECTED) == [
+        "output is a complex numpy.ndarray (dtype complex128), expected a real float64 array"]
+    records = through_the_grader(np.zeros((2, 3), dtype=[("re", float), ("im", float)]))
+    assert compare(records, EXPECTED) == [
+        "output is a structured numpy.ndarray (dtype void128), expected a real float64 array"]
+    assert compare(through_the_grader(np.zeros(3, object)), EXPECTED) == [
+        "output is an object numpy.ndarray (dtype object), expected a real float64 array"]
+    # a hidden check says what a float32 array gets too: nothing that depends on what the student returned
+    float32 = compare(through_the_grader(EXPECTED.astype(np.float32)), EXPECTED, detail=False)
+    for odd in (complex_out, records, through_the_grader(EXPECTED.astype(complex)[:1])):
+        assert compare(odd, EXPECTED, detail=False) == float32 == ["output has dtype another, expected float64"]
+    assert compare(through_the_grader((EXPECTED.astype(complex), 1)), (EXPECTED, 1)) == [
+        "output[0] is a complex numpy.ndarray (dtype complex128), expected a real float64 array"]
