@@ -233,6 +233,12 @@ class NotebookRun:
             return reply.get("output"), tuple(reply["args"])
         if reply.get("op") == "raise":
             return _raise(reply, hidden)
+        if reply.get("op") == "unreadable":
+            why = UNREADABLE.get(reply.get("why"), UNREADABLE["other"])
+            what, do = (("left its arguments holding", "leave them") if reply.get("part") == "args"
+                        else ("returned", "return"))
+            raise CallFailed("", "", lines=[f"{name} {what} something the grader cannot read ({why}): {do} numpy "
+                                            "arrays, numbers, tuples, lists and dicts."])
         if reply.get("op") == "undefined":
             cause = self.broken_cells.get(name, f"is its cell run, and is the function still called {name}?")
             raise CallFailed("", "", lines=[f"{name} is not defined where its test cell stands: {cause}"
@@ -243,6 +249,10 @@ class NotebookRun:
         if self.sandbox is not None:
             self.sandbox.close()
 
+
+# Why the sandbox could not send what a function returned (autograder/worker.py _unreadable), in the grader's words
+UNREADABLE = {"nested": "it is nested too deeply or holds itself", "too large": "it is too large to send",
+              "other": "the grader's encoder failed on it"}
 
 HIDDEN_MESSAGE = "(not shown for hidden checks; the self-check's cases show it if they raise it too)"
 

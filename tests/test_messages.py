@@ -28,3 +28,23 @@ def test_an_array_of_complex_numbers_or_records_is_named_by_what_it_holds():
         assert compare(odd, EXPECTED, detail=False) == float32 == ["output has dtype another, expected float64"]
     assert compare(through_the_grader((EXPECTED.astype(complex), 1)), (EXPECTED, 1)) == [
         "output[0] is a complex numpy.ndarray (dtype complex128), expected a real float64 array"]
+
+
+SELF_CONTAINING = """
+import numpy as np
+def softmax(z):
+    out = [np.exp(z)]
+    out.append(out)  # a list that holds itself: the grader's encoder cannot carry it
+    return out
+"""
+
+
+def test_an_output_the_grader_cannot_read_is_not_called_an_error_of_the_function():
+    # was: "softmax raised RecursionError: maximum recursion depth exceeded ..." (the grader's encoder raised it)
+    from test_trusted import graded_test_cells
+
+    graded, _ = graded_test_cells(SELF_CONTAINING, ["softmax"])
+    report = graded["softmax"][0].evalue
+    assert ("softmax returned something the grader cannot read (it is nested too deeply or holds itself): return "
+            "numpy arrays, numbers, tuples, lists and dicts") in report, report
+    assert "raised" not in report and "RecursionError" not in report, report
