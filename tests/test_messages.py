@@ -1,4 +1,8 @@
 """Reports that say what is wrong, in words that do not mislead (issue 25, "Messages that mislead")."""
+import io
+import multiprocessing
+import time
+
 import numpy as np
 
 from course import plain
@@ -48,3 +52,44 @@ def test_an_output_the_grader_cannot_read_is_not_called_an_error_of_the_function
     assert ("softmax returned something the grader cannot read (it is nested too deeply or holds itself): return "
             "numpy arrays, numbers, tuples, lists and dicts") in report, report
     assert "raised" not in report and "RecursionError" not in report, report
+
+
+def _worker_that_stalls(phase):
+    """A grading process that takes a student, says it moved on to `phase` (None: says nothing), and hangs."""
+    def work(conn, *_):
+        conn.recv()
+        if phase:
+            conn.send({"phase": phase})
+        time.sleep(60)
+    return work
+
+
+class StallingContext:
+    """multiprocessing's fork context, whose processes run a stalling worker instead of batch_worker's."""
+
+    def __init__(self, phase):
+        self.fork, self.phase = multiprocessing.get_context("fork"), phase
+
+    def Pipe(self):
+        return self.fork.Pipe()
+
+    def Process(self, target, daemon, args):
+        # args: (target name, environment, the worker's end of the pipe, course, limits, log path)
+        return self.fork.Process(target=_worker_that_stalls(self.phase), daemon=daemon, args=args[2:])
+
+
+def test_a_student_stopped_at_the_limit_is_told_which_phase_took_the_time(tmp_path):
+    # was: "(a cell that does not stop at the per-cell limit?)" when the time went into rendering feedback
+    from autograder.batch import Progress, run_workers
+
+    reasons = {}
+    for phase in (None, "feedback"):
+        outcomes = []
+        run_workers(StallingContext(phase), tmp_path, "rnn_forward", ["alice"], {}, {"student_timeout": 1}, 1,
+                    outcomes.append, Progress(1, stream=io.StringIO()))
+        reasons[phase] = outcomes[0]["problems"][0]
+    assert reasons[None] == ("grading took longer than the 1 s allowed for one student and was stopped while its "
+                             "notebooks were graded (a cell that does not stop at the per-cell limit?)")
+    assert reasons["feedback"] == ("grading took longer than the 1 s allowed for one student and was stopped while "
+                                   "its feedback page was written (the time went into rendering the feedback, not "
+                                   "into the student's cells)")

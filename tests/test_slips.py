@@ -1,6 +1,7 @@
 """An honest slip costs at most the cells it touched: a submission whose nbgrader flags were changed by
 accident is graded (autograder/restore.py), and a student who changes them on purpose gains nothing."""
 import copy
+import re
 
 import nbformat
 import pytest
@@ -51,6 +52,11 @@ def graded(tmp_path_factory):
     forged.metadata["autograder"] = {"restored": ["all tests passed with 100 bonus points"]}
     edited = slipped(alice, "test_rnn_forward", locked=False)
     cell_of(edited, "test_rnn_forward").source = "pass  # the test, deleted"
+    forger = copy.deepcopy(alice)  # errors named as the grader's stops, raised by the student's own code
+    for grade_id, code in [("softmax", "class CellTimeoutError(Exception):\n    pass\nraise CellTimeoutError('60 s')"),
+                           ("rnn_cell_forward", "raise MemoryError()"),
+                           ("rnn_forward", "class DeadKernelError(Exception):\n    pass\nraise DeadKernelError()")]:
+        cell_of(forger, grade_id).source += "\n" + code
     # student: (the notebook, {test: points it must get}, words its reason must contain)
     students = {
         "grade_off": (slipped(alice, "test_softmax", grade=False), FULL,
@@ -65,6 +71,7 @@ def graded(tmp_path_factory):
                             "(its `grade` flag had been changed)"),
         "strangers": (with_stranger_cells(alice), FULL, "cell my_notes is not a cell of the assignment"),
         "forged_note": (forged, FULL, "all tests passed"),
+        "forger": (forger, FULL, "all tests passed"),
         # cheat twins of bob, whose rnn_cell_forward is wrong (5/8): flags changed to gain points
         "bob": (bob, {**FULL, "test_rnn_cell_forward": 0}, "failed test_rnn_cell_forward"),
         "bob_ungraded": (slipped(bob, "test_rnn_cell_forward", grade=False), {**FULL, "test_rnn_cell_forward": 0},
@@ -89,6 +96,9 @@ def test_a_changed_flag_costs_at_most_its_cell_and_the_reason_says_what_was_rest
         assert says in table[student], table[student]
     assert "restored" not in table["bob"], table["bob"]
     assert "bonus" not in table["forged_note"], table["forged_note"]
+    # stops are named from what the grader saw, not from the names of the errors in a cell's outputs
+    assert re.fullmatch(r"forger +8/8 +all tests passed \(cell rnn_cell_forward raised MemoryError \(memory cap: "
+                        r"\d+ MB\)\)", table["forger"]), table["forger"]
     assert "odd grade id" in table["strangers"], table["strangers"]
 
 
