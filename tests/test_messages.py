@@ -93,3 +93,37 @@ def test_a_student_stopped_at_the_limit_is_told_which_phase_took_the_time(tmp_pa
     assert reasons["feedback"] == ("grading took longer than the 1 s allowed for one student and was stopped while "
                                    "its feedback page was written (the time went into rendering the feedback, not "
                                    "into the student's cells)")
+
+
+def _float32(a):
+    return np.asarray(a).astype(np.float32)
+
+
+def softmax_in_float32(z):
+    e = np.exp(_float32(z) - _float32(z).max(axis=0))
+    return (e / e.sum(axis=0)).astype(np.float64)  # the right shape and dtype, float32's values
+
+
+def rnn_cell_forward_in_float32(xt, a_prev, p):
+    a_next = np.tanh(_float32(p["Waa"]) @ _float32(a_prev) + _float32(p["Wax"]) @ _float32(xt) + _float32(p["ba"]))
+    a_next = a_next.astype(np.float64)
+    return a_next, softmax_in_float32(p["Wya"] @ a_next + p["by"]), (a_next, a_prev, xt, p)
+
+
+def test_values_computed_in_float32_get_a_hint_about_precision_and_the_tolerance_stays():
+    # was: "softmax(z) has wrong values in 4 of 6 entries; the largest error is 1.67e-06 ..." and nothing more
+    from autograder.cases import hidden_cases, visible_cases
+    from course.checking import local_call, run_checks
+    from course.diagnose import FLOAT32_HINT
+
+    for name, fn in [("softmax", softmax_in_float32), ("rnn_cell_forward", rnn_cell_forward_in_float32)]:
+        for cases, kind, detail in [(visible_cases(name), "check", True), (hidden_cases(name), "hidden check", False)]:
+            passed, report = run_checks(name, local_call(fn), cases, kind, detail)
+            if name == "softmax" or not detail:  # float32 passes rnn_cell_forward's visible checks
+                assert not passed and f"  - Hint: {FLOAT32_HINT}" in report.splitlines(), report
+    # a small mistake computed in float64 is no float32 result
+    def off_by_a_little(z):
+        e = np.exp(z - z.max(axis=0))
+        return e / (e.sum(axis=0) + 1e-5)
+    passed, report = run_checks("softmax", local_call(off_by_a_little), visible_cases("softmax"))
+    assert not passed and "float32" not in report, report
