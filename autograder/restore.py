@@ -49,7 +49,10 @@ def restore(nb, cells):
     notes = []
     present = {_grade_id(c) for c in nb.cells} - {None}
     missing = [name for name in cells if name not in present]
+    idless = sum(1 for c in nb.cells if c.metadata.get("nbgrader") and _grade_id(c) is None)
     for cell in nb.cells:
+        if cell.metadata.get("nbgrader") == {}:  # what nbgrader's DeduplicateIds leaves: no cell of the assignment
+            del cell.metadata["nbgrader"]
         meta = cell.metadata.get("nbgrader")
         grade_id = _grade_id(cell)
         if grade_id is None:
@@ -57,7 +60,8 @@ def restore(nb, cells):
             # which a locked cell keeps; a cell without nbgrader metadata that matches nothing is just a cell.
             name = next((n for n in missing if cells[n]["meta"]["locked"] and cells[n]["meta"]["cell_type"] ==
                          cell.cell_type and cells[n]["released"].strip() == cell.source.strip()), None)
-            if name is None and meta is not None and len(missing) == 1 and _unclaimed_idless(nb) == 1:
+            if name is None and meta is not None and len(missing) == 1 and idless == 1 \
+                    and cells[missing[0]]["meta"]["cell_type"] == cell.cell_type:
                 name = missing[0]  # the only cell of the assignment without its grade id: that is it
             if name is not None:
                 missing.remove(name)
@@ -81,18 +85,15 @@ def restore(nb, cells):
             _restore_cell(cell, cells[grade_id])
             if changed:
                 flags = " and ".join(f"`{flag}`" for flag in changed)
-                notes.append(f"cell {grade_id}'s nbgrader metadata was restored from the assignment (its {flags} "
-                             f"{'flag' if len(changed) == 1 else 'flags'} had been changed)")
+                noun = "" if changed == ["points"] else " flag" if len(changed) == 1 else " flags"
+                notes.append(f"cell {grade_id}'s nbgrader metadata was restored from the assignment (its "
+                             f"{flags}{noun} had been changed)")
     return notes
 
 
 def _grade_id(cell):
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
     return grade_id if isinstance(grade_id, str) and grade_id else None
-
-
-def _unclaimed_idless(nb):
-    return sum(1 for c in nb.cells if "nbgrader" in c.metadata and _grade_id(c) is None)
 
 
 def _flag(meta, flag):

@@ -107,3 +107,43 @@ def test_plain_nbgrader_autograde_restores_the_flags_too(graded):
     proc = ws.autograde(ASSIGNMENT, "--student", "grade_off")
     assert "test_softmax's nbgrader metadata was restored" in proc.stderr + proc.stdout
     assert sum(auto for auto, _ in ws.scores(ASSIGNMENT)["grade_off"].values()) == 8
+
+
+def _assignment():
+    """assignment_cells() of a made-up notebook: a locked cell, an answer cell and its test cell."""
+    def meta(grade_id, grade, solution, locked, points=None):
+        m = {"grade": grade, "grade_id": grade_id, "locked": locked, "solution": solution, "task": False,
+             "schema_version": 3, "cell_type": "code", "checksum": "0"}
+        return {**m, "points": points} if points is not None else m
+    return {"imports": {"meta": meta("imports", False, False, True), "source": "import numpy as np",
+                        "released": "import numpy as np"},
+            "f": {"meta": meta("f", False, True, False), "source": "", "released": ""},
+            "test_f": {"meta": meta("test_f", True, False, True, 2), "source": "### BEGIN HIDDEN TESTS\nhidden()\n"
+                       "### END HIDDEN TESTS\ncheck(f)", "released": "check(f)"}}
+
+
+def test_restore_says_what_it_changed_and_nothing_when_nothing_changed():
+    from autograder.restore import restore
+
+    cells = _assignment()
+    def notebook(*metas, sources=("import numpy as np", "def f(): pass", "check(f)")):
+        return nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell(src, metadata={"nbgrader": dict(m)} if m is not None else {})
+            for src, m in zip(sources, metas)])
+    metas = [dict(c["meta"]) for c in cells.values()]
+    assert restore(notebook(*metas), cells) == []
+    assert restore(notebook(metas[0], metas[1], {**metas[2], "points": 200}), cells) == [
+        "cell test_f's nbgrader metadata was restored from the assignment (its `points` had been changed)"]
+    nb = notebook(metas[0], {}, None)  # DeduplicateIds' leftover {}; a test cell without its metadata
+    assert restore(nb, cells) == [
+        "cell test_f's nbgrader metadata was restored from the assignment (its nbgrader metadata had been deleted)"]
+    assert "nbgrader" not in nb.cells[1].metadata and nb.cells[2].metadata.nbgrader["grade"]
+    assert "hidden()" in nb.cells[2].source  # the test as the gradebook has it, as OverwriteCells restores it
+    # the one cell that lost its grade id is the one cell of the assignment missing, if it is of its type
+    nb = notebook(metas[0], metas[1], {**metas[2], "grade_id": ""}, sources=("import numpy as np", "", "edited"))
+    assert restore(nb, cells) == [
+        "cell test_f's nbgrader metadata was restored from the assignment (its grade id had been deleted)"]
+    nb = notebook(metas[0], metas[1])
+    nb.cells.append(nbformat.v4.new_markdown_cell("notes", metadata={"nbgrader": {"grade": True, "points": 9}}))
+    assert restore(nb, cells) == ["a cell with nbgrader flags but no grade id was graded as a plain cell"]
+    assert "nbgrader" not in nb.cells[2].metadata
