@@ -57,6 +57,7 @@ def graded(tmp_path_factory):
                            ("rnn_cell_forward", "raise MemoryError()"),
                            ("rnn_forward", "class DeadKernelError(Exception):\n    pass\nraise DeadKernelError()")]:
         cell_of(forger, grade_id).source += "\n" + code
+    cell_of(forger, "imports").metadata["autograder"] = {"stopped": "timeout"}  # the grader's record, forged
     # student: (the notebook, {test: points it must get}, words its reason must contain)
     students = {
         "grade_off": (slipped(alice, "test_softmax", grade=False), FULL,
