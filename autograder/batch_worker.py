@@ -26,8 +26,9 @@ from autograder import sandbox
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
 from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
+from autograder.restore import RestoreCellMetadata
 from autograder.submitted import fingerprint, unsafe_entry
-from autograder.trusted import ESCAPE, STOPPED_KEY, TrustedGradingError
+from autograder.trusted import ESCAPE, STOPPED_KEY, TrustedExecute, TrustedGradingError
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
@@ -133,14 +134,27 @@ def output_text(output):
     return json.dumps(output.get("data", {}))
 
 
-def inspect_autograded(path, limits):
+def recorded_by(config):
+    """Which of the grader's records the notebooks that `config` grades hold: autograder.restore's notes and
+    autograder.trusted's stops. Each is read only when its step ran: without it, the same metadata is the
+    submission's own (plain nbgrader's pipeline, a step taken out of nbgrader_config.py)."""
+    steps = [*config.Autograde.get("sanitize_preprocessors", []), *config.Autograde.get("autograde_preprocessors", [])]
+
+    def has(cls):
+        return any((isinstance(s, type) and issubclass(s, cls)) or s == f"{cls.__module__}.{cls.__name__}"
+                   for s in steps)
+    return {"restored": has(RestoreCellMetadata), "stops": has(TrustedExecute)}
+
+
+def inspect_autograded(path, limits, records={"restored": True, "stops": True}):  # noqa: B006 (read only)
     """(problems, {grade_id: diagnosis}) of an autograded notebook; shortens huge outputs in place.
+    records: recorded_by() of the pipeline that graded it.
 
     A diagnosis is the first "Hint: ..." of a failing test cell's error output, else its first listed
     problem ("  - ..." in course.checking's reports), else its first line."""
     nb = read_notebook(path)
     # Written by autograder.restore on every notebook it sanitizes, whatever the submission held there
-    restored = nb.metadata.get("autograder", {}).get("restored", [])
+    restored = nb.metadata.get("autograder", {}).get("restored", []) if records["restored"] else []
     problems, diagnoses, shortened = [n for n in restored if isinstance(n, str)], {}, False
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -149,7 +163,7 @@ def inspect_autograded(path, limits):
         where = f"cell {meta.get('grade_id') or i + 1}"  # "cell softmax": the cell, not the function, did it
         # How the grader stopped the cell, as it recorded it (autograder.trusted), never the error's name in
         # the outputs: a student's exception class may be called CellTimeoutError. The rest was graded.
-        stopped = cell.metadata.get(STOPPED_KEY, {}).get("stopped")
+        stopped = cell.metadata.get(STOPPED_KEY, {}).get("stopped") if records["stops"] else None
         if stopped == "timeout":
             problems.append(f"{where} was stopped after the {limits['timeout']} s per-cell limit")
         elif stopped == "memory":
@@ -235,7 +249,8 @@ def grade_student(api, course, assignment, student, layout, limits, tell=lambda 
     if zero:
         zero_submission(db_url, course_id, assignment, student, zero)
     for name in good:
-        problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits)
+        problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits,
+                                                 recorded_by(api.config))
         outcome["problems"] += problems
         outcome["diagnoses"].update(diagnoses)
     scores = gradebook_scores(db_url, course_id, assignment, student)

@@ -148,3 +148,21 @@ def test_restore_says_what_it_changed_and_nothing_when_nothing_changed():
     nb.cells.append(nbformat.v4.new_markdown_cell("notes", metadata={"nbgrader": {"grade": True, "points": 9}}))
     assert restore(nb, cells) == ["a cell with nbgrader flags but no grade id was graded as a plain cell"]
     assert "nbgrader" not in nb.cells[2].metadata
+
+
+def test_the_graders_records_are_read_only_from_a_pipeline_that_writes_them(tmp_path):
+    # Without RestoreCellMetadata or TrustedExecute in the pipeline, the same metadata is the submission's own.
+    from traitlets.config import Config
+
+    from autograder.batch_worker import inspect_autograded, recorded_by
+    from autograder.gradebook import load_config
+    from autograder.workspace import COURSE_ROOT
+
+    cell = nbformat.v4.new_code_cell("x", metadata={"autograder": {"stopped": "timeout"}})
+    nb = nbformat.v4.new_notebook(cells=[cell], metadata={"autograder": {"restored": ["100 bonus points"]}})
+    nbformat.write(nb, str(tmp_path / "nb.ipynb"))
+    limits = {"timeout": 5, "memory_mb": 100}
+    assert recorded_by(load_config(COURSE_ROOT)) == {"restored": True, "stops": True}
+    assert inspect_autograded(tmp_path / "nb.ipynb", limits, recorded_by(load_config(COURSE_ROOT)))[0] == [
+        "100 bonus points", "cell 1 was stopped after the 5 s per-cell limit"]
+    assert inspect_autograded(tmp_path / "nb.ipynb", limits, recorded_by(Config())) == ([], {})
