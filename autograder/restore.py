@@ -128,6 +128,7 @@ class RestoreCellMetadata(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         ids = resources["nbgrader"]
+        self._hider = ClearHiddenTests(parent=self)
         with Gradebook(ids["db_url"]) as gradebook:
             cells = assignment_cells(gradebook, ids["notebook"], ids["assignment"], self._released)
         notes = restore(nb, cells) if cells else []
@@ -142,7 +143,7 @@ class RestoreCellMetadata(NbGraderPreprocessor):
         with this course's delimiters)."""
         cell = NotebookNode(source=source, cell_type="code", metadata={})
         try:
-            ClearHiddenTests(parent=self)._remove_hidden_test_region(cell)
+            self._hider._remove_hidden_test_region(cell)
         except RuntimeError:  # unbalanced delimiters: generate_assignment would have refused the cell
             return source
         return cell.source
