@@ -75,7 +75,7 @@ def restore(nb, cells):
             # No cell of the assignment has this id: nothing it says can be checked, and nbgrader fails the
             # notebook on it (OverwriteCells deletes only the id, CheckCellMetadata then refuses the rest).
             del cell.metadata["nbgrader"]
-            notes.append(f"cell {_shown(grade_id)} is not a cell of the assignment: its nbgrader metadata was "
+            notes.append(f"{_shown(grade_id)} is not a cell of the assignment: its nbgrader metadata was "
                          "removed and it was graded as a plain cell")
         else:
             expected = cells[grade_id]["meta"]
@@ -117,7 +117,7 @@ def _restore_cell(cell, expected):
 
 def _shown(grade_id):
     """A grade id the student typed, as it may appear in the reason: a plain name, else a placeholder."""
-    return grade_id if re.fullmatch(r"[\w.-]{1,60}", grade_id) else "(with an odd grade id)"
+    return f"cell {grade_id}" if re.fullmatch(r"[\w.-]{1,60}", grade_id) else "a cell with an odd grade id"
 
 
 class RestoreCellMetadata(NbGraderPreprocessor):

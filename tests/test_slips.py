@@ -100,7 +100,7 @@ def test_a_changed_flag_costs_at_most_its_cell_and_the_reason_says_what_was_rest
     # stops are named from what the grader saw, not from the names of the errors in a cell's outputs
     assert re.fullmatch(r"forger +8/8 +all tests passed \(cell rnn_cell_forward raised MemoryError \(memory cap: "
                         r"\d+ MB\)\)", table["forger"]), table["forger"]
-    assert "odd grade id" in table["strangers"], table["strangers"]
+    assert "a cell with an odd grade id is not a cell of the assignment" in table["strangers"], table["strangers"]
 
 
 def test_plain_nbgrader_autograde_restores_the_flags_too(graded):
