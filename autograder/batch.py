@@ -146,7 +146,7 @@ class Worker:
             "autograder.batch_worker.worker_main", dict(os.environ), child, course, limits, log_path))
         self.process.start()
         child.close()
-        self.student, self.started = None, None
+        self.student, self.started, self.phase = None, None, None  # phase: what it said it does (STOPPED_WHILE)
         self.sandboxes = []  # sandboxes it took from the fork server: not among its children
 
     def took(self, pid):
