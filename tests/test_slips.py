@@ -52,6 +52,9 @@ def graded(tmp_path_factory):
     forged.metadata["autograder"] = {"restored": ["all tests passed with 100 bonus points"]}
     edited = slipped(alice, "test_rnn_forward", locked=False)
     cell_of(edited, "test_rnn_forward").source = "pass  # the test, deleted"
+    hidden_test = copy.deepcopy(bob)  # the failing test made a plain cell that checks nothing
+    del cell_of(hidden_test, "test_rnn_cell_forward").metadata["nbgrader"]
+    next(c for c in hidden_test.cells if c.source == 'check("rnn_cell_forward", rnn_cell_forward)').source = "pass"
     forger = copy.deepcopy(alice)  # errors named as the grader's stops, raised by the student's own code
     for grade_id, code in [("softmax", "class CellTimeoutError(Exception):\n    pass\nraise CellTimeoutError('60 s')"),
                            ("rnn_cell_forward", "raise MemoryError()"),
@@ -79,6 +82,7 @@ def graded(tmp_path_factory):
                          "failed test_rnn_cell_forward"),
         "bob_self_graded": (slipped(bob, "rnn_cell_forward", grade=True, points=10, solution=False),
                             {**FULL, "test_rnn_cell_forward": 0}, "failed test_rnn_cell_forward"),
+        "bob_hid_the_test": (hidden_test, {**FULL, "test_rnn_cell_forward": None}, "failed test_rnn_cell_forward"),
     }
     for student, (nb, _, _) in students.items():
         ws.submit(student, ASSIGNMENT, {ASSIGNMENT: nb})
