@@ -16,6 +16,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.deduplicate import KeepLastOfEachGradeId
+from autograder.restore import RestoreCellMetadata
 from autograder.feedback import FeedbackExporter
 from autograder.trusted import TrustedExecute
 
@@ -37,10 +38,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Autograde.autograde_preprocessors = [
     TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]
-# nbgrader's defaults, but a copied graded cell (same grade id twice) no longer fails the whole notebook: the
-# last copy is graded (autograder/deduplicate.py).
+# nbgrader's defaults, but neither a changed nbgrader flag nor a copied graded cell (same grade id twice) fails
+# the whole notebook: every cell's flags come from the gradebook (autograder/restore.py; first, so that the
+# steps after it see the assignment's flags), and the last copy of a cell is graded (autograder/deduplicate.py).
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, KeepLastOfEachGradeId, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+    ClearOutput, RestoreCellMetadata, KeepLastOfEachGradeId, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.TrustedExecute.memory_limit_mb = 2048  # address space of the sandboxed notebook
 # The reference must be the committed autograder/reference.py; outside git, give its sha256 instead.
 c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")

@@ -146,7 +146,7 @@ class Worker:
             "autograder.batch_worker.worker_main", dict(os.environ), child, course, limits, log_path))
         self.process.start()
         child.close()
-        self.student, self.started = None, None
+        self.student, self.started, self.phase = None, None, None  # phase: what it said it does (STOPPED_WHILE)
         self.sandboxes = []  # sandboxes it took from the fork server: not among its children
 
     def took(self, pid):
@@ -157,7 +157,7 @@ class Worker:
             pass
 
     def give(self, task):
-        self.student, self.started = task[1], time.monotonic()
+        self.student, self.started, self.phase = task[1], time.monotonic(), "autograde"
         self.conn.send(task)
 
     def kill(self):
@@ -314,11 +314,14 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                     if "sandbox" in outcome:  # not an outcome: the worker took a sandbox started ahead
                         w.took(outcome["sandbox"])
                         continue
+                    if "phase" in outcome:  # not an outcome: the worker moved on (autograder.batch_worker)
+                        w.phase = outcome["phase"]
+                        continue
                 elif w.process.sentinel in ready or not w.process.is_alive():
                     outcome = lost(w, "the grading process died (killed by the system?)")
                 elif time.monotonic() - w.started > limits["student_timeout"]:
                     outcome = lost(w, f"grading took longer than the {limits['student_timeout']} s allowed for "
-                                   "one student and was stopped (a cell that does not stop at the per-cell limit?)")
+                                   f"one student and was stopped {STOPPED_WHILE.get(w.phase, '')}".rstrip())
                     outcome["stopped_at"] = limits["student_timeout"]  # a higher limit grades it again
                 if outcome is None:
                     continue
@@ -343,6 +346,15 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
             w.process.join(10)
             if w.process.is_alive():
                 w.kill()
+
+
+# What a worker stopped at the student limit was doing, from what it said last (batch_worker.grade_student's
+# `tell`): only while the notebooks were graded can a cell of the student's have taken the time.
+STOPPED_WHILE = {
+    "autograde": "while its notebooks were graded (a cell that does not stop at the per-cell limit?)",
+    "feedback": "while its feedback page was written (the time went into rendering the feedback, not into "
+                "the student's cells)",
+}
 
 
 def lost(worker, reason):

@@ -26,8 +26,9 @@ from autograder import sandbox
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
 from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
+from autograder.restore import RestoreCellMetadata
 from autograder.submitted import fingerprint, unsafe_entry
-from autograder.trusted import ESCAPE, TrustedGradingError
+from autograder.trusted import ESCAPE, STOPPED_KEY, TrustedExecute, TrustedGradingError
 
 OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
 OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
@@ -133,28 +134,46 @@ def output_text(output):
     return json.dumps(output.get("data", {}))
 
 
-def inspect_autograded(path, limits):
+def recorded_by(config):
+    """Which of the grader's records the notebooks that `config` grades hold: autograder.restore's notes and
+    autograder.trusted's stops. Each is read only when its step ran: without it, the same metadata is the
+    submission's own (plain nbgrader's pipeline, a step taken out of nbgrader_config.py)."""
+    steps = [*config.Autograde.get("sanitize_preprocessors", []), *config.Autograde.get("autograde_preprocessors", [])]
+
+    def has(cls):
+        return any((isinstance(s, type) and issubclass(s, cls)) or s == f"{cls.__module__}.{cls.__name__}"
+                   for s in steps)
+    return {"restored": has(RestoreCellMetadata), "stops": has(TrustedExecute)}
+
+
+def inspect_autograded(path, limits, records={"restored": True, "stops": True}):  # noqa: B006 (read only)
     """(problems, {grade_id: diagnosis}) of an autograded notebook; shortens huge outputs in place.
+    records: recorded_by() of the pipeline that graded it.
 
     A diagnosis is the first "Hint: ..." of a failing test cell's error output, else its first listed
     problem ("  - ..." in course.checking's reports), else its first line."""
     nb = read_notebook(path)
-    problems, diagnoses, shortened = [], {}, False
+    # Written by autograder.restore on every notebook it sanitizes, whatever the submission held there
+    restored = nb.metadata.get("autograder", {}).get("restored", []) if records["restored"] else []
+    problems, diagnoses, shortened = [n for n in restored if isinstance(n, str)], {}, False
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         meta = cell.metadata.get("nbgrader", {})
         where = f"cell {meta.get('grade_id') or i + 1}"  # "cell softmax": the cell, not the function, did it
+        # How the grader stopped the cell, as it recorded it (autograder.trusted), never the error's name in
+        # the outputs: a student's exception class may be called CellTimeoutError. The rest was graded.
+        stopped = cell.metadata.get(STOPPED_KEY, {}).get("stopped") if records["stops"] else None
+        if stopped == "timeout":
+            problems.append(f"{where} was stopped after the {limits['timeout']} s per-cell limit")
+        elif stopped == "memory":
+            problems.append(f"{where} ran out of memory ({limits['memory_mb']} MB cap)")
+        elif stopped == "died":
+            problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                # A pipeline that survives these (a sandbox that restarts, nbclient's interrupt) records
-                # them as the cell's error; the rest of the notebook was graded.
-                if out.get("ename") == "CellTimeoutError":
-                    problems.append(f"{where} was stopped after the {limits['timeout']} s per-cell limit")
-                elif out.get("ename") == "MemoryError":
-                    problems.append(f"{where} ran out of memory ({limits['memory_mb']} MB cap)")
-                elif out.get("ename") == "DeadKernelError":
-                    problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
+                if out.get("ename") == "MemoryError" and not stopped:  # the cap, in the process: the cell's own error
+                    problems.append(f"{where} raised MemoryError (memory cap: {limits['memory_mb']} MB)")
                 if meta.get("grade"):
                     text = ESCAPE.sub("", output_text(out))
                     hint = HINT.search(text)
@@ -194,8 +213,9 @@ def rmtree_if_exists(path):
         rmtree(str(path))
 
 
-def grade_student(api, course, assignment, student, layout, limits):
-    """Autograde one student with nbgrader and describe the outcome (a dict, see summarize())."""
+def grade_student(api, course, assignment, student, layout, limits, tell=lambda phase: None):
+    """Autograde one student with nbgrader and describe the outcome (a dict, see summarize()); tell(phase):
+    what it starts next, for the batch's reason if it is stopped (autograder.batch STOPPED_WHILE)."""
     db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     folder = course / "submitted" / student / assignment
     started = time.monotonic()
@@ -229,12 +249,14 @@ def grade_student(api, course, assignment, student, layout, limits):
     if zero:
         zero_submission(db_url, course_id, assignment, student, zero)
     for name in good:
-        problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits)
+        problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits,
+                                                 recorded_by(api.config))
         outcome["problems"] += problems
         outcome["diagnoses"].update(diagnoses)
     scores = gradebook_scores(db_url, course_id, assignment, student)
     unwritten = []
     if good:
+        tell("feedback")
         fb = api.generate_feedback(assignment, student, force=True)
         if not fb["success"]:
             unwritten.append(error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader")
@@ -293,7 +315,8 @@ def worker_main(conn, course, limits, log_path):
         # Whatever this student's grading writes to the log follows this line.
         os.write(2, f"{time.strftime('%Y-%m-%d %H:%M:%S')} worker {os.getpid()}: {assignment} of {student}\n".encode())
         try:
-            outcome = grade_student(api, course, assignment, student, layout, limits)
+            outcome = grade_student(api, course, assignment, student, layout, limits,
+                                    tell=lambda phase: conn.send({"phase": phase}))
         except Exception as exc:  # a bug or a broken environment must not take the whole batch down
             import traceback
             outcome = {"student": student, "failed": True, "scores": {}, "diagnoses": {}, "retry": True,

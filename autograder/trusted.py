@@ -165,6 +165,7 @@ class NotebookRun:
         self.sandbox = None
         self.replay = []  # requests that ran without ending the process: cells and kept functions
         self.broken_cells = {}  # function name -> how the cell that defines it stopped
+        self.stopped = None  # how the sandbox stopped during the last cell run: "timeout", "memory", "died"
 
     def _ensure(self):
         if self.sandbox is not None and self.sandbox.alive:
@@ -179,10 +180,12 @@ class NotebookRun:
     def run_cell(self, code, count=None):
         """The cell's outputs as nbformat outputs; `count`: the cell's execution count (its tracebacks say it)."""
         request = {"op": "run", "code": code, "count": count}
+        self.stopped = None
         try:
             reply = self._ensure().request(request, self.timeout)
         except WorkerGone as gone:  # not replayed: what the cell defined is gone with its sandbox
             outputs = [self._stopped(gone)]
+            self.stopped = {"timeout": "timeout", OUT_OF_MEMORY: "memory"}.get(gone.reason, "died")
         else:
             self.replay.append(request)
             outputs = _outputs(reply)
@@ -235,6 +238,12 @@ class NotebookRun:
             return reply.get("output"), tuple(reply["args"])
         if reply.get("op") == "raise":
             return _raise(reply, hidden)
+        if reply.get("op") == "unreadable":
+            why = UNREADABLE.get(reply.get("why"), UNREADABLE["other"])
+            what, do = (("left its arguments holding", "leave them") if reply.get("part") == "args"
+                        else ("returned", "return"))
+            raise CallFailed("", "", lines=[f"{name} {what} something the grader cannot read ({why}): {do} numpy "
+                                            "arrays, numbers, tuples, lists and dicts."])
         if reply.get("op") == "undefined":
             cause = self.broken_cells.get(name, f"is its cell run, and is the function still called {name}?")
             raise CallFailed("", "", lines=[f"{name} is not defined where its test cell stands: {cause}"
@@ -245,6 +254,10 @@ class NotebookRun:
         if self.sandbox is not None:
             self.sandbox.close()
 
+
+# Why the sandbox could not send what a function returned (autograder/worker.py _unreadable), in the grader's words
+UNREADABLE = {"nested": "it is nested too deeply or holds itself", "too large": "it is too large to send",
+              "other": "the grader's encoder failed on it"}
 
 HIDDEN_MESSAGE = "(not shown for hidden checks; the self-check's cases show it if they raise it too)"
 
@@ -510,6 +523,9 @@ def graded_function(cell):
     return function, case_set
 
 
+STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died"}
+
+
 class TrustedExecute(NbGraderPreprocessor):
     """Runs the notebook in a sandbox and computes every graded test cell's verdict outside it."""
 
@@ -576,6 +592,10 @@ class TrustedExecute(NbGraderPreprocessor):
             # (a later cell could otherwise print them into the feedback).
             tests, count = [], 0
             for cell in nb.cells:
+                # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
+                # it): set here only, whatever the submission holds, never read from the cell's outputs,
+                # which the student's code can make look like any stop (an exception class of any name).
+                cell.metadata.pop(STOPPED_KEY, None)
                 if cell.cell_type != "code":
                     continue
                 count += 1
@@ -583,6 +603,8 @@ class TrustedExecute(NbGraderPreprocessor):
                 graded = graded_function(cell)
                 if graded is None:
                     cell.outputs = run.run_cell(cell.source, count)
+                    if run.stopped:
+                        cell.metadata[STOPPED_KEY] = {"stopped": run.stopped}
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))

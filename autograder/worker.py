@@ -12,6 +12,7 @@ sends back what happened. Messages are course.plain data framed by an 8-byte len
      "oracles": [function names]}                   -> {"op": "return", "output": ..., "args": [...]}
                                                        or {"op": "raise", "type": str, "message": str, "line": str}
                                                        or {"op": "undefined"} (no such function at its test cell)
+                                                       or {"op": "unreadable", "why": str} (see _unreadable)
 
 During a call the student's function may call a function named in "oracles"; that call becomes
 {"op": "oracle", "name": str, "args": tuple}, answered by {"result": ...} or {"type": str, "message": str}.
@@ -176,6 +177,21 @@ def _describe(exc):
             "line": student_location(exc, skip=(__file__,))[:600]}
 
 
+def _unreadable(op, reply, exc):
+    """The reply sent instead of one the codec failed on. A call's says why in one of a few fixed words, from
+    which the grader writes its message: what the codec raised (a RecursionError, a ValueError about a closed
+    file) is no error of the student's function, and its message is text the student's code chose."""
+    why = "nested" if isinstance(exc, RecursionError) else "too large" if isinstance(exc, MemoryError) else "other"
+    if op == "call":
+        try:
+            plain.dumps(reply.get("output"))
+        except Exception:
+            return {"op": "unreadable", "why": why}
+        return {"op": "unreadable", "why": why, "part": "args"}  # the output was fine: its arguments were not
+    return {"outputs": [{"output_type": "error", "ename": "UnreadableOutput", "traceback": [],
+                         "evalue": "the grader could not read what this cell displayed or printed"}]}
+
+
 def _oracle(channel, name):
     """Stands in for the student's `name` while another function is graded: the grader answers with the
     reference, so a mistake in `name` costs only the test of `name`."""
@@ -265,10 +281,8 @@ def main(fd_in, fd_out):
                  else keep(shell, request) if op == "keep" else call(shell, channel, request))
         try:
             channel.send(reply)
-        except Exception as exc:  # an output the codec cannot carry; say so instead of dying
-            channel.send({"op": "raise", **_describe(exc)} if op == "call" else
-                         {"outputs": [{"output_type": "error", "ename": type(exc).__name__,
-                                       "evalue": str(exc), "traceback": []}]})
+        except Exception as exc:  # something the codec cannot carry: the grader's failure, not the student's code's
+            channel.send(_unreadable(op, reply, exc))
 
 
 if __name__ == "__main__":

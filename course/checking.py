@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course.diagnose import MAX_PROBLEMS, compare, matching_hint, split_names
+from course.diagnose import FLOAT32_HINT, MAX_PROBLEMS, compare, float32_precision, matching_hint, split_names
 from course.signatures import SIGNATURES
 
 _HERE = Path(__file__).parent
@@ -130,7 +130,8 @@ def _problems(name, call, case, detail):
         return [returned_nothing(name)]
     problems = compare(got, case["expected"], out_names, detail)[:MAX_PROBLEMS]
     if problems:
-        hint = matching_hint(got, case.get("mistakes", {}), out_names)
+        hint = matching_hint(got, case.get("mistakes", {}), out_names) or (
+            FLOAT32_HINT if float32_precision(got, case["expected"]) else None)
         if hint:
             problems.insert(0, f"Hint: {hint}")
     for arg_name, before, after in zip(arg_names, case["args"], args_after):

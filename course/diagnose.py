@@ -15,9 +15,17 @@ RTOL, ATOL = 1e-6, 1e-8
 MAX_PROBLEMS = 3
 
 
+# What a numpy array holds, by its dtype's name, when that is not real numbers (course.plain sends only those)
+ARRAY_KINDS = {"complex": "complex", "void": "structured", "object": "object", "str": "string",
+               "bytes": "bytes", "datetime": "datetime", "timedelta": "timedelta"}
+
+
 def _describe_type(obj):
     if isinstance(obj, Opaque):
-        return obj.type_name
+        if obj.dtype is None:
+            return obj.type_name
+        kind = next((word for prefix, word in ARRAY_KINDS.items() if obj.dtype.startswith(prefix)), "non-numeric")
+        return f"{kind} {obj.type_name} (dtype {obj.dtype})"
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
@@ -103,7 +111,8 @@ def _once(problems, got, expected, label, seen):
 
 def _a(got, detail):
     """'a <type of got>', or, for a hidden check, words that do not depend on got."""
-    return f"a {_describe_type(got)}" if detail else "of another type"
+    described = _describe_type(got)
+    return f"{'an' if described[0] in 'aeiou' else 'a'} {described}" if detail else "of another type"
 
 
 def _many(n, noun, detail):
@@ -126,6 +135,10 @@ def _compare_float(got, expected, label, detail):
 
 
 def _compare_array(got, expected, label, detail):
+    if isinstance(got, Opaque) and got.dtype is not None:  # an array of complex numbers, records, strings ...
+        # hidden: the words a wrong dtype of real numbers gets too, so they tell nothing the student chose
+        return [f"{label} is {_a(got, detail)}, expected a real {expected.dtype} array" if detail
+                else f"{label} has dtype another, expected {expected.dtype}"]
     if type(got) is not np.ndarray:
         return [f"{label} is {_a(got, detail)}, expected a numpy.ndarray"]
     if got.shape != expected.shape:
@@ -182,6 +195,46 @@ def _pattern(got, expected, off, label):
 def _steps(ts):
     listed = ", ".join(map(str, ts[:5])) + (", ..." if len(ts) > 5 else "")
     return f"step {listed}" if len(ts) == 1 else f"steps {listed}"
+
+
+FLOAT32_HINT = ("your values agree with the expected ones only to float32 precision (about 7 digits): compute in "
+                "float64 (do not cast to np.float32)")
+LOOSE_RTOL = 1e-4  # how far float32 arithmetic can drift in this course's computations (softmax of logits near 1000)
+
+
+def float32_precision(got, expected):
+    """Whether every wrong number in `got` has float32's shape: a float64 that float32 holds exactly (computed
+    in float32, cast back) and within LOOSE_RTOL of the expected value. The tolerance stays what it is; this
+    only says why a result that is right in every other way fails it. A value computed in float64 is almost
+    never exactly a float32, so a small mistake of another kind does not get this hint."""
+    wrong = _wrong_numbers(got, expected)
+    return bool(wrong) and all(
+        g.dtype == np.float64 and np.all(np.isfinite(g)) and np.array_equal(g.astype(np.float32), g)
+        and np.all(np.abs(g - e) <= ATOL + LOOSE_RTOL * np.abs(e)) for g, e in wrong)
+
+
+def _wrong_numbers(got, expected):
+    """[(got, expected) as float arrays] of every number or array in `got` that fails its check while its type,
+    shape and dtype are right; None when anything else is wrong."""
+    if isinstance(expected, (tuple, list)):
+        if type(got) not in (tuple, list) or len(got) != len(expected):
+            return None
+        parts = [_wrong_numbers(g, e) for g, e in zip(got, expected)]
+    elif isinstance(expected, dict):
+        if type(got) is not dict or any(k not in got for k in expected):
+            return None
+        parts = [_wrong_numbers(got[k], e) for k, e in expected.items()]
+    elif isinstance(expected, np.ndarray):
+        if type(got) is not np.ndarray or got.shape != expected.shape or got.dtype != expected.dtype:
+            return None
+        return [(got, expected)] if _compare_array(got, expected, "", detail=False) else []
+    elif isinstance(expected, float):
+        if type(got) not in (float, np.float64):
+            return None
+        return [(np.asarray(got, np.float64), np.asarray(expected))] if _compare_float(got, expected, "", False) else []
+    else:
+        return [] if type(got) is type(expected) and got == expected else None
+    return None if any(p is None for p in parts) else [pair for p in parts for pair in p]
 
 
 def matching_hint(got, mistakes, names="output"):

@@ -13,11 +13,16 @@ import numpy as np
 CLASS_NAME = re.compile(r"[A-Za-z_][\w.<>]{0,99}")  # module.Qualified.name, f.<locals>.Name
 
 
-class Opaque:
-    """Stands in for an object that is not plain data; only its type name travels."""
+DTYPE_NAME = re.compile(r"[a-z]+\d*(\[\w+\])?")  # complex128, void128, str160, datetime64[ns]
 
-    def __init__(self, type_name):
-        self.type_name = type_name
+
+class Opaque:
+    """Stands in for an object that is not plain data; only its type name travels, and for a numpy array of
+    what is not plain numbers (complex, structured, strings, objects) its dtype's name, so the receiver can
+    say "a complex numpy.ndarray" instead of "a numpy.ndarray, expected a numpy.ndarray"."""
+
+    def __init__(self, type_name, dtype=None):
+        self.type_name, self.dtype = type_name, dtype
 
     def __repr__(self):
         return f"<{self.type_name} object>"
@@ -42,6 +47,8 @@ def _pack(obj, arrays):
     if (t is np.ndarray or isinstance(obj, np.generic)) and obj.dtype.kind in "biuf":
         arrays.append(np.asarray(obj))
         return {"array" if t is np.ndarray else "scalar": len(arrays) - 1}
+    if t is np.ndarray:
+        return {"opaque array": obj.dtype.name}
     return {"opaque": _type_name(obj)}
 
 
@@ -75,6 +82,8 @@ def _unpack(tree, arrays):
         return arrays[value][()]
     if kind == "opaque":  # a class's name can be any string: 100 KB of terminal colours, or hidden inputs
         return Opaque(value if type(value) is str and CLASS_NAME.fullmatch(value) else "(class of an odd name)")
+    if kind == "opaque array":
+        return Opaque("numpy.ndarray", value if type(value) is str and DTYPE_NAME.fullmatch(value) else "unknown")
     raise ValueError(f"unknown plain-data tag {kind!r}")
 
 

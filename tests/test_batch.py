@@ -39,7 +39,7 @@ EXPECTED = {
     "erin": "missing",             # the notebook was renamed
     "frank": "kernel died",        # os._exit: zero, or with a sandbox that restarts, zero for that cell
     "grace": "per-cell limit",     # a cell that never ends
-    "heidi": "out of memory",      # allocates until the cap stops it
+    "heidi": "memory",             # allocates until the cap stops it (MemoryError, or out of memory with cgroups)
     "ivan": "of output",           # prints megabytes
 }
 NOT_GRADED = {"dave", "erin"}
@@ -209,14 +209,17 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
     for cell, gid in zip(cells, ["softmax", None, None, None, "test_softmax", "test_rnn_forward", None]):
         if gid:
             cell.metadata["nbgrader"] = {"grade_id": gid, "grade": gid.startswith("test_")}
+    for cell, stop in zip(cells, ["timeout", "memory", "died"]):  # what the grader records (autograder.trusted)
+        cell.metadata["autograder"] = {"stopped": stop}
+    cells.append(nbformat.v4.new_code_cell("forged", outputs=[error("CellTimeoutError", "")]))  # named by a student
     path = tmp_path / "nb.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
     problems, diagnoses = inspect_autograded(path, {"timeout": 5, "memory_mb": 100})
     assert problems[0] == "cell softmax was stopped after the 5 s per-cell limit"
-    assert "cell 2 ran out of memory" in problems[1] and "kernel died" in problems[2]
+    assert "cell 2 ran out of memory" in problems[1] and "kernel died" in problems[2]  # no "cell 2 raised ..."
     assert "cell 4 printed at least 2.0 MB" in problems[3]
     assert diagnoses == {"test_softmax": "Hint: use axis=0.", "test_rnn_forward": "a has shape (2, 3), expected (3, 2)"}
-    assert "cell 7 printed at least 4.0 MB" in problems[4]
+    assert "cell 7 printed at least 4.0 MB" in problems[4] and len(problems) == 5
     shortened = nbformat.read(str(path), as_version=4).cells
     assert len(output_text(shortened[3].outputs[0])) < 20_000 and len(output_text(shortened[6].outputs[0])) < 30_000
 
