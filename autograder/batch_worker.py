@@ -4,6 +4,7 @@ and describes each outcome (score, problems, diagnoses) for the batch.
 Workers are forked from the batch's fork server (autograder.preload), which has imported this module and
 taken the first-time costs of grading (warm()), so every worker starts warm.
 """
+import contextlib
 import copy
 import json
 import logging
@@ -22,7 +23,8 @@ from nbgrader.utils import rmtree
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import configure_mappers
 
-from autograder import sandbox
+from autograder import budget, sandbox
+from autograder.copied import ignore_patterns, not_copied, reasons
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
 from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
@@ -196,7 +198,6 @@ def rmtree_if_exists(path):
 
 def grade_student(api, course, assignment, student, layout, limits):
     """Autograde one student with nbgrader and describe the outcome (a dict, see summarize())."""
-    db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     folder = course / "submitted" / student / assignment
     started = time.monotonic()
     outcome = {"student": student, "fingerprint": fingerprint(folder), "problems": [], "diagnoses": {},
@@ -204,6 +205,25 @@ def grade_student(api, course, assignment, student, layout, limits):
     bad, good = check_files(folder, layout)
     outcome["problems"] += list(bad.values()) + copied_cells(folder, good)
 
+    refused = not_copied(folder, api.coursedir.ignore) if not unsafe_entry(folder) else {}
+    outcome["problems"] += reasons(refused)
+    with ignoring(api.coursedir, ignore_patterns(refused)):
+        return _grade(api, course, assignment, student, layout, limits, folder, started, outcome, bad, good)
+
+
+@contextlib.contextmanager
+def ignoring(coursedir, patterns):
+    """nbgrader's CourseDirectory.ignore, extended by `patterns` for one student, whatever happens."""
+    before = coursedir.ignore
+    coursedir.ignore = list(before) + list(patterns)
+    try:
+        yield
+    finally:
+        coursedir.ignore = before
+
+
+def _grade(api, course, assignment, student, layout, limits, folder, started, outcome, bad, good):
+    db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     TrustedGradingError.raised.clear()
     if good and not bad:
         runs = [api.autograde(assignment, student, force=True, create=True)]

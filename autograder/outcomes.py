@@ -69,13 +69,18 @@ def failure_feedback(course, assignment, student, notebooks, reason, scores):
 
 
 def drop_handed_in_pages(course, assignment, student, notebooks):
-    """Remove from the student's feedback folder the .html files that are not the pages of `notebooks`.
+    """Remove from the student's feedback folder whatever is named *.html and is not a page of `notebooks`.
     nbgrader copies every file handed in next to the notebooks into feedback/, and `nbgrader release_feedback`
-    hands out every .html file there as a feedback page; the student's originals stay in submitted/."""
+    copies every *.html there as a feedback page: it stops the whole release at one that is a folder. The
+    student's originals stay in submitted/."""
     folder = course / "feedback" / student / assignment
     pages = {f"{name}.html" for name in notebooks}
     for path in folder.glob("*.html") if folder.is_dir() else []:
-        if path.name not in pages and (path.is_symlink() or not path.is_dir()):
+        if path.name in pages and path.is_file() and not path.is_symlink():
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # follows no link
+        else:
             path.unlink(missing_ok=True)  # a link is removed, not followed
 
 

@@ -708,3 +708,38 @@ def test_time_left_counts_the_workers_and_names_a_slow_student_once():
     assert progress.left() == "4s to 4m23s left"
     clock.now, progress.total = 270, progress.done + 2  # nothing queued: only the slow ones are left
     assert progress.left() == "up to 33s left"
+
+
+def release_feedback(ws):
+    """`nbgrader release_feedback` into an exchange of the workspace's own: {student: pages released}."""
+    exchange = ws.root.parent / "exchange"
+    exchange.mkdir(exist_ok=True)
+    proc = ws.nbgrader("release_feedback", ASSIGNMENT, f"--Exchange.root={exchange}", check=False)
+    released = re.findall(r"Releasing feedback for student '([^']+)'", proc.stdout + proc.stderr)
+    return proc, {s: released.count(s) for s in set(released)}
+
+
+def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
+    # release_feedback copies every *.html of a feedback folder as a page: a folder notes.html that nbgrader had
+    # copied there stopped it with IsADirectoryError (0 of the class released), and a folder named like the
+    # notebook's page kept nbgrader from writing that page
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    for student in ("alice", "bob", "carol"):
+        folder = ws.submit(student, ASSIGNMENT, correct)
+        (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text(f"secret-of-{student}")
+    bob = ws.root / "submitted" / "bob" / ASSIGNMENT
+    for name in ("notes.html", f"{ASSIGNMENT}.html"):
+        (bob / name).mkdir()
+        (bob / name / "draft.txt").write_text("my notes")
+    (bob / "notes.txt").write_text("a file of another name")  # the honest twin: copied as nbgrader copies it
+    proc = grade(ws, "--no-report")
+    assert re.search(r"bob\s+8/8\s+all tests passed \(the folder notes.html was not copied into the feedback: a "
+                     r"name ending in .html there is taken for a feedback page \(rename the folder to keep it\)",
+                     proc.stdout), proc.stdout
+    assert (ws.root / "feedback" / "bob" / ASSIGNMENT / "notes.txt").read_text() == "a file of another name"
+    release, released = release_feedback(ws)
+    assert release.returncode == 0, release.stderr
+    assert released == {"alice": 1, "bob": 1, "carol": 1}, release.stderr
