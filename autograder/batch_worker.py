@@ -27,7 +27,7 @@ from autograder import budget, sandbox
 from autograder.copied import ignore_patterns, not_copied, reasons
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
-from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
+from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable, unrendered_feedback
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, TrustedGradingError
 
@@ -62,11 +62,23 @@ def check_files(folder, layout):
                 found = f" (found {', '.join(extra)}: renamed? hand it in as {name}.ipynb)" if extra else ""
             bad[name] = f"{name}.ipynb is missing{found}"
             continue
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             bad[name] = f"{name}.ipynb is empty (0 bytes): was it cut off while saving? Save it again and hand it in"
             continue
+        if size > budget.NOTEBOOK_BYTES:
+            bad[name] = (f"{name}.ipynb is {size / 1e6:,.1f} MB, more than the {budget.NOTEBOOK_BYTES >> 20} MB a "
+                         "notebook may have: clear its outputs (Edit > Clear Outputs of All Cells), save and hand in")
+            continue
+        data = path.read_bytes()
+        depth = json_depth(data)
+        if depth > budget.JSON_DEPTH:  # the JSON parser and nbformat's validator recurse once per level
+            bad[name] = (f"{name}.ipynb's JSON is nested {depth:,} levels deep, far deeper than any notebook "
+                         f"(at most {budget.JSON_DEPTH}): was something else saved under its name? Hand in the "
+                         "notebook as JupyterLab saves it")
+            continue
         try:
-            content = json.loads(path.read_bytes())
+            content = json.loads(data)
         except ValueError as exc:
             bad[name] = f"{name}.ipynb is not valid JSON ({exc}): was it cut off while saving?"
             continue
@@ -86,6 +98,23 @@ def check_files(folder, layout):
             bad[name] = (f"{name}.ipynb holds none of the assignment's test cells ({', '.join(tests[:3])}"
                          f"{', ...' if len(tests) > 3 else ''}): is it another assignment's notebook?")
     return bad, [n for n in expected if n not in bad]
+
+
+JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')  # a string (skipped whole) or a bracket
+
+
+def json_depth(data):
+    """How deeply the brackets of JSON text `data` (bytes) nest, counted without parsing it: parsing
+    recurses once per level."""
+    depth = deepest = 0
+    for token in JSON_TOKEN.finditer(data):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def grade_ids(nb):
@@ -141,12 +170,17 @@ def inspect_autograded(path, limits):
     A diagnosis is the first "Hint: ..." of a failing test cell's error output, else its first listed
     problem ("  - ..." in course.checking's reports), else its first line."""
     nb = read_notebook(path)
-    problems, diagnoses, shortened = [], {}, False
+    problems, diagnoses, shortened, cut = [], {}, False, False
+    dropped = budget.OUTPUT_DROPPED.format(budget.NOTEBOOK_OUTPUT_CHARS)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         meta = cell.metadata.get("nbgrader", {})
         where = f"cell {meta.get('grade_id') or i + 1}"  # "cell softmax": the cell, not the function, did it
+        if dropped in (o.get("text") for o in cell.get("outputs", [])) and not cut:
+            cut = True
+            problems.append(f"the notebook printed more than {budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output "
+                            f"in all: output from {where} on was dropped")
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 # A pipeline that survives these (a sandbox that restarts, nbclient's interrupt) records
@@ -257,7 +291,13 @@ def _grade(api, course, assignment, student, layout, limits, folder, started, ou
     if good:
         fb = api.generate_feedback(assignment, student, force=True)
         if not fb["success"]:
-            unwritten.append(error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader")
+            why = error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader"
+            try:  # what the notebook makes nbgrader fail on would fail on every run: its scores stand in, once
+                unrendered_feedback(course, assignment, student, good, why, scores)
+                outcome["problems"].append(f"its feedback page could not be made ({why}): a page of its scores "
+                                           "stands in")
+            except OSError:  # not the notebook's doing (a full disk, a file where the folder goes)
+                unwritten.append(why)
     if zero:
         try:
             failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)

@@ -15,4 +15,4 @@ HASHED_BYTES = 64 << 20  # content read for a submission's fingerprint; beyond i
 
 MARKDOWN_CHARS = 10_000         # of one markdown cell rendered as markdown on a feedback page; the rest is text
 MARKDOWN_NOTEBOOK_CHARS = 100_000  # of all markdown cells of one page rendered as markdown
-FEEDBACK_PAGE_BYTES = 32 << 20  # one feedback page; a larger one gives way to a page with the score and why
+FEEDBACK_PAGE_BYTES = 32_000_000  # one feedback page; a larger one gives way to a page with the score and why

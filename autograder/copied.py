@@ -8,12 +8,7 @@ import glob
 import os
 
 from autograder import budget
-from autograder.submitted import submission_entries
-
-
-def sparse(info):
-    """Whether a file is much longer than what it takes on disk: copying it writes every byte of its length."""
-    return info.st_size > info.st_blocks * 512 + budget.SPARSE_SLACK
+from autograder.submitted import sparse, submission_entries
 
 
 def on_disk(info):

@@ -24,6 +24,7 @@ metadata of the types nbconvert expects (displayable_metadata), and every page c
 Policy that lets no script run but the scripts the page loads itself.
 """
 import functools
+import html as html_text
 import math
 import re
 from collections import OrderedDict
@@ -37,6 +38,8 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import Bool
+
+from autograder import budget
 
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's wording
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
@@ -188,6 +191,17 @@ def displayable_metadata(metadata):
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
 
 
+FILES_URL = re.compile(r'(src|href)\=([\'"]?)/?files/')
+# nbconvert's markdown_url_pattern, with a caption and a location that hold no "[": nbconvert's ".*?" tried
+# every "[" of a line against the rest of that line (3 s for 20 KB of "[", 56 s for 100 KB)
+MARKDOWN_FILES_URL = re.compile(r"(!?)\[(?P<caption>[^\[\n]*?)\]\(/?files/(?P<location>[^\[\n]*?)\)")
+
+
+def strip_files_prefix(text):
+    """nbconvert's strip_files_prefix filter in time linear in the text's length."""
+    return MARKDOWN_FILES_URL.sub(r"\1[\2](\3)", FILES_URL.sub(r"\1=\2", text))
+
+
 def content_security_policy(html):
     """`html` with a Content Security Policy first in its head: no script runs but those the page loads from
     the folders the exporter named (MathJax's, require.js's, the widget manager's): no inline script, no event
@@ -229,16 +243,30 @@ class FeedbackExporter(HTMLExporter):
 
     sanitize_html = Bool(True, help="Sanitize the HTML of markdown cells and outputs.").tag(config=True)
     tex_left = False  # whether the page being written has TeX that MathJax has to draw
+    markdown_left = budget.MARKDOWN_NOTEBOOK_CHARS  # characters of markdown the page being written may still render
 
     def default_filters(self):
         for name, function in super().default_filters():
-            yield name, sanitized if name == "clean_html" else function
+            yield name, {"clean_html": sanitized, "strip_files_prefix": strip_files_prefix}.get(name, function)
 
     @pass_context
     def markdown2html(self, context, source):
         """HTMLExporter's markdown2html, remembered unless the cell has attachments or images are embedded
         (then the result depends on files), and sanitized here: nbgrader's feedback template renders markdown
-        cells without the clean_html filter (a student's <script> in a markdown cell reached the page)."""
+        cells without the clean_html filter (a student's <script> in a markdown cell reached the page).
+        Markdown past the budget (budget.MARKDOWN_CHARS) is shown as text: mistune's time grows with the square
+        of some inputs' length (100 KB of "[" took 56 s, in the grader, outside any sandbox)."""
+        room = max(0, min(budget.MARKDOWN_CHARS, self.markdown_left))
+        shown, rest = source[:room], source[room:]
+        self.markdown_left -= len(shown)
+        html = self._sanitized_markdown(context, shown) if shown else ""
+        if rest:
+            html += (f"<p><em>The rest of this cell ({len(rest):,} characters) is shown as plain text: a feedback page "
+                     f"renders at most {budget.MARKDOWN_CHARS:,} characters of each markdown cell and "
+                     f"{budget.MARKDOWN_NOTEBOOK_CHARS:,} in all.</em></p><pre>{html_text.escape(rest)}</pre>")
+        return html
+
+    def _sanitized_markdown(self, context, source):
         if context.get("cell", {}).get("attachments") or self.embed_images:
             html = self._markdown2html(context, source)
         else:
@@ -272,6 +300,7 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         self.tex_left = False
+        self.markdown_left = budget.MARKDOWN_NOTEBOOK_CHARS
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if "metadata" in output:
@@ -282,4 +311,12 @@ class FeedbackExporter(HTMLExporter):
             html = MATHJAX.sub("", html, count=1)
         if "widgets" not in nb.metadata:
             html = html.replace(f'<script src="{resources["require_js_url"]}"></script>', "", 1)
-        return content_security_policy(wrapped_outputs(named_tests(accessible(html)))), resources
+        html = content_security_policy(wrapped_outputs(named_tests(accessible(html))))
+        if len(html) > budget.FEEDBACK_PAGE_BYTES // 4 and len(html.encode()) > budget.FEEDBACK_PAGE_BYTES:
+            raise PageTooLargeError(f"the page would take {len(html.encode()) / 1e6:,.0f} MB, more than the "
+                                    f"{budget.FEEDBACK_PAGE_BYTES / 1e6:g} MB a feedback page may")
+        return html, resources
+
+
+class PageTooLargeError(Exception):
+    """A notebook whose feedback page would pass budget.FEEDBACK_PAGE_BYTES."""

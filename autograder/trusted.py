@@ -35,6 +35,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
+from autograder import budget
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
     MEMORY,
@@ -163,6 +164,7 @@ class NotebookRun:
         self.sandbox = None
         self.replay = []  # requests that ran without ending the process: cells and kept functions
         self.broken_cells = {}  # function name -> how the cell that defines it stopped
+        self.output_room = budget.NOTEBOOK_OUTPUT_CHARS  # what the notebook's outputs may still take
 
     def _ensure(self):
         if self.sandbox is not None and self.sandbox.alive:
@@ -183,7 +185,8 @@ class NotebookRun:
             outputs = [self._stopped(gone)]
         else:
             self.replay.append(request)
-            outputs = _outputs(reply)
+            outputs = _outputs(reply, self.output_room)
+            self.output_room -= sum(len(str(output)) for output in outputs)
         self._note_errors(code, count, outputs)
         return outputs
 
@@ -268,11 +271,17 @@ def _error(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=["\x1b[0;31m" + evalue + "\x1b[0m"])
 
 
-def _outputs(reply):
-    """nbformat outputs from the worker's (untrusted) description of them: known types, strings, bounded."""
+def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
+    """nbformat outputs from the worker's (untrusted) description of a cell's outputs:
+    known types, strings, bounded by the cell's limit and by `room`, what the notebook's outputs may still take
+    (once it is used up, each later cell's output is a note: nbgrader writes every output twice, into the
+    autograded notebook and into the feedback page)."""
     items = reply.get("outputs") if type(reply) is dict else None
     if type(items) is not list:
         return [_error("WorkerError", "the notebook's process sent malformed outputs")]
+    if room <= 0:
+        return [new_output("stream", name="stdout", text=budget.OUTPUT_DROPPED.format(budget.NOTEBOOK_OUTPUT_CHARS))] \
+            if items else []
     out, size = [], 0
     for item in items:
         if type(item) is not dict or item.get("output_type") not in OUTPUT_TYPES:
@@ -297,6 +306,10 @@ def _outputs(reply):
                 output.execution_count = item.get("execution_count") if type(item.get("execution_count")) is int \
                     else None
         size += len(str(output))
+        if size > room:
+            out.append(new_output("stream", name="stdout", text=budget.OUTPUT_DROPPED.format(
+                budget.NOTEBOOK_OUTPUT_CHARS)))
+            break
         if size > MAX_OUTPUTS_CHARS:
             out.append(new_output("stream", name="stdout", text="[... more output was dropped]\n"))
             break

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import budget
 from autograder.batch import Progress, grade_table, in_slice, longest_first, summarize
 from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
@@ -743,3 +744,53 @@ def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
     release, released = release_feedback(ws)
     assert release.returncode == 0, release.stderr
     assert released == {"alice": 1, "bob": 1, "carol": 1}, release.stderr
+
+
+def test_a_notebook_nested_far_deeper_than_any_scores_zero_once_with_the_reason(tmp_path):
+    # json.loads raised RecursionError in the grader: "not graded yet" on every run, and no row in grades.csv
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws.submit("alice", ASSIGNMENT, correct)  # the honest twin
+    ws.submit("deep", ASSIGNMENT, {ASSIGNMENT: b"[" * 100_000 + b"]" * 100_000})
+    proc = grade(ws, "--no-report")
+    assert re.search(r"deep\s+0/8\s+not graded, scored 0: rnn_forward.ipynb's JSON is nested 100,000 levels deep, "
+                     r"far deeper than any notebook", proc.stdout), proc.stdout
+    assert re.search(r"alice\s+8/8\s+all tests passed", proc.stdout), proc.stdout
+    with open(ws.root / "grades.csv") as f:
+        assert {row["student_id"] for row in csv.DictReader(f)} == {"alice", "deep"}
+    assert "nested 100,000 levels" in (ws.root / "feedback" / "deep" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
+
+
+def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount_once(tmp_path):
+    # 96 cells each printing just under the per-cell limit wrote 96 MB into autograded/ and 96 MB into
+    # feedback/; a 2 GiB sparse file (nothing on disk) became two real 2 GiB files, and was read whole for the
+    # fingerprint on every run
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws.submit("alice", ASSIGNMENT, correct)
+    (ws.root / "submitted" / "alice" / ASSIGNMENT / "notes.txt").write_text("mine")  # the honest twin: copied
+    loud = copy.deepcopy(correct[ASSIGNMENT])
+    loud.cells += [nbformat.v4.new_code_cell("print('x' * 999_000)") for _ in range(12)]
+    folder = ws.submit("loud", ASSIGNMENT, {ASSIGNMENT: loud})
+    with open(folder / "hole.bin", "wb") as f:
+        f.truncate(2 << 30)
+    (folder / "big.bin").write_bytes(os.urandom(budget.COPIED_BYTES + 1))
+    started = time.monotonic()
+    assert fingerprint(folder) != fingerprint(ws.root / "submitted" / "alice" / ASSIGNMENT)
+    assert time.monotonic() - started < 1.5  # reading the 2 GiB took 3 s per GiB
+    proc = grade(ws, "--no-report")
+    assert re.search(r"loud\s+8/8\s+all tests passed \(.*the notebook printed more than 2,000,000 characters of "
+                     r"output in all: output from cell \d+ on was dropped", proc.stdout), proc.stdout
+    assert re.search(r"hole.bin was not copied: it is a sparse file \(2,147,483,648 bytes long", proc.stdout)
+    assert re.search(r"big.bin \([\d,]+ bytes\) was not copied: the files handed in next to the notebooks may take "
+                     r"\d+ MB in all", proc.stdout), proc.stdout
+    for kind in ("autograded", "feedback"):
+        written = sum(p.stat().st_size for p in (ws.root / kind / "loud").rglob("*") if p.is_file())
+        assert written < 3 * budget.NOTEBOOK_OUTPUT_CHARS, (kind, written)
+    assert (ws.root / "feedback" / "alice" / ASSIGNMENT / "notes.txt").read_text() == "mine"
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
