@@ -151,8 +151,8 @@ def failure_reason(text, limits, log_at):
 def error_line(text):
     """The line of a traceback that says what went wrong (the last exception's, not nbgrader's wrapper
     "NbGraderException: Please see the above traceback"), at most 200 characters, or None."""
-    errors = [line for line in text.splitlines()
-              if re.match(r"^[\w.]*(Error|Exception)\b", line) and "NbGraderException" not in line]
+    errors = [line.strip() for line in text.splitlines()  # nbgrader's log indents the tracebacks it logs
+              if re.match(r"^\s*[\w.]*(Error|Exception)\b", line) and "NbGraderException" not in line]
     return errors[-1][:200] if errors else None
 
 
@@ -172,6 +172,10 @@ def inspect_autograded(path, limits):
     nb = read_notebook(path)
     problems, diagnoses, shortened, cut = [], {}, False, False
     dropped = budget.OUTPUT_DROPPED.format(budget.NOTEBOOK_OUTPUT_CHARS)
+    markdown = [len(cell.source) for cell in nb.cells if cell.cell_type == "markdown"]
+    if max(markdown, default=0) > budget.MARKDOWN_CHARS or sum(markdown) > budget.MARKDOWN_NOTEBOOK_CHARS:
+        problems.append(f"its feedback page shows part of its markdown as plain text (it renders "
+                        f"{budget.MARKDOWN_CHARS:,} characters of a cell, {budget.MARKDOWN_NOTEBOOK_CHARS:,} in all)")
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue

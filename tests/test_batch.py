@@ -785,12 +785,35 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
     proc = grade(ws, "--no-report")
     assert re.search(r"loud\s+8/8\s+all tests passed \(.*the notebook printed more than 2,000,000 characters of "
                      r"output in all: output from cell \d+ on was dropped", proc.stdout), proc.stdout
-    assert re.search(r"hole.bin was not copied: it is a sparse file \(2,147,483,648 bytes long", proc.stdout)
+    assert re.search(r"hole.bin was not copied: it is a sparse file \(2,147,483,648 bytes long, 0 on disk\), which a "
+                     r"copy would write out in full", proc.stdout), proc.stdout
     assert re.search(r"big.bin \([\d,]+ bytes\) was not copied: the files handed in next to the notebooks may take "
-                     r"\d+ MB in all", proc.stdout), proc.stdout
+                     r"\d+ MB in all: hand in only what the notebook needs", proc.stdout), proc.stdout
     for kind in ("autograded", "feedback"):
         written = sum(p.stat().st_size for p in (ws.root / kind / "loud").rglob("*") if p.is_file())
         assert written < 3 * budget.NOTEBOOK_OUTPUT_CHARS, (kind, written)
     assert (ws.root / "feedback" / "alice" / ASSIGNMENT / "notes.txt").read_text() == "mine"
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
+
+
+def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade_stands(tmp_path):
+    # a notebook whose feedback page nbgrader could not write was graded again on every run
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    wordy = copy.deepcopy(correct[ASSIGNMENT])
+    # "&lt;" on the page: 4 bytes a character
+    wordy.cells.append(nbformat.v4.new_markdown_cell("<" * (budget.FEEDBACK_PAGE_BYTES // 4 + 1_000_000)))
+    folder = ws.submit("wordy", ASSIGNMENT, {ASSIGNMENT: wordy})
+    (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+    proc = grade(ws, "--no-report")
+    assert re.search(r"wordy\s+8/8\s+all tests passed \(.*its feedback page could not be made \([\w.]*PageTooLargeError: "
+                     r"the page would take \d+ MB, more than the \d+ MB a feedback page may\): a page of its scores "
+                     r"stands in\)", proc.stdout), proc.stdout
+    page = (ws.root / "feedback" / "wordy" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "This notebook was graded, but its feedback page could not be made" in page
+    assert "<td>test_softmax</td><td>2 / 2</td>" in page
+    assert (ws.root / "feedback" / "wordy" / ASSIGNMENT / "timestamp.txt").is_file()
     again = grade(ws, "--no-report")
     assert "0 to grade" in again.stderr, again.stderr
