@@ -42,14 +42,15 @@ def not_copied(folder, ignore=()):
         info = os.lstat(where)
         if sparse(info):
             refused[name] = (f"{shown} was not copied: it is a sparse file ({info.st_size:,} bytes long, "
-                             f"{info.st_blocks * 512:,} on disk), which a copy would write out in full; the notebook cannot open "
-                             "it while graded anyway")
+                             f"{info.st_blocks * 512:,} on disk), which a copy would write out in full; the "
+                             "notebook cannot open it while graded anyway")
         elif files >= budget.COPIED_FILES:
             more += 1
             refused[name] = None
         elif total + on_disk(info) > budget.COPIED_BYTES:
             refused[name] = (f"{shown} ({info.st_size:,} bytes) was not copied: the files handed in next to the "
-                             f"notebooks may take {budget.COPIED_BYTES >> 20} MB in all: hand in only what the notebook needs")
+                             f"notebooks may take {budget.COPIED_BYTES >> 20} MB in all: hand in only what the "
+                             "notebook needs")
         else:
             total += on_disk(info)
             files += 1

@@ -808,9 +808,9 @@ def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade
     folder = ws.submit("wordy", ASSIGNMENT, {ASSIGNMENT: wordy})
     (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
     proc = grade(ws, "--no-report")
-    assert re.search(r"wordy\s+8/8\s+all tests passed \(.*its feedback page could not be made \([\w.]*PageTooLargeError: "
-                     r"the page would take \d+ MB, more than the \d+ MB a feedback page may\): a page of its scores "
-                     r"stands in\)", proc.stdout), proc.stdout
+    assert re.search(r"wordy\s+8/8\s+all tests passed \(.*its feedback page could not be made \([\w.]*"
+                     r"PageTooLargeError: the page would take \d+ MB, more than the \d+ MB a feedback page may\): a "
+                     r"page of its scores stands in\)", proc.stdout), proc.stdout
     page = (ws.root / "feedback" / "wordy" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "This notebook was graded, but its feedback page could not be made" in page
     assert "<td>test_softmax</td><td>2 / 2</td>" in page
