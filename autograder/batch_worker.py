@@ -27,7 +27,14 @@ from autograder import budget, sandbox
 from autograder.copied import ignore_patterns, not_copied, reasons
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
-from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable, unrendered_feedback
+from autograder.outcomes import (
+    drop_handed_in_pages,
+    failure_feedback,
+    outcomes_dir,
+    releasable,
+    small_text_file,
+    unrendered_feedback,
+)
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, TrustedGradingError
 
@@ -47,6 +54,11 @@ def check_files(folder, layout):
     unsafe = unsafe_entry(folder)
     if unsafe:
         return {name: unsafe for name in expected}, []
+    stamp = folder / "timestamp.txt"  # autograde reads it whole, for when the submission was handed in
+    if os.path.lexists(stamp) and not small_text_file(stamp):
+        why = ("its timestamp.txt, where nbgrader reads when it was handed in, is not a small text file: hand in "
+               "again without a file of that name (nbgrader submit writes it)")
+        return {name: why for name in expected}, []
     bad = {}
     extra = sorted(p.name for p in folder.glob("*.ipynb") if p.stem not in expected and p.is_file())
     for name in expected:

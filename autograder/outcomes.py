@@ -149,6 +149,14 @@ def releasable(folder, handed_in):
             "its feedback (a stand-in lets it go on to the other students)"] if replaced else []
 
 
+def small_text_file(path):
+    """Whether `path` is a regular file (not a link) that release_feedback, and autograde, can read whole."""
+    try:
+        return _readable_text(path, path.lstat())
+    except FileNotFoundError:
+        return False
+
+
 def _readable_text(path, found):
     """Whether release_feedback can read the file: regular, small, UTF-8, not empty (an empty secret fails an
     assertion of nbgrader's)."""

@@ -255,6 +255,20 @@ def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
     assert good == ["d"]
 
 
+def test_a_timestamp_that_autograde_cannot_read_small_is_refused_before_it_reads_it(tmp_path):
+    # autograde reads timestamp.txt whole from submitted/: a 2 GiB sparse one costs 2 GiB of memory
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "d.ipynb"))
+    (tmp_path / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+    assert check_files(tmp_path, ["d"]) == ({}, ["d"])  # the honest twin
+    for make in (lambda p: p.mkdir(), lambda p: open(p, "wb").truncate(2 << 30)):
+        shutil.rmtree(tmp_path / "timestamp.txt") if (tmp_path / "timestamp.txt").is_dir() else \
+            (tmp_path / "timestamp.txt").unlink()
+        make(tmp_path / "timestamp.txt")
+        bad, good = check_files(tmp_path, ["d"])
+        assert bad["d"].startswith("its timestamp.txt, where nbgrader reads when it was handed in, is not a small "
+                                   "text file: hand in again without a file of that name") and good == []
+
+
 def test_another_assignments_notebook_and_copied_cells_are_named(tmp_path):
     # nbgrader failed both with messages about corrupted or outdated metadata (jupyter/nbgrader#1083)
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT, "bptt"])
