@@ -15,4 +15,5 @@ HASHED_BYTES = 64 << 20  # content read for a submission's fingerprint; beyond i
 
 MARKDOWN_CHARS = 10_000         # of one markdown cell rendered as markdown on a feedback page; the rest is text
 MARKDOWN_NOTEBOOK_CHARS = 100_000  # of all markdown cells of one page rendered as markdown
+FEEDBACK_SECONDS = 60           # of CPU time to render one feedback page; past it, a page with the score and why
 FEEDBACK_PAGE_BYTES = 32_000_000  # one feedback page; a larger one gives way to a page with the score and why

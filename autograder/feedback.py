@@ -23,10 +23,13 @@ itself, unquoted (an image's width from its output's metadata ran `onerror`), so
 metadata of the types nbconvert expects (displayable_metadata), and every page carries a Content Security
 Policy that lets no script run but the scripts the page loads itself.
 """
+import contextlib
 import functools
 import html as html_text
 import math
 import re
+import signal
+import threading
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
@@ -305,7 +308,8 @@ class FeedbackExporter(HTMLExporter):
             for output in cell.get("outputs", []):
                 if "metadata" in output:
                     output.metadata = displayable_metadata(output.metadata)
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        with cpu_time_limit(budget.FEEDBACK_SECONDS):
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         latex_output = any("text/latex" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         if not (self.tex_left or latex_output):
             html = MATHJAX.sub("", html, count=1)
@@ -316,6 +320,32 @@ class FeedbackExporter(HTMLExporter):
             raise PageTooLargeError(f"the page would take {len(html.encode()) / 1e6:,.0f} MB, more than the "
                                     f"{budget.FEEDBACK_PAGE_BYTES / 1e6:g} MB a feedback page may")
         return html, resources
+
+
+class RenderTimeoutError(Exception):
+    """A notebook whose feedback page took more than budget.FEEDBACK_SECONDS of CPU time to render."""
+
+
+@contextlib.contextmanager
+def cpu_time_limit(seconds):
+    """Raise RenderTimeoutError once this process has spent `seconds` of CPU time in the block. Rendering runs in
+    the grader, outside any sandbox, on what the student wrote; the budgets above bound its input, and this
+    bounds what a slow path of mistune, bleach or pygments on that input can cost. It interrupts Python code
+    only (a signal waits for a call into C to return). Outside the main thread, where Python delivers no
+    signal, there is no limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise RenderTimeoutError(f"rendering the page took more than {seconds:g} s")
+    previous = signal.signal(signal.SIGVTALRM, stop)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 class PageTooLargeError(Exception):

@@ -208,3 +208,13 @@ def test_a_page_past_its_budget_is_refused_with_its_size(monkeypatch):
         new_output("stream", name="stdout", text="<" * 400_000)]))  # 1.6 MB escaped
     with pytest.raises(PageTooLargeError, match=r"the page would take \d+ MB, more than the 1 MB a feedback page may"):
         course_exporter().from_notebook_node(nb, resources=copy.deepcopy(GRADED))
+
+
+def test_a_page_that_takes_longer_than_its_budget_to_render_is_stopped(monkeypatch):
+    from autograder.feedback import RenderTimeoutError
+    page, _ = course_exporter().from_notebook_node(notebook(), resources=copy.deepcopy(GRADED))  # the honest twin
+    monkeypatch.setattr(budget, "FEEDBACK_SECONDS", 0.05)
+    slow = new_notebook(cells=[new_markdown_cell(f"*{i}* " * 2_000) for i in range(50)],
+                        metadata={"language_info": {"name": "python"}})
+    with pytest.raises(RenderTimeoutError, match=r"rendering the page took more than 0.05 s"):
+        course_exporter().from_notebook_node(slow, resources=copy.deepcopy(GRADED))
