@@ -38,8 +38,6 @@ from autograder.outcomes import (
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, TrustedGradingError
 
-OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
-OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
 HINT = re.compile(r"^\s*(?:- )?Hint: (.+)", re.MULTILINE)  # a line of its own: the grader's, not in a message
 
 
@@ -183,7 +181,7 @@ def inspect_autograded(path, limits):
     problem ("  - ..." in course.checking's reports), else its first line."""
     nb = read_notebook(path)
     problems, diagnoses, shortened, cut = [], {}, False, False
-    dropped = budget.OUTPUT_DROPPED.format(budget.NOTEBOOK_OUTPUT_CHARS)
+    dropped = budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS)
     markdown = [len(cell.source) for cell in nb.cells if cell.cell_type == "markdown"]
     if max(markdown, default=0) > budget.MARKDOWN_CHARS or sum(markdown) > budget.MARKDOWN_NOTEBOOK_CHARS:
         problems.append(f"its feedback page shows part of its markdown as plain text (it renders "
@@ -196,7 +194,7 @@ def inspect_autograded(path, limits):
         if dropped in (o.get("text") for o in cell.get("outputs", [])) and not cut:
             cut = True
             problems.append(f"the notebook printed more than {budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output "
-                            f"in all: output from {where} on was dropped")
+                            f"in all: output from {where} on was cut")
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 # A pipeline that survives these (a sandbox that restarts, nbclient's interrupt) records
@@ -215,16 +213,16 @@ def inspect_autograded(path, limits):
                                  lines[0] if lines else out.get("ename", "error"))
                     diagnoses[meta["grade_id"]] = (f"Hint: {hint.group(1).strip()}" if hint else first)[:300]
         size = sum(len(output_text(o)) for o in cell.get("outputs", []))
-        if size > OUTPUT_LIMIT:
+        if size > budget.CELL_OUTPUT_CHARS:
             problems.append(f"{where} printed at least {size / 1e6:.1f} MB of output "
-                            f"(shortened to {OUTPUT_KEEP} characters)")
+                            f"(shortened to {budget.CELL_OUTPUT_KEPT} characters)")
             for out in cell.outputs:
                 kind = out.get("output_type")
                 if kind == "stream":
                     out.text = _cut(out.text)
                 elif kind == "error":
                     out.evalue, out.traceback = _cut(out.evalue), [_cut("\n".join(out.traceback))]
-                elif len(output_text(out)) > OUTPUT_KEEP:
+                elif len(output_text(out)) > budget.CELL_OUTPUT_KEPT:
                     out.data = {"text/plain": "[a huge result, cut by the grader]"}
             shortened = True
     if shortened:  # nbgrader leaves autograded notebooks read-only
@@ -236,8 +234,8 @@ def inspect_autograded(path, limits):
 
 
 def _cut(text):
-    return text if len(text) <= OUTPUT_KEEP else \
-        text[:OUTPUT_KEEP] + f"\n... [{len(text) - OUTPUT_KEEP} characters cut by the grader]\n"
+    return text if len(text) <= budget.CELL_OUTPUT_KEPT else \
+        text[:budget.CELL_OUTPUT_KEPT] + f"\n... [{len(text) - budget.CELL_OUTPUT_KEPT} characters cut by the grader]\n"
 
 
 def rmtree_if_exists(path):

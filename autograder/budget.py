@@ -5,8 +5,10 @@ limits (memory, processes, time per cell) are in autograder/sandbox.py and nbgra
 NOTEBOOK_BYTES = 10 << 20  # one notebook handed in; this course's notebooks are well under 1 MB with outputs
 JSON_DEPTH = 40  # nesting of a notebook's JSON: nbformat's own structure is 6 deep, an output's data a few more
 
-NOTEBOOK_OUTPUT_CHARS = 2_000_000  # all outputs of one autograded notebook; later outputs give way to a note
-OUTPUT_DROPPED = "[... output dropped: the notebook's outputs passed the grader's limit of {:,} characters]\n"
+NOTEBOOK_OUTPUT_CHARS = 4_000_000  # all outputs of one autograded notebook; later outputs give way to a note
+CELL_OUTPUT_CHARS = 1_000_000  # the outputs of one cell, past which they count as huge and are shortened to:
+CELL_OUTPUT_KEPT = 10_000      # characters of each of a huge cell's outputs kept
+OUTPUT_CUT = "[... output cut: the notebook's outputs passed the grader's limit of {:,} characters]\n"
 
 COPIED_BYTES = 20 << 20  # files handed in next to the notebooks, together, as they will take on disk
 COPIED_FILES = 200       # of those files

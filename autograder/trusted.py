@@ -53,7 +53,6 @@ from course.signatures import DEPENDENCIES, SIGNATURES, function_of
 AUTOGRADER = Path(__file__).resolve().parent
 REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
-MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 WIDGET = "application/vnd.jupyter.widget-view+json"  # a widget's output, which only its kernel can show
 ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
@@ -280,7 +279,7 @@ def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
     if type(items) is not list:
         return [_error("WorkerError", "the notebook's process sent malformed outputs")]
     if room <= 0:
-        return [new_output("stream", name="stdout", text=budget.OUTPUT_DROPPED.format(budget.NOTEBOOK_OUTPUT_CHARS))] \
+        return [new_output("stream", name="stdout", text=budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS))] \
             if items else []
     out, size = [], 0
     for item in items:
@@ -307,11 +306,11 @@ def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
                     else None
         size += len(str(output))
         if size > room:
-            out.append(new_output("stream", name="stdout", text=budget.OUTPUT_DROPPED.format(
+            if kind == "stream" and len(output.text) > size - room:  # what fits of it, so its start shows
+                output.text = output.text[:len(output.text) - (size - room)]
+                out.append(output)
+            out.append(new_output("stream", name="stdout", text=budget.OUTPUT_CUT.format(
                 budget.NOTEBOOK_OUTPUT_CHARS)))
-            break
-        if size > MAX_OUTPUTS_CHARS:
-            out.append(new_output("stream", name="stdout", text="[... more output was dropped]\n"))
             break
         out.append(output)
     return out
