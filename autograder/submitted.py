@@ -48,9 +48,9 @@ def fingerprint(folder):
     """A hash of a submission: a resubmission has a new one and is graded again. Each path, kind and content
     (a link's target) enters with its length, so no two different submissions run together into the same
     bytes; a file that cannot be read counts as "?unreadable" (the worker then says why it cannot grade).
-    It is taken on every run, so it reads at most budget.HASHED_BYTES: a sparse file, and every file past
-    that much, enter by length and modification time, which a new copy of a file changes (neither is graded
-    or copied: autograder.copied)."""
+    It is taken on every run, so it reads the notebooks that can be graded and at most budget.HASHED_BYTES of
+    the other files: a sparse file, and every file past that much, enter by length and modification time, which
+    a new copy of a file changes (neither is copied: autograder.copied)."""
     h, left = hashlib.sha256(), budget.HASHED_BYTES
 
     def add(part):
@@ -65,10 +65,11 @@ def fingerprint(folder):
                 with open(where, "rb") as f:
                     info = os.fstat(f.fileno())
                     h.update(info.st_size.to_bytes(8, "big"))
-                    if info.st_size > left or sparse(info):
+                    graded = path.endswith(b".ipynb") and info.st_size <= budget.NOTEBOOK_BYTES
+                    if not graded and (info.st_size > left or sparse(info)):
                         add(b"?unread" + info.st_mtime_ns.to_bytes(16, "big"))
                         continue
-                    left -= info.st_size
+                    left -= 0 if graded else info.st_size
                     while chunk := f.read(1 << 20):
                         h.update(chunk)
             except OSError:

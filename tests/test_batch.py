@@ -409,6 +409,21 @@ def test_different_submissions_have_different_fingerprints(tmp_path):
     assert fingerprint(one) != fingerprint(two)
 
 
+def test_a_fingerprint_reads_no_sparse_file_yet_sees_a_new_copy_of_it(tmp_path):
+    # a 2 GiB sparse file was read whole on every run (3 s per GiB)
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "n.ipynb"))
+    with open(tmp_path / "hole.bin", "wb") as f:
+        f.truncate(2 << 30)
+    started = time.process_time()
+    first = fingerprint(tmp_path)
+    assert time.process_time() - started < 0.5
+    os.utime(tmp_path / "hole.bin", ns=(10**18, 10**18))  # handed in again
+    second = fingerprint(tmp_path)
+    assert second != first
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x")]), str(tmp_path / "n.ipynb"))
+    assert fingerprint(tmp_path) != second  # the honest twin: a notebook is read whole
+
+
 def test_students_are_graded_longest_first_so_the_batch_ends_on_short_ones():
     outcomes = {"ann": {"seconds": 1.9}, "ben": {"seconds": 3.1}, "cid": {"seconds": 1.9},
                 "dan": {"failed": True, "problems": ["the grading process died"]}}  # lost: no time known
