@@ -4,6 +4,7 @@ and describes each outcome (score, problems, diagnoses) for the batch.
 Workers are forked from the batch's fork server (autograder.preload), which has imported this module and
 taken the first-time costs of grading (warm()), so every worker starts warm.
 """
+import contextlib
 import copy
 import json
 import logging
@@ -22,16 +23,22 @@ from nbgrader.utils import rmtree
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import configure_mappers
 
-from autograder import sandbox
+from autograder import budget, sandbox
+from autograder.copied import ignore_patterns, not_copied, reasons
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
-from autograder.outcomes import drop_handed_in_pages, failure_feedback, outcomes_dir, releasable
+from autograder.outcomes import (
+    drop_handed_in_pages,
+    failure_feedback,
+    outcomes_dir,
+    releasable,
+    small_text_file,
+    unrendered_feedback,
+)
 from autograder.restore import RestoreCellMetadata
 from autograder.submitted import fingerprint, unsafe_entry
 from autograder.trusted import ESCAPE, STOPPED_KEY, TrustedExecute, TrustedGradingError
 
-OUTPUT_LIMIT = 1_000_000        # characters one cell may print before its output counts as huge
-OUTPUT_KEEP = 10_000            # characters of a huge output kept in the autograded notebook
 HINT = re.compile(r"^\s*(?:- )?Hint: (.+)", re.MULTILINE)  # a line of its own: the grader's, not in a message
 
 
@@ -46,6 +53,11 @@ def check_files(folder, layout):
     unsafe = unsafe_entry(folder)
     if unsafe:
         return {name: unsafe for name in expected}, []
+    stamp = folder / "timestamp.txt"  # autograde reads it whole, for when the submission was handed in
+    if os.path.lexists(stamp) and not small_text_file(stamp):
+        why = ("its timestamp.txt, where nbgrader reads when it was handed in, is not a small text file: hand in "
+               "again without a file of that name (nbgrader submit writes it)")
+        return {name: why for name in expected}, []
     bad = {}
     extra = sorted(p.name for p in folder.glob("*.ipynb") if p.stem not in expected and p.is_file())
     for name in expected:
@@ -61,11 +73,23 @@ def check_files(folder, layout):
                 found = f" (found {', '.join(extra)}: renamed? hand it in as {name}.ipynb)" if extra else ""
             bad[name] = f"{name}.ipynb is missing{found}"
             continue
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             bad[name] = f"{name}.ipynb is empty (0 bytes): was it cut off while saving? Save it again and hand it in"
             continue
+        if size > budget.NOTEBOOK_BYTES:
+            bad[name] = (f"{name}.ipynb is {size / 1e6:,.1f} MB, more than the {budget.NOTEBOOK_BYTES >> 20} MB a "
+                         "notebook may have: clear its outputs (Edit > Clear Outputs of All Cells), save and hand in")
+            continue
+        data = path.read_bytes()
+        depth = json_depth(data)
+        if depth > budget.JSON_DEPTH:  # the JSON parser and nbformat's validator recurse once per level
+            bad[name] = (f"{name}.ipynb's JSON is nested {depth:,} levels deep, far deeper than any notebook "
+                         f"(at most {budget.JSON_DEPTH}): was something else saved under its name? Hand in the "
+                         "notebook as JupyterLab saves it")
+            continue
         try:
-            content = json.loads(path.read_bytes())
+            content = json.loads(data)
         except ValueError as exc:
             bad[name] = f"{name}.ipynb is not valid JSON ({exc}): was it cut off while saving?"
             continue
@@ -85,6 +109,23 @@ def check_files(folder, layout):
             bad[name] = (f"{name}.ipynb holds none of the assignment's test cells ({', '.join(tests[:3])}"
                          f"{', ...' if len(tests) > 3 else ''}): is it another assignment's notebook?")
     return bad, [n for n in expected if n not in bad]
+
+
+JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')  # a string (skipped whole) or a bracket
+
+
+def json_depth(data):
+    """How deeply the brackets of JSON text `data` (bytes) nest, counted without parsing it: parsing
+    recurses once per level."""
+    depth = deepest = 0
+    for token in JSON_TOKEN.finditer(data):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def grade_ids(nb):
@@ -121,8 +162,8 @@ def failure_reason(text, limits, log_at):
 def error_line(text):
     """The line of a traceback that says what went wrong (the last exception's, not nbgrader's wrapper
     "NbGraderException: Please see the above traceback"), at most 200 characters, or None."""
-    errors = [line for line in text.splitlines()
-              if re.match(r"^[\w.]*(Error|Exception)\b", line) and "NbGraderException" not in line]
+    errors = [line.strip() for line in text.splitlines()  # nbgrader's log indents the tracebacks it logs
+              if re.match(r"^\s*[\w.]*(Error|Exception)\b", line) and "NbGraderException" not in line]
     return errors[-1][:200] if errors else None
 
 
@@ -155,7 +196,12 @@ def inspect_autograded(path, limits, records={"restored": True, "stops": True}):
     nb = read_notebook(path)
     # Written by autograder.restore on every notebook it sanitizes, whatever the submission held there
     restored = nb.metadata.get("autograder", {}).get("restored", []) if records["restored"] else []
-    problems, diagnoses, shortened = [n for n in restored if isinstance(n, str)], {}, False
+    problems, diagnoses, shortened, cut = [n for n in restored if isinstance(n, str)], {}, False, False
+    dropped = budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS)
+    markdown = [len(cell.source) for cell in nb.cells if cell.cell_type == "markdown"]
+    if max(markdown, default=0) > budget.MARKDOWN_CHARS or sum(markdown) > budget.MARKDOWN_NOTEBOOK_CHARS:
+        problems.append(f"its feedback page shows part of its markdown as plain text (it renders "
+                        f"{budget.MARKDOWN_CHARS:,} characters of a cell, {budget.MARKDOWN_NOTEBOOK_CHARS:,} in all)")
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -170,6 +216,10 @@ def inspect_autograded(path, limits, records={"restored": True, "stops": True}):
             problems.append(f"{where} ran out of memory ({limits['memory_mb']} MB cap)")
         elif stopped == "died":
             problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
+        if dropped in (o.get("text") for o in cell.get("outputs", [])) and not cut:
+            cut = True
+            problems.append(f"the notebook printed more than {budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output "
+                            f"in all: output from {where} on was cut")
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 if out.get("ename") == "MemoryError" and not stopped:  # the cap, in the process: the cell's own error
@@ -182,16 +232,16 @@ def inspect_autograded(path, limits, records={"restored": True, "stops": True}):
                                  lines[0] if lines else out.get("ename", "error"))
                     diagnoses[meta["grade_id"]] = (f"Hint: {hint.group(1).strip()}" if hint else first)[:300]
         size = sum(len(output_text(o)) for o in cell.get("outputs", []))
-        if size > OUTPUT_LIMIT:
+        if size > budget.CELL_OUTPUT_CHARS:
             problems.append(f"{where} printed at least {size / 1e6:.1f} MB of output "
-                            f"(shortened to {OUTPUT_KEEP} characters)")
+                            f"(shortened to {budget.CELL_OUTPUT_KEPT} characters)")
             for out in cell.outputs:
                 kind = out.get("output_type")
                 if kind == "stream":
                     out.text = _cut(out.text)
                 elif kind == "error":
                     out.evalue, out.traceback = _cut(out.evalue), [_cut("\n".join(out.traceback))]
-                elif len(output_text(out)) > OUTPUT_KEEP:
+                elif len(output_text(out)) > budget.CELL_OUTPUT_KEPT:
                     out.data = {"text/plain": "[a huge result, cut by the grader]"}
             shortened = True
     if shortened:  # nbgrader leaves autograded notebooks read-only
@@ -203,8 +253,8 @@ def inspect_autograded(path, limits, records={"restored": True, "stops": True}):
 
 
 def _cut(text):
-    return text if len(text) <= OUTPUT_KEEP else \
-        text[:OUTPUT_KEEP] + f"\n... [{len(text) - OUTPUT_KEEP} characters cut by the grader]\n"
+    return text if len(text) <= budget.CELL_OUTPUT_KEPT else \
+        text[:budget.CELL_OUTPUT_KEPT] + f"\n... [{len(text) - budget.CELL_OUTPUT_KEPT} characters cut by the grader]\n"
 
 
 def rmtree_if_exists(path):
@@ -216,7 +266,6 @@ def rmtree_if_exists(path):
 def grade_student(api, course, assignment, student, layout, limits, tell=lambda phase: None):
     """Autograde one student with nbgrader and describe the outcome (a dict, see summarize()); tell(phase):
     what it starts next, for the batch's reason if it is stopped (autograder.batch STOPPED_WHILE)."""
-    db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     folder = course / "submitted" / student / assignment
     started = time.monotonic()
     outcome = {"student": student, "fingerprint": fingerprint(folder), "problems": [], "diagnoses": {},
@@ -224,6 +273,26 @@ def grade_student(api, course, assignment, student, layout, limits, tell=lambda 
     bad, good = check_files(folder, layout)
     outcome["problems"] += list(bad.values()) + copied_cells(folder, good)
 
+    refused = not_copied(folder, api.coursedir.ignore) if not unsafe_entry(folder) else {}
+    outcome["problems"] += reasons(refused)
+    with ignoring(api.coursedir, ignore_patterns(refused)):
+        return _grade(api, course, assignment, student, layout, limits, folder, started, outcome, bad, good,
+                      tell)
+
+
+@contextlib.contextmanager
+def ignoring(coursedir, patterns):
+    """nbgrader's CourseDirectory.ignore, extended by `patterns` for one student, whatever happens."""
+    before = coursedir.ignore
+    coursedir.ignore = list(before) + list(patterns)
+    try:
+        yield
+    finally:
+        coursedir.ignore = before
+
+
+def _grade(api, course, assignment, student, layout, limits, folder, started, outcome, bad, good, tell):
+    db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     TrustedGradingError.raised.clear()
     if good and not bad:
         runs = [api.autograde(assignment, student, force=True, create=True)]
@@ -259,7 +328,13 @@ def grade_student(api, course, assignment, student, layout, limits, tell=lambda 
         tell("feedback")
         fb = api.generate_feedback(assignment, student, force=True)
         if not fb["success"]:
-            unwritten.append(error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader")
+            why = error_line(fb.get("error", "") + "\n" + fb.get("log", "")) or "see the log of nbgrader"
+            try:  # what the notebook makes nbgrader fail on would fail on every run: its scores stand in, once
+                unrendered_feedback(course, assignment, student, good, why, scores)
+                outcome["problems"].append(f"its feedback page could not be made ({why}): a page of its scores "
+                                           "stands in")
+            except OSError:  # not the notebook's doing (a full disk, a file where the folder goes)
+                unwritten.append(why)
     if zero:
         try:
             failure_feedback(course, assignment, student, zero, "; ".join(bad[n] for n in zero), scores)

@@ -23,9 +23,13 @@ itself, unquoted (an image's width from its output's metadata ran `onerror`), so
 metadata of the types nbconvert expects (displayable_metadata), and every page carries a Content Security
 Policy that lets no script run but the scripts the page loads itself.
 """
+import contextlib
 import functools
+import html as html_text
 import math
 import re
+import signal
+import threading
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
@@ -37,6 +41,8 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import Bool
+
+from autograder import budget
 
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's wording
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
@@ -188,6 +194,17 @@ def displayable_metadata(metadata):
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
 
 
+FILES_URL = re.compile(r'(src|href)\=([\'"]?)/?files/')
+# nbconvert's markdown_url_pattern, with a caption and a location that hold no "[": nbconvert's ".*?" tried
+# every "[" of a line against the rest of that line (3 s for 20 KB of "[", 56 s for 100 KB)
+MARKDOWN_FILES_URL = re.compile(r"(!?)\[(?P<caption>[^\[\n]*?)\]\(/?files/(?P<location>[^\[\n]*?)\)")
+
+
+def strip_files_prefix(text):
+    """nbconvert's strip_files_prefix filter in time linear in the text's length."""
+    return MARKDOWN_FILES_URL.sub(r"\1[\2](\3)", FILES_URL.sub(r"\1=\2", text))
+
+
 def content_security_policy(html):
     """`html` with a Content Security Policy first in its head: no script runs but those the page loads from
     the folders the exporter named (MathJax's, require.js's, the widget manager's): no inline script, no event
@@ -229,16 +246,30 @@ class FeedbackExporter(HTMLExporter):
 
     sanitize_html = Bool(True, help="Sanitize the HTML of markdown cells and outputs.").tag(config=True)
     tex_left = False  # whether the page being written has TeX that MathJax has to draw
+    markdown_left = budget.MARKDOWN_NOTEBOOK_CHARS  # characters of markdown the page being written may still render
 
     def default_filters(self):
         for name, function in super().default_filters():
-            yield name, sanitized if name == "clean_html" else function
+            yield name, {"clean_html": sanitized, "strip_files_prefix": strip_files_prefix}.get(name, function)
 
     @pass_context
     def markdown2html(self, context, source):
         """HTMLExporter's markdown2html, remembered unless the cell has attachments or images are embedded
         (then the result depends on files), and sanitized here: nbgrader's feedback template renders markdown
-        cells without the clean_html filter (a student's <script> in a markdown cell reached the page)."""
+        cells without the clean_html filter (a student's <script> in a markdown cell reached the page).
+        Markdown past the budget (budget.MARKDOWN_CHARS) is shown as text: mistune's time grows with the square
+        of some inputs' length (100 KB of "[" took 56 s, in the grader, outside any sandbox)."""
+        room = max(0, min(budget.MARKDOWN_CHARS, self.markdown_left))
+        shown, rest = source[:room], source[room:]
+        self.markdown_left -= len(shown)
+        html = self._sanitized_markdown(context, shown) if shown else ""
+        if rest:
+            html += (f"<p><em>The rest of this cell ({len(rest):,} characters) is shown as plain text: a feedback page "
+                     f"renders at most {budget.MARKDOWN_CHARS:,} characters of each markdown cell and "
+                     f"{budget.MARKDOWN_NOTEBOOK_CHARS:,} in all.</em></p><pre>{html_text.escape(rest)}</pre>")
+        return html
+
+    def _sanitized_markdown(self, context, source):
         if context.get("cell", {}).get("attachments") or self.embed_images:
             html = self._markdown2html(context, source)
         else:
@@ -272,14 +303,50 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         self.tex_left = False
+        self.markdown_left = budget.MARKDOWN_NOTEBOOK_CHARS
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if "metadata" in output:
                     output.metadata = displayable_metadata(output.metadata)
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        with cpu_time_limit(budget.FEEDBACK_SECONDS):
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         latex_output = any("text/latex" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         if not (self.tex_left or latex_output):
             html = MATHJAX.sub("", html, count=1)
         if "widgets" not in nb.metadata:
             html = html.replace(f'<script src="{resources["require_js_url"]}"></script>', "", 1)
-        return content_security_policy(wrapped_outputs(named_tests(accessible(html)))), resources
+        html = content_security_policy(wrapped_outputs(named_tests(accessible(html))))
+        if len(html) > budget.FEEDBACK_PAGE_BYTES // 4 and len(html.encode()) > budget.FEEDBACK_PAGE_BYTES:
+            raise PageTooLargeError(f"the page would take {len(html.encode()) / 1e6:,.0f} MB, more than the "
+                                    f"{budget.FEEDBACK_PAGE_BYTES / 1e6:g} MB a feedback page may")
+        return html, resources
+
+
+class RenderTimeoutError(Exception):
+    """A notebook whose feedback page took more than budget.FEEDBACK_SECONDS of CPU time to render."""
+
+
+@contextlib.contextmanager
+def cpu_time_limit(seconds):
+    """Raise RenderTimeoutError once this process has spent `seconds` of CPU time in the block. Rendering runs in
+    the grader, outside any sandbox, on what the student wrote; the budgets above bound its input, and this
+    bounds what a slow path of mistune, bleach or pygments on that input can cost. It interrupts Python code
+    only (a signal waits for a call into C to return). Outside the main thread, where Python delivers no
+    signal, there is no limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise RenderTimeoutError(f"rendering the page took more than {seconds:g} s")
+    previous = signal.signal(signal.SIGVTALRM, stop)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
+class PageTooLargeError(Exception):
+    """A notebook whose feedback page would pass budget.FEEDBACK_PAGE_BYTES."""

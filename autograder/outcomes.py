@@ -53,29 +53,54 @@ COLLECTED_LIMIT = 65536  # bytes; nbgrader writes a timestamp and a 128-characte
 def failure_feedback(course, assignment, student, notebooks, reason, scores):
     """A feedback page for a notebook nbgrader could not grade (nbgrader writes none for it), next to the
     collection's files, as nbgrader leaves them next to the pages it writes."""
+    earned, total = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
+    _stand_in_pages(course, assignment, student, notebooks, (
+        f"<p><b>This notebook could not be graded:</b> {html.escape(_sentence(reason))}</p>"
+        f"<p>It scores 0. Your total for {html.escape(assignment)} is {earned:g} / {total:g}.</p>"
+        f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p>"))
+
+
+def unrendered_feedback(course, assignment, student, notebooks, reason, scores):
+    """A feedback page for a notebook that was graded but whose page nbgrader could not write: its scores."""
+    earned, total = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
+    rows = "".join(f"<tr><td>{html.escape(test)}</td><td>{score:g} / {most:g}</td></tr>"
+                   for test, (score, most) in scores.items())
+    _stand_in_pages(course, assignment, student, notebooks, (
+        f"<p><b>This notebook was graded, but its feedback page could not be made:</b> "
+        f"{html.escape(_sentence(reason))}</p>"
+        f"<p>Your total for {html.escape(assignment)} is {earned:g} / {total:g}.</p>"
+        f"<table><tr><th>test</th><th>score</th></tr>{rows}</table>"
+        f"<p>Run the notebook's self-checks in JupyterLab to see what each test reports.</p>"))
+
+
+def _sentence(text):
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _stand_in_pages(course, assignment, student, notebooks, body):
     folder = course / "feedback" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     for name in COLLECTED:
         _copy_small_file(course / "submitted" / student / assignment / name, folder / name)
-    earned, total = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
     for name in notebooks:
         (folder / f"{name}.html").write_text(
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title>{PAGE_STYLE}</head>"
-            f"<body><h1>{html.escape(assignment)}: {html.escape(name)}.ipynb</h1>"
-            f"<p><b>This notebook could not be graded:</b> {html.escape(reason)}"
-            f"{'' if reason.endswith(('.', '?', '!')) else '.'}</p>"
-            f"<p>It scores 0. Your total for {html.escape(assignment)} is {earned:g} / {total:g}.</p>"
-            f"<p>Fix the problem and hand the assignment in again, or ask your instructor.</p></body></html>")
+            f"<body><h1>{html.escape(assignment)}: {html.escape(name)}.ipynb</h1>{body}</body></html>")
 
 
 def drop_handed_in_pages(course, assignment, student, notebooks):
-    """Remove from the student's feedback folder the .html files that are not the pages of `notebooks`.
+    """Remove from the student's feedback folder whatever is named *.html and is not a page of `notebooks`.
     nbgrader copies every file handed in next to the notebooks into feedback/, and `nbgrader release_feedback`
-    hands out every .html file there as a feedback page; the student's originals stay in submitted/."""
+    copies every *.html there as a feedback page: it stops the whole release at one that is a folder. The
+    student's originals stay in submitted/."""
     folder = course / "feedback" / student / assignment
     pages = {f"{name}.html" for name in notebooks}
     for path in folder.glob("*.html") if folder.is_dir() else []:
-        if path.name not in pages and (path.is_symlink() or not path.is_dir()):
+        if path.name in pages and path.is_file() and not path.is_symlink():
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # follows no link
+        else:
             path.unlink(missing_ok=True)  # a link is removed, not followed
 
 
@@ -122,6 +147,14 @@ def releasable(folder, handed_in):
         path.write_text(stand_in())
     return [f"its {' and '.join(replaced)} is not a small text file, so nbgrader release_feedback cannot deliver "
             "its feedback (a stand-in lets it go on to the other students)"] if replaced else []
+
+
+def small_text_file(path):
+    """Whether `path` is a regular file (not a link) that release_feedback, and autograde, can read whole."""
+    try:
+        return _readable_text(path, path.lstat())
+    except FileNotFoundError:
+        return False
 
 
 def _readable_text(path, found):

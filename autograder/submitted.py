@@ -4,6 +4,8 @@ its entries (never following a link), whether nbgrader may be handed it, and its
 import hashlib
 import os
 
+from autograder import budget
+
 
 def submission_entries(folder):
     """(path, kind, where) of everything in a submission folder, in a fixed order: path relative to the
@@ -45,8 +47,11 @@ def unsafe_entry(folder):
 def fingerprint(folder):
     """A hash of a submission: a resubmission has a new one and is graded again. Each path, kind and content
     (a link's target) enters with its length, so no two different submissions run together into the same
-    bytes; a file that cannot be read counts as "?unreadable" (the worker then says why it cannot grade)."""
-    h = hashlib.sha256()
+    bytes; a file that cannot be read counts as "?unreadable" (the worker then says why it cannot grade).
+    It is taken on every run, so it reads the notebooks that can be graded and at most budget.HASHED_BYTES of
+    the other files: a sparse file, and every file past that much, enter by length and modification time, which
+    a new copy of a file changes (neither is copied: autograder.copied)."""
+    h, left = hashlib.sha256(), budget.HASHED_BYTES
 
     def add(part):
         h.update(len(part).to_bytes(8, "big") + part)
@@ -58,9 +63,20 @@ def fingerprint(folder):
         elif kind == "file":
             try:
                 with open(where, "rb") as f:
-                    h.update(os.fstat(f.fileno()).st_size.to_bytes(8, "big"))
+                    info = os.fstat(f.fileno())
+                    h.update(info.st_size.to_bytes(8, "big"))
+                    graded = path.endswith(b".ipynb") and info.st_size <= budget.NOTEBOOK_BYTES
+                    if not graded and (info.st_size > left or sparse(info)):
+                        add(b"?unread" + info.st_mtime_ns.to_bytes(16, "big"))
+                        continue
+                    left -= 0 if graded else info.st_size
                     while chunk := f.read(1 << 20):
                         h.update(chunk)
             except OSError:
                 add(b"?unreadable")
     return h.hexdigest()[:16]
+
+
+def sparse(info):
+    """Whether a file is much longer than what it takes on disk: copying it writes every byte of its length."""
+    return info.st_size > info.st_blocks * 512 + budget.SPARSE_SLACK

@@ -36,6 +36,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import Integer, List, Unicode
 
+from autograder import budget
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
     MEMORY,
@@ -54,7 +55,6 @@ from course.signatures import DEPENDENCIES, SIGNATURES, function_of
 AUTOGRADER = Path(__file__).resolve().parent
 REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
-MAX_OUTPUTS_CHARS = 4_000_000  # characters of all outputs of one cell
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 WIDGET = "application/vnd.jupyter.widget-view+json"  # a widget's output, which only its kernel can show
 ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
@@ -166,6 +166,7 @@ class NotebookRun:
         self.replay = []  # requests that ran without ending the process: cells and kept functions
         self.broken_cells = {}  # function name -> how the cell that defines it stopped
         self.stopped = None  # how the sandbox stopped during the last cell run: "timeout", "memory", "died"
+        self.output_room = budget.NOTEBOOK_OUTPUT_CHARS  # what the notebook's outputs may still take
 
     def _ensure(self):
         if self.sandbox is not None and self.sandbox.alive:
@@ -188,7 +189,8 @@ class NotebookRun:
             self.stopped = {"timeout": "timeout", OUT_OF_MEMORY: "memory"}.get(gone.reason, "died")
         else:
             self.replay.append(request)
-            outputs = _outputs(reply)
+            outputs = _outputs(reply, self.output_room)
+            self.output_room -= sum(len(str(output)) for output in outputs)
         self._note_errors(code, count, outputs)
         return outputs
 
@@ -283,11 +285,17 @@ def _error(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=["\x1b[0;31m" + evalue + "\x1b[0m"])
 
 
-def _outputs(reply):
-    """nbformat outputs from the worker's (untrusted) description of them: known types, strings, bounded."""
+def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
+    """nbformat outputs from the worker's (untrusted) description of a cell's outputs:
+    known types, strings, bounded by the cell's limit and by `room`, what the notebook's outputs may still take
+    (once it is used up, each later cell's output is a note: nbgrader writes every output twice, into the
+    autograded notebook and into the feedback page)."""
     items = reply.get("outputs") if type(reply) is dict else None
     if type(items) is not list:
         return [_error("WorkerError", "the notebook's process sent malformed outputs")]
+    if room <= 0:
+        return [new_output("stream", name="stdout", text=budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS))] \
+            if items else []
     out, size = [], 0
     for item in items:
         if type(item) is not dict or item.get("output_type") not in OUTPUT_TYPES:
@@ -312,8 +320,12 @@ def _outputs(reply):
                 output.execution_count = item.get("execution_count") if type(item.get("execution_count")) is int \
                     else None
         size += len(str(output))
-        if size > MAX_OUTPUTS_CHARS:
-            out.append(new_output("stream", name="stdout", text="[... more output was dropped]\n"))
+        if size > room:
+            if kind == "stream" and len(output.text) > size - room:  # what fits of it, so its start shows
+                output.text = output.text[:len(output.text) - (size - room)]
+                out.append(output)
+            out.append(new_output("stream", name="stdout", text=budget.OUTPUT_CUT.format(
+                budget.NOTEBOOK_OUTPUT_CHARS)))
             break
         out.append(output)
     return out

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import budget
 from autograder.batch import Progress, grade_table, in_slice, longest_first, summarize
 from autograder.batch_worker import check_files, inspect_autograded, output_text
 from autograder.demo import fresh_directory
@@ -257,6 +258,20 @@ def test_check_files_reports_missing_renamed_and_invalid_notebooks(tmp_path):
     assert good == ["d"]
 
 
+def test_a_timestamp_that_autograde_cannot_read_small_is_refused_before_it_reads_it(tmp_path):
+    # autograde reads timestamp.txt whole from submitted/: a 2 GiB sparse one costs 2 GiB of memory
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "d.ipynb"))
+    (tmp_path / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+    assert check_files(tmp_path, ["d"]) == ({}, ["d"])  # the honest twin
+    for make in (lambda p: p.mkdir(), lambda p: open(p, "wb").truncate(2 << 30)):
+        shutil.rmtree(tmp_path / "timestamp.txt") if (tmp_path / "timestamp.txt").is_dir() else \
+            (tmp_path / "timestamp.txt").unlink()
+        make(tmp_path / "timestamp.txt")
+        bad, good = check_files(tmp_path, ["d"])
+        assert bad["d"].startswith("its timestamp.txt, where nbgrader reads when it was handed in, is not a small "
+                                   "text file: hand in again without a file of that name") and good == []
+
+
 def test_another_assignments_notebook_and_copied_cells_are_named(tmp_path):
     # nbgrader failed both with messages about corrupted or outdated metadata (jupyter/nbgrader#1083)
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT, "bptt"])
@@ -395,6 +410,21 @@ def test_different_submissions_have_different_fingerprints(tmp_path):
     (one / "n.ipynb").write_bytes(b"NB")
     (two / "a.txt").write_bytes(b"Q\0n.ipynb\0NB")  # the old fingerprint's bytes of `one`
     assert fingerprint(one) != fingerprint(two)
+
+
+def test_a_fingerprint_reads_no_sparse_file_yet_sees_a_new_copy_of_it(tmp_path):
+    # a 2 GiB sparse file was read whole on every run (3 s per GiB)
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "n.ipynb"))
+    with open(tmp_path / "hole.bin", "wb") as f:
+        f.truncate(2 << 30)
+    started = time.process_time()
+    first = fingerprint(tmp_path)
+    assert time.process_time() - started < 0.5
+    os.utime(tmp_path / "hole.bin", ns=(10**18, 10**18))  # handed in again
+    second = fingerprint(tmp_path)
+    assert second != first
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x")]), str(tmp_path / "n.ipynb"))
+    assert fingerprint(tmp_path) != second  # the honest twin: a notebook is read whole
 
 
 def test_students_are_graded_longest_first_so_the_batch_ends_on_short_ones():
@@ -711,3 +741,112 @@ def test_time_left_counts_the_workers_and_names_a_slow_student_once():
     assert progress.left() == "4s to 4m23s left"
     clock.now, progress.total = 270, progress.done + 2  # nothing queued: only the slow ones are left
     assert progress.left() == "up to 33s left"
+
+
+def release_feedback(ws):
+    """`nbgrader release_feedback` into an exchange of the workspace's own: {student: pages released}."""
+    exchange = ws.root.parent / "exchange"
+    exchange.mkdir(exist_ok=True)
+    proc = ws.nbgrader("release_feedback", ASSIGNMENT, f"--Exchange.root={exchange}", check=False)
+    released = re.findall(r"Releasing feedback for student '([^']+)'", proc.stdout + proc.stderr)
+    return proc, {s: released.count(s) for s in set(released)}
+
+
+def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
+    # release_feedback copies every *.html of a feedback folder as a page: a folder notes.html that nbgrader had
+    # copied there stopped it with IsADirectoryError (0 of the class released), and a folder named like the
+    # notebook's page kept nbgrader from writing that page
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    for student in ("alice", "bob", "carol"):
+        folder = ws.submit(student, ASSIGNMENT, correct)
+        (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text(f"secret-of-{student}")
+    bob = ws.root / "submitted" / "bob" / ASSIGNMENT
+    for name in ("notes.html", f"{ASSIGNMENT}.html"):
+        (bob / name).mkdir()
+        (bob / name / "draft.txt").write_text("my notes")
+    (bob / "notes.txt").write_text("a file of another name")  # the honest twin: copied as nbgrader copies it
+    proc = grade(ws, "--no-report")
+    assert re.search(r"bob\s+8/8\s+all tests passed \(the folder notes.html was not copied into the feedback: a "
+                     r"name ending in .html there is taken for a feedback page \(rename the folder to keep it\)",
+                     proc.stdout), proc.stdout
+    assert (ws.root / "feedback" / "bob" / ASSIGNMENT / "notes.txt").read_text() == "a file of another name"
+    release, released = release_feedback(ws)
+    assert release.returncode == 0, release.stderr
+    assert released == {"alice": 1, "bob": 1, "carol": 1}, release.stderr
+
+
+def test_a_notebook_nested_far_deeper_than_any_scores_zero_once_with_the_reason(tmp_path):
+    # json.loads raised RecursionError in the grader: "not graded yet" on every run, and no row in grades.csv
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws.submit("alice", ASSIGNMENT, correct)  # the honest twin
+    ws.submit("deep", ASSIGNMENT, {ASSIGNMENT: b"[" * 100_000 + b"]" * 100_000})
+    proc = grade(ws, "--no-report")
+    assert re.search(r"deep\s+0/8\s+not graded, scored 0: rnn_forward.ipynb's JSON is nested 100,000 levels deep, "
+                     r"far deeper than any notebook", proc.stdout), proc.stdout
+    assert re.search(r"alice\s+8/8\s+all tests passed", proc.stdout), proc.stdout
+    with open(ws.root / "grades.csv") as f:
+        assert {row["student_id"] for row in csv.DictReader(f)} == {"alice", "deep"}
+    assert "nested 100,000 levels" in (ws.root / "feedback" / "deep" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
+
+
+def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount_once(tmp_path):
+    # 96 cells each printing just under the per-cell limit wrote 96 MB into autograded/ and 96 MB into
+    # feedback/; a 2 GiB sparse file (nothing on disk) became two real 2 GiB files, and was read whole for the
+    # fingerprint on every run
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws.submit("alice", ASSIGNMENT, correct)
+    (ws.root / "submitted" / "alice" / ASSIGNMENT / "notes.txt").write_text("mine")  # the honest twin: copied
+    loud = copy.deepcopy(correct[ASSIGNMENT])
+    loud.cells += [nbformat.v4.new_code_cell("print('x' * 999_000)") for _ in range(20)]
+    folder = ws.submit("loud", ASSIGNMENT, {ASSIGNMENT: loud})
+    with open(folder / "hole.bin", "wb") as f:
+        f.truncate(2 << 30)
+    (folder / "big.bin").write_bytes(os.urandom(budget.COPIED_BYTES + 1))
+    started = time.monotonic()
+    assert fingerprint(folder) != fingerprint(ws.root / "submitted" / "alice" / ASSIGNMENT)
+    assert time.monotonic() - started < 1.5  # reading the 2 GiB took 3 s per GiB
+    proc = grade(ws, "--no-report")
+    assert re.search(rf"loud\s+8/8\s+all tests passed \(.*the notebook printed more than "
+                     rf"{budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output in all: output from cell \d+ on was "
+                     rf"cut", proc.stdout), proc.stdout
+    assert re.search(r"hole.bin was not copied: it is a sparse file \(2,147,483,648 bytes long, 0 on disk\), which a "
+                     r"copy would write out in full", proc.stdout), proc.stdout
+    assert re.search(r"big.bin \([\d,]+ bytes\) was not copied: the files handed in next to the notebooks may take "
+                     r"\d+ MB in all: hand in only what the notebook needs", proc.stdout), proc.stdout
+    for kind in ("autograded", "feedback"):
+        written = sum(p.stat().st_size for p in (ws.root / kind / "loud").rglob("*") if p.is_file())
+        assert written < 3 * budget.NOTEBOOK_OUTPUT_CHARS, (kind, written)
+    assert (ws.root / "feedback" / "alice" / ASSIGNMENT / "notes.txt").read_text() == "mine"
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
+
+
+def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade_stands(tmp_path):
+    # a notebook whose feedback page nbgrader could not write was graded again on every run
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    wordy = copy.deepcopy(correct[ASSIGNMENT])
+    # "&lt;" on the page: 4 bytes a character
+    wordy.cells.append(nbformat.v4.new_markdown_cell("<" * (budget.FEEDBACK_PAGE_BYTES // 4 + 1_000_000)))
+    folder = ws.submit("wordy", ASSIGNMENT, {ASSIGNMENT: wordy})
+    (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+    proc = grade(ws, "--no-report")
+    assert re.search(r"wordy\s+8/8\s+all tests passed \(.*its feedback page could not be made \([\w.]*"
+                     r"PageTooLargeError: the page would take \d+ MB, more than the \d+ MB a feedback page may\): a "
+                     r"page of its scores stands in\)", proc.stdout), proc.stdout
+    page = (ws.root / "feedback" / "wordy" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "This notebook was graded, but its feedback page could not be made" in page
+    assert "<td>test_softmax</td><td>2 / 2</td>" in page
+    assert (ws.root / "feedback" / "wordy" / ASSIGNMENT / "timestamp.txt").is_file()
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr

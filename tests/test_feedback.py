@@ -1,13 +1,16 @@
 """Feedback pages (autograder/feedback.py) are nbconvert's HTML pages: same elements, same attributes, same text."""
 import base64
 import copy
+import time
 
+import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from nbgrader.converters import GenerateFeedback
 from traitlets.config import PyFileConfigLoader
 
+from autograder import budget
 from autograder.batch_worker import GRADED, warm
 from autograder.feedback import (
     COMPILED_TEMPLATES,
@@ -181,3 +184,37 @@ def test_long_output_lines_wrap_on_the_page():
     page, _ = FeedbackExporter(template_name="lab").from_notebook_node(notebook())
     head = page[:page.index("</head>")]
     assert head.rstrip().endswith(f"<style>{WRAP_OUTPUTS}</style>")
+
+
+def test_markdown_past_its_budget_is_shown_as_text_and_renders_in_bounded_time():
+    # mistune's time grows with the square of a run of "[" (100 KB took 56 s in the grader, outside any sandbox,
+    # and the student was stopped at the student limit with 0 points)
+    nb = new_notebook(cells=[new_markdown_cell("[" * 40_000), new_markdown_cell("An *honest* cell")],
+                      metadata={"language_info": {"name": "python"}})
+    started = time.process_time()
+    page, _ = course_exporter().from_notebook_node(nb, resources=copy.deepcopy(GRADED))
+    assert time.process_time() - started < 5
+    assert f"The rest of this cell ({40_000 - budget.MARKDOWN_CHARS:,} characters) is shown as plain text" in page
+    assert "<em>honest</em>" in page  # the honest twin: rendered as markdown
+
+
+def test_a_page_past_its_budget_is_refused_with_its_size(monkeypatch):
+    from autograder.feedback import PageTooLargeError
+    monkeypatch.setattr(budget, "FEEDBACK_PAGE_BYTES", 1_000_000)
+    nb = notebook()
+    page, _ = course_exporter().from_notebook_node(copy.deepcopy(nb), resources=copy.deepcopy(GRADED))
+    assert len(page) < budget.FEEDBACK_PAGE_BYTES  # the honest twin
+    nb.cells.append(new_code_cell("print('<' * 400_000)", outputs=[
+        new_output("stream", name="stdout", text="<" * 400_000)]))  # 1.6 MB escaped
+    with pytest.raises(PageTooLargeError, match=r"the page would take \d+ MB, more than the 1 MB a feedback page may"):
+        course_exporter().from_notebook_node(nb, resources=copy.deepcopy(GRADED))
+
+
+def test_a_page_that_takes_longer_than_its_budget_to_render_is_stopped(monkeypatch):
+    from autograder.feedback import RenderTimeoutError
+    page, _ = course_exporter().from_notebook_node(notebook(), resources=copy.deepcopy(GRADED))  # the honest twin
+    monkeypatch.setattr(budget, "FEEDBACK_SECONDS", 0.05)
+    slow = new_notebook(cells=[new_markdown_cell(f"*{i}* " * 2_000) for i in range(50)],
+                        metadata={"language_info": {"name": "python"}})
+    with pytest.raises(RenderTimeoutError, match=r"rendering the page took more than 0.05 s"):
+        course_exporter().from_notebook_node(slow, resources=copy.deepcopy(GRADED))
