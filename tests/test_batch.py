@@ -497,9 +497,10 @@ def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written
     assert all((ws.root / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").exists() for s in ("alice", "dave"))
 
 
-def test_a_notebook_that_writes_the_graders_error_text_fails_alone(tmp_path):
+def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
     """nbgrader's log of a failed notebook holds the notebook's own text (here a test cell's id): only the
-    grader's own exceptions may stop the batch, never a line that reads like one."""
+    grader's own exceptions may stop the batch, never a line that reads like one. (A cell with a grade id the
+    assignment does not have is graded as a plain cell, autograder.restore, so mallory is graded too.)"""
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     samples = sample_submissions(ws, ASSIGNMENT, ["alice"])
@@ -513,7 +514,9 @@ def test_a_notebook_that_writes_the_graders_error_text_fails_alone(tmp_path):
     proc = grade(ws, "--workers", "1", "--no-report")
     table = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.split()}
     assert table["alice"].split()[1] == "8/8", proc.stdout
-    assert "not graded, scored 0" in table["mallory"], proc.stdout
+    assert table["mallory"].split()[1] == "8/8" and "a cell with an odd grade id is not a cell of the assignment" \
+        in table["mallory"], proc.stdout
+    assert "TrustedGradingError" not in proc.stdout + proc.stderr
 
 
 def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
