@@ -216,6 +216,8 @@ def inspect_autograded(path, limits, records={"restored": True, "stops": True}):
             problems.append(f"{where} ran out of memory ({limits['memory_mb']} MB cap)")
         elif stopped == "died":
             problems.append(f"{where}: the kernel died while it ran (os._exit, a crash, or the memory cap)")
+        elif stopped == "output":
+            problems.append(f"{where} sent the grader more than {budget.SANDBOX_BYTES >> 20} MB: it read no more")
         if dropped in (o.get("text") for o in cell.get("outputs", [])) and not cut:
             cut = True
             problems.append(f"the notebook printed more than {budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output "

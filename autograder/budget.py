@@ -10,6 +10,13 @@ CELL_OUTPUT_CHARS = 1_000_000  # the outputs of one cell, past which they count 
 CELL_OUTPUT_KEPT = 10_000      # characters of each of a huge cell's outputs kept
 OUTPUT_CUT = "[... output cut: the notebook's outputs passed the grader's limit of {:,} characters]\n"
 
+# What the grader reads from one notebook's sandboxes (replays after a restart included) and decodes, on its
+# own CPU: this course's notebooks send under 1 MB with all their figures, and the output a notebook may keep
+# takes 16 MB (4 bytes a character). A graded call's messages (its output, its requests for the functions it
+# calls) take a few kilobytes; each may take CALL_MESSAGE_BYTES.
+SANDBOX_BYTES = 64 << 20
+CALL_MESSAGE_BYTES = 2 << 20
+
 COPIED_BYTES = 20 << 20  # files handed in next to the notebooks, together, as they will take on disk
 COPIED_FILES = 200       # of those files
 SPARSE_SLACK = 1 << 20   # bytes a file may be longer than it takes on disk before it counts as sparse

@@ -47,6 +47,9 @@ OUT_OF_MEMORY = "out of memory"  # WorkerGone's reason when the sandbox's group 
 # 9), and each costs the grader's CPU, outside the sandbox's limits (an endless loop of them took half a CPU).
 MAX_ORACLE_REQUESTS = 1000
 TOO_MANY_ORACLE_REQUESTS = "too many reference answers"  # WorkerGone's reason then
+# WorkerGone's reason for a message past what the request or the sandbox's `room` allows: decoding costs the
+# grader's CPU, outside the sandbox's share, so what one notebook may send is bounded (autograder.budget).
+SENT_TOO_MUCH = "sent more than it may"
 MEMORY = 2 << 30  # bytes a sandbox may use unless told otherwise (autograder.trusted: memory_limit_mb)
 
 
@@ -273,6 +276,7 @@ class Sandbox:
         self.proc = None
         self.group = None
         self.stderr_tail = b""
+        self.room = None  # bytes it may still send, all its messages together; None: MAX_REPLY each
 
     def start(self):
         """Start the worker and wait for its greeting; SandboxError if it cannot start within start_timeout."""
@@ -369,22 +373,28 @@ class Sandbox:
 
     def _receive(self, deadline, limit=MAX_REPLY):
         (n,) = HEADER.unpack(self._read(HEADER.size, deadline))
-        if n > limit:
+        if n > MAX_REPLY:
             self.kill()
-            raise WorkerGone(f"sent a message of {n} bytes (the limit is {limit})")
+            raise WorkerGone(f"sent a message of {n} bytes (the limit is {MAX_REPLY})")
+        if n > limit or (self.room is not None and n > self.room):
+            self.kill()
+            raise WorkerGone(SENT_TOO_MUCH)
+        if self.room is not None:
+            self.room -= n
         try:
             return decode_untrusted(self._read(n, deadline), limit)
         except ValueError as exc:
             self.kill()
             raise WorkerGone(f"sent a {exc}") from None
 
-    def request(self, message, timeout, on_oracle=None):
+    def request(self, message, timeout, on_oracle=None, limit=MAX_REPLY):
         """Send one request and return the worker's final reply (a dict). Oracle requests on the way are
-        answered by on_oracle(message) -> reply dict, their time counted in `timeout`."""
+        answered by on_oracle(message) -> reply dict, their time counted in `timeout`. limit: bytes of each
+        message the worker sends meanwhile."""
         deadline = time.monotonic() + timeout
         self.send(message, deadline)
         for _ in range(MAX_ORACLE_REQUESTS + 1):
-            reply = self._receive(deadline)
+            reply = self._receive(deadline, limit)
             if type(reply) is not dict:
                 self.kill()
                 raise WorkerGone("sent a reply that is not a message")

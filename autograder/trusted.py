@@ -39,8 +39,10 @@ from traitlets import Integer, List, Unicode
 from autograder import budget
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
+    MAX_REPLY,
     MEMORY,
     OUT_OF_MEMORY,
+    SENT_TOO_MUCH,
     TOO_MANY_ORACLE_REQUESTS,
     Sandbox,
     SandboxError,
@@ -167,26 +169,42 @@ class NotebookRun:
         self.broken_cells = {}  # function name -> how the cell that defines it stopped
         self.stopped = None  # how the sandbox stopped during the last cell run: "timeout", "memory", "died"
         self.output_room = budget.NOTEBOOK_OUTPUT_CHARS  # what the notebook's outputs may still take
+        self.bytes_left = budget.SANDBOX_BYTES  # what its sandboxes may still send, all of them together
 
     def _ensure(self):
         if self.sandbox is not None and self.sandbox.alive:
             return self.sandbox
         if self.sandbox is not None:
             self.sandbox.close()
+        if self.bytes_left <= 0:  # a new sandbox would replay what used the budget up
+            raise WorkerGone(SENT_TOO_MUCH)
         self.sandbox = claim_ahead(self.hide, self.memory_bytes) or Sandbox(self.hide, self.memory_bytes).start()
-        for request in self.replay:
-            self.sandbox.request(request, self.timeout)
+        self.sandbox.room = self.bytes_left
+        try:
+            for request in self.replay:
+                self.sandbox.request(request, self.timeout)
+        finally:
+            self.bytes_left = self.sandbox.room
         return self.sandbox
+
+    def _request(self, request, limit=MAX_REPLY, on_oracle=None):
+        """The sandbox's reply to `request` (a sandbox is started, and what had run replayed, if need be)."""
+        box = self._ensure()
+        try:
+            return box.request(request, self.timeout, on_oracle=on_oracle, limit=limit)
+        finally:
+            self.bytes_left = box.room
 
     def run_cell(self, code, count=None):
         """The cell's outputs as nbformat outputs; `count`: the cell's execution count (its tracebacks say it)."""
-        request = {"op": "run", "code": code, "count": count}
+        request = {"op": "run", "code": code, "count": count, "room": max(self.output_room, 0)}
         self.stopped = None
         try:
-            reply = self._ensure().request(request, self.timeout)
+            reply = self._request(request)
         except WorkerGone as gone:  # not replayed: what the cell defined is gone with its sandbox
             outputs = [self._stopped(gone)]
-            self.stopped = {"timeout": "timeout", OUT_OF_MEMORY: "memory"}.get(gone.reason, "died")
+            self.stopped = {"timeout": "timeout", OUT_OF_MEMORY: "memory", SENT_TOO_MUCH: "output"}.get(gone.reason,
+                                                                                                      "died")
         else:
             self.replay.append(request)
             outputs = _outputs(reply, self.output_room)
@@ -201,6 +219,8 @@ class NotebookRun:
         if gone.reason == OUT_OF_MEMORY:
             return _error("MemoryError", f"this cell's processes together used more than the "
                                          f"{self.memory_bytes >> 20} MB memory limit and were stopped")
+        if gone.reason == SENT_TOO_MUCH:
+            return _error("OutputLimitError", f"the notebook's process {_why(gone)}, so the grader read no more")
         return _error("DeadKernelError", f"the notebook's process ended while running this cell ({_why(gone)})")
 
     def _note_errors(self, code, count, outputs):
@@ -216,7 +236,7 @@ class NotebookRun:
         """Make the sandbox remember `name` as it is now (at its test cell), to be graded at the end."""
         request = {"op": "keep", "name": name}
         try:
-            self._ensure().request(request, self.timeout)
+            self._request(request)
             self.replay.append(request)
         except WorkerGone:  # the call will find out and say so
             pass
@@ -225,7 +245,7 @@ class NotebookRun:
         """(output, args after the call) of the student's function, or CallFailed saying what went wrong."""
         request = {"op": "call", "name": name, "args": tuple(args), "oracles": DEPENDENCIES.get(name, [])}
         try:
-            reply = self._ensure().request(request, self.timeout, on_oracle=oracle)
+            reply = self._request(request, budget.CALL_MESSAGE_BYTES, on_oracle=oracle)
         except WorkerGone as gone:
             if gone.reason == "timeout":
                 raise CallFailed("", "", lines=[f"{name} did not return within {self.timeout} s on this case "
@@ -233,6 +253,10 @@ class NotebookRun:
             if gone.reason == OUT_OF_MEMORY:
                 raise CallFailed("", "", lines=[f"{name} used more than the {self.memory_bytes >> 20} MB memory "
                                                 "limit on this case and was stopped."]) from None
+            if gone.reason == SENT_TOO_MUCH:
+                raise CallFailed("", "", lines=[f"{name}'s process {_why(gone)}: its output, or the arguments "
+                                                "of a function it calls, is far larger than this case needs."]) \
+                    from None
             raise CallFailed("", "", lines=[f"the notebook's process ended while {name} ran ({_why(gone)})."]) \
                 from None
         if reply.get("op") == "return" and type(reply.get("args")) in (list, tuple) \
@@ -339,6 +363,9 @@ def _why(gone):
         return f"it asked for more than {MAX_ORACLE_REQUESTS} results of the functions it calls in one call"
     if gone.reason == "ended":
         return "os._exit, a crash, or more memory than the limit"
+    if gone.reason == SENT_TOO_MUCH:
+        return (f"sent the grader more than it may: {budget.SANDBOX_BYTES >> 20} MB for the whole notebook, "
+                f"{budget.CALL_MESSAGE_BYTES >> 20} MB in one message while a function is graded")
     return "it broke the grader's protocol: something wrote to the grader's pipe"
 
 
@@ -535,7 +562,7 @@ def graded_function(cell):
     return function, case_set
 
 
-STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died"}
+STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died" | "output"}
 
 
 class TrustedExecute(NbGraderPreprocessor):

@@ -6,7 +6,7 @@ It imports nothing from `autograder` (the sandbox hides that package) and decide
 notebook's code cells in an IPython shell, calls the student's functions on the arguments it is sent, and
 sends back what happened. Messages are course.plain data framed by an 8-byte length; the trusted side sends
 
-    {"op": "run", "code": str}                     -> {"outputs": [nbformat outputs as dicts]}
+    {"op": "run", "code": str, "room": int}        -> {"outputs": [nbformat outputs as dicts]}
     {"op": "keep", "name": str}                    -> {"op": "kept"}  (the function to call later)
     {"op": "call", "name": str, "args": tuple,
      "oracles": [function names]}                   -> {"op": "return", "output": ..., "args": [...]}
@@ -75,6 +75,9 @@ class Outputs:
     def __init__(self):
         self.items = []
         self.silent = False  # during calls: drop everything
+        # Characters the notebook's outputs may still take, as the grader counts them (it keeps no more), and
+        # what this cell's took so far: what would be dropped there is not sent at all.
+        self.room, self.used = None, 0
 
     def stream(self, name, text):
         if self.silent or not text:
@@ -84,13 +87,21 @@ class Outputs:
             last = {"output_type": "stream", "name": name, "chunks": [], "size": 0}
             self.items.append(last)
         room = MAX_STREAM_CHARS - last["size"]
+        if self.room is not None:
+            room = min(room, self.room - self.used)
         if room > 0:  # chunks, joined once in take(): many small prints stay linear
             last["chunks"].append(text[:room] if len(text) <= room else text[:room] + "\n[... output truncated]\n")
-            last["size"] += len(text)
+            self.used += min(len(text), room)
+        last["size"] += len(text)
 
     def add(self, output):
-        if not self.silent:
-            self.items.append(output)
+        if self.silent:
+            return
+        size = sum(len(str(v)) for v in output.get("data", {}).values()) + len(str(output.get("traceback", "")))
+        if self.room is not None and self.used + size > self.room:
+            output = {"output_type": "stream", "name": "stdout", "chunks": ["[... output truncated]\n"], "size": 0}
+        self.used += size
+        self.items.append(output)
 
     def take(self):
         items, self.items = self.items, []
@@ -243,10 +254,12 @@ def call(shell, channel, request):
                 namespace.pop(d, None)
 
 
-def run(shell, code, count=None):
-    """Run a cell; `count` is its number in the notebook, which its tracebacks name ("Cell In[5]")."""
+def run(shell, code, count=None, room=None):
+    """Run a cell; `count` is its number in the notebook, which its tracebacks name ("Cell In[5]"); `room`:
+    characters the notebook's outputs may still take."""
     if type(count) is int:
         shell.execution_count = count
+    OUTPUTS.room, OUTPUTS.used = (room if type(room) is int else None), 0
     shell.run_cell(code, store_history=True)
     sys.stdout.flush()
     return {"outputs": OUTPUTS.take()}
@@ -277,7 +290,7 @@ def main(fd_in, fd_out):
     while True:
         request = channel.receive()
         op = request.get("op")
-        reply = (run(shell, request["code"], request.get("count")) if op == "run"
+        reply = (run(shell, request["code"], request.get("count"), request.get("room")) if op == "run"
                  else keep(shell, request) if op == "keep" else call(shell, channel, request))
         try:
             channel.send(reply)

@@ -22,7 +22,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import cgroups, sandbox, trusted
+from autograder import budget, cgroups, sandbox, trusted
 from autograder.sandbox import Sandbox, SandboxError, WorkerGone, decode_untrusted
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
@@ -535,6 +535,56 @@ def test_the_reference_s_own_error_messages_never_reach_student_code():
         (xt, a0),  # an argument missing
     ]] + [answer({"name": "rnn_backward", "args": (xt,)}), answer({"name": "rnn_cell_forward", "args": [xt, a0]})]
     assert failures == [trusted.ORACLE_FAILED] * len(failures)
+
+
+ORACLE_FLOOD = """
+import gc
+import numpy as np
+def softmax(z):
+    e = np.exp(z - z.max(axis=0))
+    return e / e.sum(axis=0)
+def rnn_cell_forward(xt, a_prev, parameters):
+    # one 24 MB request, built once and sent again and again: the grader decoded each (25 s of its CPU for
+    # 6 of 63 MB) before it refused the arguments as larger than any case
+    channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")
+    for _ in range(6):
+        channel.send({"op": "oracle", "name": "softmax", "args": (np.ones(3_000_000),)})
+        channel.receive()
+    return xt
+"""
+
+
+def test_a_graded_call_cannot_make_the_grader_decode_more_than_a_call_needs():
+    graded, _ = graded_test_cells(ORACLE_FLOOD, ["softmax", "rnn_cell_forward"])
+    report = graded["rnn_cell_forward"][0].evalue
+    assert "rnn_cell_forward's process sent the grader more than it may" in report, report
+    assert graded["softmax"][0].text.startswith("\u2714 softmax passed"), graded["softmax"]  # its honest twin
+
+
+def test_what_a_notebook_prints_past_its_budget_is_not_even_sent():
+    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    try:
+        outputs = [run_.run_cell("print('x' * 1_999_000)") for _ in range(8)]  # 16 MB of text, 4 MB kept
+    finally:
+        run_.close()
+    sent = budget.SANDBOX_BYTES - run_.bytes_left
+    assert sent < 1.1 * 4 * budget.NOTEBOOK_OUTPUT_CHARS, sent  # 4 bytes a character in course.plain
+    assert budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS) in outputs[-1][0].text
+
+
+def test_a_notebook_that_sends_more_than_its_share_is_read_no_further():
+    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    # Written to the grader's pipe directly, past the worker's limits: two replies of 40 MB each
+    flood = ("import gc\nchannel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel')\n"
+             "for _ in range(2):\n"
+             "    channel.send({'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': 'x' * 10_000_000}]})")
+    try:
+        outputs = [run_.run_cell(code) for code in (flood, "print('after')", "print('again')")]
+    finally:
+        run_.close()
+    assert 0 <= run_.bytes_left < budget.SANDBOX_BYTES
+    assert [o[0].get("ename") for o in outputs[1:]] == ["OutputLimitError"] * 2, outputs[1:]
+    assert "sent the grader more than it may" in outputs[1][0].evalue
 
 
 def test_class_names_from_the_sandbox_are_names():
