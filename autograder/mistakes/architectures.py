@@ -214,7 +214,8 @@ ARCHITECTURES = {
             lambda da, cache: _states_backward(da, cache, dWaa_from_a_next=True),
         "the loop ran forward in time; BPTT starts at the last step, where no later step sends a gradient.":
             lambda da, cache: _states_backward(da, cache, forward_in_time=True),
-        "da0 is the gradient of a0, which reaches step 0 through Waa: da0 = Waa.T @ dz at t = 0.":
+        "da0 is the gradient of a0, which reaches step 0 through Waa: it is what step 0 sends back to the state "
+        "before it, the way each step sends a gradient to the step before.":
             lambda da, cache: _states_backward(da, cache, da0_before_Waa=True),
         "at t = 0, a[:, :, t - 1] is a[:, :, -1], the LAST state (Python's negative index: section 1.4's s[-1] "
         "trap); the state before step 0 is a0.": lambda da, cache: _states_backward(da, cache, wrap_at_0=True),
@@ -226,9 +227,9 @@ ARCHITECTURES = {
         "sequence.": lambda x, a0, p: _many_to_one(x, a0, p, read=lambda a: a[:, :, 0]),
         "this is a prediction at every step (many-to-many); sequence-to-one predicts once, from a[:, :, -1].":
             _every_step,
-        "y_hat holds logits: apply softmax to Wya a[:, :, -1] + by.":
+        "y_hat holds logits: the softmax is missing from the prediction.":
             lambda x, a0, p: _many_to_one(x, a0, p, output=lambda z: z),
-        "y_hat was computed without by: y_hat = softmax(Wya a[:, :, -1] + by).":
+        "y_hat was computed without by: the output bias is missing from the logits.":
             lambda x, a0, p: _many_to_one(x, a0, p, output_bias=False),
         "y_hat was computed from the mean of the states over time; the prediction reads the last state.":
             lambda x, a0, p: _many_to_one(x, a0, p, read=lambda a: a.mean(axis=2)),
@@ -238,7 +239,8 @@ ARCHITECTURES = {
         "except at t = T_x - 1.": lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, every_step=True),
         "the output's gradient entered at step 0; the output reads the last state, so da is zero except at "
         "t = T_x - 1 (da[:, :, -1]).": lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, enter_at=0),
-        "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_hat - y) / m.":
+        "the gradient is m times too large: the loss is averaged over the m examples, and that 1/m belongs in the "
+        "gradient of the logits too.":
             lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, divide=False),
         "dWya was built from the first state; the output reads a[:, :, -1].":
             lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, dWya_state=0),
@@ -271,10 +273,12 @@ ARCHITECTURES = {
             lambda x, y_prev, p: _teacher(x, y_prev, p, bias=False),
     },
     "teacher_forcing_backward": {
-        "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_pred - y) / m.":
+        "the gradient is m times too large: the loss is averaged over the m examples, and that 1/m belongs in the "
+        "gradient of the logits too.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, divide=False),
         "the gradient is T_x times too small: rnn_loss sums over the steps and averages over the examples only, "
-        "so dz = (y_pred - y) / m (the training cell divides by T_x only to plot a loss per step).":
+        "so the gradient of the logits carries 1/m and no 1/T_x (the training cell divides by T_x only to plot a "
+        "loss per step).":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, per_step=True),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - a),
@@ -312,7 +316,8 @@ ARCHITECTURES = {
         "da_b[:, :, ::-1].": lambda y, y_pred, c: _birnn_backward(y, y_pred, c, reverse_da=False),
         "dx holds only the forward direction's part; x feeds both directions, so add both.":
             lambda y, y_pred, c: _birnn_backward(y, y_pred, c, backward_dx=False),
-        "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_pred - y) / m.":
+        "the gradient is m times too large: the loss is averaged over the m examples, and that 1/m belongs in the "
+        "gradient of the logits too.":
             lambda y, y_pred, c: _birnn_backward(y, y_pred, c, divide=False),
         "the two halves of da went to the wrong directions: rows :n_a of a are a_f, so da[:n_a] goes to the "
         "forward direction and da[n_a:] (reversed in time) to the backward one.":
