@@ -80,3 +80,65 @@ def test_no_hint_prints_a_line_of_the_reference(name, hint):
     squeezed_hint = _squeezed(hint)
     printed = sorted({source for squeezed, source in reference_lines() if squeezed in squeezed_hint})
     assert not printed, f"the hint of {name} prints the reference's {printed}: {hint}"
+
+
+# ---- Mistakes the notebooks name get a hint, whether numpy raises on them or not ----
+
+from autograder.submissions import read, solution_code  # noqa: E402
+from autograder.workspace import COURSE_ROOT  # noqa: E402
+from course.checking import SelfCheckFailed  # noqa: E402
+from course.selfcheck import check  # noqa: E402
+
+
+def self_check_report(assignment, name, old, new):
+    """The self-check report of the solution of `name` with `old` replaced by `new`, the rest the reference's."""
+    code = solution_code(read(COURSE_ROOT / "source" / assignment / f"{assignment}.ipynb"))[name]
+    assert old in code, f"the solution of {name} no longer contains {old!r}"
+    namespace = {"np": np, **{k: v for k, v in vars(reference).items() if callable(v)}}
+    exec(code.replace(old, new), namespace)
+    with np.errstate(all="ignore"), pytest.raises(SelfCheckFailed) as failed:
+        check(name, namespace[name])
+    return str(failed.value)
+
+
+@pytest.mark.parametrize("old, new, says", [
+    # the notebook names both slips; numpy's broadcast error was all the student saw
+    ("Waa @ a_prev", "Wya @ a_prev", "a_prev is multiplied by Wya, the output layer's weights"),
+    ("Waa @ a_prev", "Waa * a_prev", "Waa and a_prev are multiplied with *"),
+    ("Waa @ a_prev + Wax @ xt", "Wax @ xt + Waa * a_prev", "Waa and a_prev are multiplied with *"),  # shapes swapped
+])
+def test_a_slip_the_notebook_names_gets_its_hint_even_when_numpy_raises(old, new, says):
+    report = self_check_report("rnn_forward", "rnn_cell_forward", old, new)
+    assert f"  - Hint: {says}" in report, report
+    assert "raised ValueError" in report, report  # numpy's error and the line stay in the report
+
+
+@pytest.mark.parametrize("new", ["dby = dby + dzy.sum(axis=1)", "dby += dzy.sum(axis=1)"])
+def test_a_dby_that_lost_its_column_gets_a_hint(new):
+    # was: "gradients["dby"] has shape (2, 2), expected (2, 1)" alone, or numpy's error alone
+    report = self_check_report("bptt", "bptt", "dby += dzy.sum(axis=1, keepdims=True)", new)
+    assert "Hint: the sum over the examples lost its column" in report, report
+
+
+def test_two_mistakes_no_one_over_m_and_a_wrong_dby():
+    # the student's case of issue 31: no 1/m and dby + np.sum(dz_y, axis=1)
+    code = solution_code(read(COURSE_ROOT / "source" / "bptt" / "bptt.ipynb"))["bptt"]
+    wrong = code.replace("(y_pred[:, :, t] - y[:, :, t]) / m", "(y_pred[:, :, t] - y[:, :, t])") \
+        .replace("dby += dzy.sum(axis=1, keepdims=True)", "dby = dby + np.sum(dzy, axis=1)")
+    namespace = {"np": np, **{k: v for k, v in vars(reference).items() if callable(v)}}
+    exec(wrong, namespace)
+    with np.errstate(all="ignore"), pytest.raises(SelfCheckFailed) as failed:
+        check("bptt", namespace["bptt"])
+    lines = str(failed.value).splitlines()
+    assert lines[1] == '  - gradients["dby"] has shape (2, 2), expected (2, 1)', lines  # structure first
+    assert re.fullmatch(r"  - and \d+ more problems? not listed here", lines[4]), lines
+    print("\n".join(lines))
+
+
+def test_wrong_steps_are_named_as_the_arrays_index_them():
+    # was: "only steps 1, 2 are wrong", read as a<1>, a<2> while the notebook calls a[:, :, 0] a<1>
+    from course.diagnose import compare
+    expected = np.random.default_rng(0).normal(size=(3, 2, 4))
+    got = expected.copy()
+    got[:, :, 1:3] += 1
+    assert compare(got, expected, "a")[0].endswith("; only a[:, :, 1], a[:, :, 2] are wrong")

@@ -60,15 +60,19 @@ def _loss(y_pred, y, *, mean_over="examples", sign=-1):
     return float(total / divisor)
 
 
-def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None, da_scale=1.0):
+def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None, da_scale=1.0, dby_step=None):
     """bptt with one part of the output layer's gradient changed (da_scale: da = da_scale * Wya.T @ dz_y, a
-    power of m)."""
+    power of m; dby_step(dby, dz_y_t): one step's update of dby, in a loop over time as the notebook's)."""
     a, y_pred, caches = ref.rnn_forward(x, a0, p)
     m = x.shape[1]
     dz_y = output_grad(y_pred, y, m) if output_grad else (y_pred - y) / m
     used = dWya_steps(a.shape[2]) if dWya_steps else slice(None)
     dWya = np.einsum("ymt,amt->ya", dz_y[:, :, used], a[:, :, used])
     dby = np.sum(dz_y, axis=(1, 2))[:, None]
+    if dby_step:
+        dby = np.zeros_like(p["by"])
+        for t in range(x.shape[2]):
+            dby = dby_step(dby, dz_y[:, :, t])
     gradients = ref.rnn_backward(da_scale * np.einsum("ya,ymt->amt", p["Wya"], dz_y), caches)
     gradients.update(dWya=dWya, dby=dby)
     return ref.rnn_loss(y_pred, y), gradients
@@ -175,3 +179,22 @@ BACKWARD = {
             lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=1 / x.shape[1]),
     },
 }
+
+
+def _add_lost_column(dby, dz_y_t):
+    dby += np.sum(dz_y_t, axis=1)  # in place: numpy refuses to broadcast (n_y, 1) += (n_y,) into (n_y, n_y)
+    return dby
+
+
+LOST_COLUMN = ("the sum over the examples lost its column: np.sum over axis 1 gives shape (n_y,), and adding that "
+               "to dby of shape (n_y, 1) broadcasts to (n_y, n_y){}. Look at the shape of each step's sum in your "
+               "dby line (the dba of rnn_cell_backward has the same shape question).")
+
+BPTT_DBY = {
+    LOST_COLUMN.format(""): lambda x, y, a0, p: _bptt(x, y, a0, p, dby_step=lambda dby, d: dby + np.sum(d, axis=1)),
+    LOST_COLUMN.format(", which dby += cannot hold"): lambda x, y, a0, p: _bptt(x, y, a0, p,
+                                                                                 dby_step=_add_lost_column),
+}
+
+
+BACKWARD["bptt"].update(BPTT_DBY)

@@ -5,9 +5,9 @@ from autograder import reference as ref
 
 
 def _cell(p, a_prev, xt, *, bias=True, activation=np.tanh, state_for_output=None, output_bias=True,
-          output=ref.softmax, cache=None, swap_outputs=False):
-    """rnn_cell_forward with one part changed; the keyword names the part."""
-    a_next = activation(p["Waa"] @ a_prev + p["Wax"] @ xt + (p["ba"] if bias else 0))
+          output=ref.softmax, cache=None, swap_outputs=False, recurrent=lambda p, a_prev: p["Waa"] @ a_prev):
+    """rnn_cell_forward with one part changed; the keyword names the part (recurrent: the term of a_prev)."""
+    a_next = activation(recurrent(p, a_prev) + p["Wax"] @ xt + (p["ba"] if bias else 0))
     src = a_next if state_for_output is None else state_for_output(a_next, a_prev)
     yt_pred = output(p["Wya"] @ src + (p["by"] if output_bias else 0))
     cache = cache(a_next, a_prev, xt, p) if cache else (a_next, a_prev, xt, p)
@@ -95,6 +95,14 @@ FORWARD = {
         "yt_pred holds logits: the softmax is missing from the prediction.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
         WAA_TRANSPOSED: lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt),
+        # The two slips the notebook names (seed 002's Wya, and * for @): on most shapes numpy raises, and the
+        # hint goes with that error (autograder.cases.make_case)
+        "a_prev is multiplied by Wya, the output layer's weights (seed 002's first draft); the state that comes "
+        "in goes through the recurrent weights (section 3, Shapes, and the notation table in section 1).":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, recurrent=lambda p, a_prev: p["Wya"] @ a_prev),
+        "Waa and a_prev are multiplied with *, which multiplies entry by entry (and broadcasts the shapes); the "
+        "recurrent term is a matrix product, (n_a, n_a) times (n_a, m) (section 3, Shapes).":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, recurrent=lambda p, a_prev: p["Waa"] * a_prev),
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
             lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
         "the softmax normalises the whole batch at once; each column (example) must sum to 1.":
