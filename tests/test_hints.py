@@ -9,6 +9,10 @@ import pytest
 
 from autograder import reference
 from autograder.mistakes import MISTAKES
+from autograder.submissions import read, solution_code
+from autograder.workspace import COURSE_ROOT
+from course.checking import SelfCheckFailed
+from course.selfcheck import check
 
 # p["Waa"], parameters['Wax'] -> Waa, Wax: the notebooks unpack the parameters, so a hint would write the name
 PARAMETER = re.compile(r"""\b(?:p|parameters)\[["'](\w+)["']\]""")
@@ -84,10 +88,6 @@ def test_no_hint_prints_a_line_of_the_reference(name, hint):
 
 # ---- Mistakes the notebooks name get a hint, whether numpy raises on them or not ----
 
-from autograder.submissions import read, solution_code  # noqa: E402
-from autograder.workspace import COURSE_ROOT  # noqa: E402
-from course.checking import SelfCheckFailed  # noqa: E402
-from course.selfcheck import check  # noqa: E402
 
 
 def self_check_report(assignment, name, old, new):
@@ -142,3 +142,132 @@ def test_wrong_steps_are_named_as_the_arrays_index_them():
     got = expected.copy()
     got[:, :, 1:3] += 1
     assert compare(got, expected, "a")[0].endswith("; only a[:, :, 1], a[:, :, 2] are wrong")
+
+
+# ---- Explorers read the student's current function ----
+
+def notebook_namespace(replace=None):
+    """A namespace as the rnn_forward notebook's kernel holds it after running the solution cells, with
+    (name, old, new) applied to one of them."""
+    codes = solution_code(read(COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb"))
+    namespace = {"np": np, "__name__": "__main__"}
+    for name, code in codes.items():
+        if replace and replace[0] == name:
+            code = code.replace(*replace[1:])
+        exec(code, namespace)
+    return namespace
+
+
+KEEPS_ONE_CACHE = ("rnn_forward", "caches.append(cache)", "caches = [cache]")
+CELL_WITHOUT_BA = ("rnn_cell_forward", " + ba)", ")")
+
+
+@pytest.mark.parametrize("wrong", [KEEPS_ONE_CACHE, CELL_WITHOUT_BA])
+def test_the_state_explorer_uses_the_function_fixed_after_it_was_made(wrong):
+    # was: the explorer kept the rnn_forward it was given, so after the fix (self-check passing) every slider
+    # move still said the function does not pass its self-check
+    from course.state_explorer import StateExplorer
+
+    name, old, _ = wrong
+    code = solution_code(read(COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb"))[name]
+    assert old in code, f"the solution of {name} no longer contains {old!r}"
+    namespace = notebook_namespace(wrong)
+    explorer = StateExplorer(namespace["rnn_forward"])
+    assert "does not pass its self-check" in explorer.message
+    assert "run the cell that defines rnn_forward and its self-check cell again" in explorer.message
+    exec(code, namespace)  # the student fixes the function and runs its cell again
+    explorer.move(radius=0.5)
+    assert explorer.message is None, explorer.message
+    assert explorer.png.startswith(b"\x89PNG")
+
+
+def test_an_explorer_keeps_a_function_that_is_not_a_notebook_definition():
+    from course.explorer import current_version
+
+    def rnn_forward(x, a0, p):  # a function inside another: nothing to re-read
+        return reference.rnn_forward(x, a0, p)
+
+    assert current_version(rnn_forward) is rnn_forward
+    namespace = notebook_namespace()
+    first = namespace["rnn_forward"]
+    namespace["rnn_forward"] = 3  # the name now holds something else
+    assert current_version(first) is first
+
+
+# ---- Explorer details the notebook's "things to try" rely on ----
+
+def test_the_radius_the_notebook_asks_for_can_be_set():
+    # was: a step of 0.05, so "radius 0.99" could not be set
+    from course.state_explorer import StateExplorer
+    explorer = StateExplorer(reference.rnn_forward)
+    explorer.move(radius=0.99)
+    assert explorer.controls["radius"].value == pytest.approx(0.99)
+    assert "spectral radius of Waa</b> 0.99" in explorer.readout
+
+
+def test_the_saturated_band_has_a_colour_of_its_own():
+    # was: the band and the flat ends of the tanh curve drawn in the same grey
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Rectangle
+
+    from course.state_explorer import StateExplorer
+    explorer = StateExplorer(reference.rnn_forward)
+    tanh_axes = explorer.artists["z of unit 0"].axes
+    curve = next(line for line in tanh_axes.get_lines() if line not in explorer.artists.values())
+    bands = {to_rgb(p.get_facecolor()) for p in tanh_axes.patches if isinstance(p, Rectangle)}
+    assert len(bands) == 1
+    band = bands.pop()
+    assert len(set(band)) > 1, "the band is a grey"
+    assert np.abs(np.subtract(band, to_rgb(curve.get_color()))).max() > 0.3
+
+
+def test_the_sine_question_has_an_answer():
+    # "Sine input, input scale 0.3, radius 0.3 versus 1.8": at 0.3 every unit swings around 0; at 1.8 some sit
+    # away from 0 and barely move (was: radius 0.3 versus 1.3 at the defaults, where both follow the input)
+    from course.state_explorer import explorer_problem
+    notebook = read(COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb")
+    assert any("Sine input, input scale 0.3, radius 0.3 versus 1.8" in c.source for c in notebook.cells)
+    tails = {}
+    for radius in (0.3, 1.8):
+        a = reference.rnn_forward(*explorer_problem(radius, 0.3, 0.0, 30, "sine"))[0][:, 0, -12:]
+        tails[radius] = (np.abs(a.mean(axis=1)), (a.max(axis=1) - a.min(axis=1)) / 2)
+    offset, swing = tails[0.3]
+    assert offset.max() < 0.05 and swing.min() > 0.1
+    offset, swing = tails[1.8]
+    assert offset.max() > 0.8 and swing.min() < 0.05
+
+
+def test_the_gradient_explorers_legend_is_readable():
+    from course.gradient_explorer import GradientExplorer
+    explorer = GradientExplorer(reference.rnn_forward, reference.rnn_backward)
+    legend = explorer.artists["norm"].axes.get_legend()
+    assert min(t.get_fontsize() for t in legend.get_texts()) >= 11
+
+
+@pytest.mark.parametrize("assignment, made", [("rnn_forward", "StateExplorer("), ("bptt", "GradientExplorer("),
+                                              ("architectures", "BiRNNExplorer(")])
+def test_an_explorer_output_without_its_kernel_says_to_run_the_cell(assignment, made):
+    # was: after a restart "Error displaying widget: model not found" and nothing else
+    from course.explorer import NOT_RUNNING
+    cells = read(COURSE_ROOT / "release" / assignment / f"{assignment}.ipynb").cells
+    i = next(i for i, c in enumerate(cells) if c.cell_type == "code" and made in c.source)
+    assert cells[i - 1].cell_type == "markdown" and "model not found" in cells[i - 1].source
+    assert "run it again" in cells[i - 1].source
+    assert "Run this cell again" in NOT_RUNNING
+
+
+def test_an_explorer_displays_what_to_do_as_its_plain_text():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course.explorer import NOT_RUNNING
+    from course.state_explorer import StateExplorer
+    shell, shown = InteractiveShell.instance(), []
+    publish = shell.display_pub.publish
+    shell.display_pub.publish = lambda data, metadata=None, **kwargs: shown.append(data)
+    try:
+        from IPython.display import display
+        display(StateExplorer(reference.rnn_forward))
+    finally:
+        shell.display_pub.publish = publish
+    assert shown[0]["text/plain"] == NOT_RUNNING
+    assert "application/vnd.jupyter.widget-view+json" in shown[0]

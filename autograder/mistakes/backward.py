@@ -112,7 +112,8 @@ BACKWARD = {
         "your product.":
             lambda da_next, cache: _cell(da_next, cache, dWax=lambda dz, xt: xt @ dz.T),
         "dWaa is transposed (same shape, so only the values show it): row i of dWaa belongs to the unit that "
-        "Waa's row i feeds; look at the order of the two factors of your product.": lambda da_next, cache: _cell(da_next, cache, dWaa=lambda dz, a_prev: a_prev @ dz.T),
+        "Waa's row i feeds; look at the order of the two factors of your product.":
+            lambda da_next, cache: _cell(da_next, cache, dWaa=lambda dz, a_prev: a_prev @ dz.T),
         "dWax, dWaa and dba are divided by m: da_next already carries the loss's 1/m (bptt puts it in the "
         "output gradient), so here they are plain sums over the examples: look for the / m.":
             lambda da_next, cache: _cell(da_next, cache, per_example=True),
