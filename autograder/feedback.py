@@ -69,6 +69,7 @@ PAGE_STYLE = " ".join([
     ".output_error pre { color: #c33b37; }",
     # the browser draws MathML in its serif at the text's size, which reads smaller than the sans-serif text
     ".rendered_html math { font-size: 1.15em; }",
+    ".nobr { white-space: nowrap; }",
     # overline (see mathml()): a rule over the base, as close to it as the font allows
     "math .overline { border-top: 0.06em solid currentColor; }",
     # tables with rules, as JupyterLab draws them (the page had none: a grid of words without lines)
@@ -195,6 +196,15 @@ def mathml(tex, display):
 # (PAGE_STYLE's .overline) stays on it; over tanh' it covers tanh, and the prime stays outside, as in TeX.
 OVERLINE = re.compile(r'<mover><mrow>((?:(?!<mover>).)*?)</mrow><mo accent="true">&#x02015;</mo></mover>')
 PRIMED = re.compile(r"<msup>(<mi>[^<]*</mi>)(<mi>&#x02032;</mi>)</msup>")
+
+
+# An inline formula and the punctuation right after it: a browser may break a line between a <math> and the
+# ":" after it ("our z" at the end of one line, ": the pre-activation" on the next); kept together (.nobr).
+MATH_THEN_PUNCTUATION = re.compile(r'(<math [^>]*display="inline">(?:(?!</math>).)*</math>)([:;,.!?)]+)', re.DOTALL)
+
+
+def with_its_punctuation(html):
+    return MATH_THEN_PUNCTUATION.sub(r'<span class="nobr">\1\2</span>', html)
 
 
 def overlines(mathml):
@@ -331,7 +341,7 @@ class FeedbackExporter(HTMLExporter):
             path=context.get("resources", {}).get("metadata", {}).get("path", ""),
             anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
             **self.lexer_options)
-        return MarkdownWithMath(renderer=renderer).render(source)
+        return with_its_punctuation(MarkdownWithMath(renderer=renderer).render(source))
 
     def _create_environment(self):
         environment = super()._create_environment()

@@ -271,3 +271,34 @@ def test_an_explorer_displays_what_to_do_as_its_plain_text():
         shell.display_pub.publish = publish
     assert shown[0]["text/plain"] == NOT_RUNNING
     assert "application/vnd.jupyter.widget-view+json" in shown[0]
+
+
+# ---- Small things ----
+
+def test_the_training_tables_header_lines_up_with_its_columns():
+    # was: "input     target    before    after" over columns 12 characters wide and a space
+    import contextlib
+    import io
+
+    from course import training
+    cells = read(COURSE_ROOT / "source" / "bptt" / "bptt.ipynb").cells
+    source = next(c.source for c in cells if c.cell_type == "code" and '"input", "target"' in c.source)
+    header_code = "\n".join(line for line in source.splitlines()
+                            if line.startswith("width =") or '"input", "target"' in line)
+    x_new, y_new = training.delayed_symbol_task(m=2, T_x=12, rng=np.random.default_rng(1), delay=2)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(header_code, {"x_new": x_new})
+    header = printed.getvalue().strip("\n")
+    row = " ".join([training.decode(x_new[:, 0, :])] * 4)
+    starts = [i for i, ch in enumerate(header) if ch != " " and (i == 0 or header[i - 1] == " ")]
+    assert starts == [0, 13, 26, 39] == [i for i in range(len(row)) if i == 0 or row[i - 1] == " "], (header, row)
+
+
+def test_an_inline_formula_keeps_the_punctuation_after_it():
+    # was: "our z" at the end of a line and ": the pre-activation" on the next, in JupyterLab and on the page
+    from autograder.feedback import mathml, with_its_punctuation
+    bptt = "".join(c.source for c in read(COURSE_ROOT / "source" / "bptt" / "bptt.ipynb").cells)
+    assert "our $z$" not in bptt
+    html = with_its_punctuation(f"<p>the seed's a is our {mathml('z', 'inline')}: the pre-activation</p>")
+    assert re.search(r'<span class="nobr"><math [^>]*>.*</math>:</span> the', html), html
