@@ -173,14 +173,16 @@ def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=
 ARCHITECTURES = {
     "softmax_all_steps": {  # z.T, right on (n_y, m), is axis 1's mistake on (n_y, m, T_x): its hint says so
         "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
-        "every axis): classes are rows, so each column must sum to 1. Use axis=0, keepdims=True on z itself.":
+        "every axis): classes are rows, so each column must sum to 1. Look at the axis your max and your sum "
+        "run over, on z itself.":
             _softmax_axis_1,
         **{hint: wrong for hint, wrong in FORWARD["softmax"].items() if hint != SOFTMAX_AXIS_1},
         "this is right one step at a time, but on (n_y, m, T_x) each column z[:, j] holds every step of example "
-        "j, so the classes of all steps share one 1. Use np.max and np.sum with axis=0, keepdims=True on z "
-        "itself: they work for any number of axes.": _softmax_per_example,
+        "j, so the classes of all steps share one 1. Look at how your code splits z: a max and a sum over the "
+        "classes' axis alone work for any number of axes.": _softmax_per_example,
         "this is a softmax over the last axis (axis=-1): on (n_y, m, T_x) that is time, on (n_y, m) the "
-        "examples. Classes are axis 0 whatever the number of axes: use axis=0, keepdims=True.": _softmax_last_axis,
+        "examples. Classes are axis 0 whatever the number of axes: look at the axis your max and your sum run "
+        "over.": _softmax_last_axis,
     },
     "seed002_rnn_cell_forward": {
         "Wya multiplies a_prev, as on line 23 of seed 002's listing: the previous state enters through Waa "

@@ -101,9 +101,11 @@ BACKWARD = {
             lambda da_next, cache: _cell(da_next, cache, state_for_dWaa=lambda a_next, a_prev: a_next),
         "dba is averaged over the examples; the loss already carries its 1/m, so sum dz over axis 1.":
             lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.mean(dz, axis=1, keepdims=True)),
-        "dba lost its column: sum with keepdims=True so that it has ba's shape (n_a, 1).":
+        "dba lost its column: it must have ba's shape (n_a, 1), and your sum over the examples dropped the "
+        "summed axis.":
             lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.sum(dz, axis=1)),
-        "dba is a single number: sum over the examples only (axis=1, keepdims=True), one entry per unit.":
+        "dba is a single number: your sum runs over every axis; dba sums over the examples only, one entry "
+        "per unit, in ba's shape (n_a, 1).":
             lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.sum(dz)),
         "da_prev used Waa without the transpose: a gradient flows back through the transpose of the matrix "
         "the forward step multiplied by (compare dxt, which goes back through Wax).":

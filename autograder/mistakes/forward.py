@@ -33,7 +33,7 @@ def _forward(x, a0, p, *, update_state=True, store_prev=False, reset_caches=Fals
 
 
 SOFTMAX_AXIS_1 = ("this is a softmax over axis 1 (each row sums to 1): classes are rows, so each column must "
-                  "sum to 1. Use axis=0, keepdims=True.")
+                  "sum to 1. Look at the axis your max and your sum run over (section 2, Shapes).")
 
 
 def _softmax_axis_1(z):
@@ -65,7 +65,7 @@ FORWARD = {
     "softmax": {
         SOFTMAX_AXIS_1: _softmax_axis_1,
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
-        "of each column. Sum with axis=0, keepdims=True.": _softmax_whole_array,
+        "of each column. Look at the axis your sum runs over (section 2, Shapes).": _softmax_whole_array,
         "this subtracts one max for the whole array (np.max(z)) instead of each column's max: a column whose "
         "logits lie far below that max underflows to exp(...) = 0 everywhere, and 0/0 gives nan. Look at the "
         "axis of your max: each column needs its own (section 2, Shapes).": _softmax_one_max,
