@@ -200,8 +200,11 @@ def test_the_radius_the_notebook_asks_for_can_be_set():
     # was: a step of 0.05, so "radius 0.99" could not be set
     from course.state_explorer import StateExplorer
     explorer = StateExplorer(reference.rnn_forward)
+    radius = explorer.controls["radius"]
+    steps = (0.99 - radius.min) / radius.step  # the browser's slider moves on this grid only
+    assert steps == pytest.approx(round(steps)), f"0.99 is not on the slider's steps of {radius.step}"
     explorer.move(radius=0.99)
-    assert explorer.controls["radius"].value == pytest.approx(0.99)
+    assert radius.value == pytest.approx(0.99)
     assert "spectral radius of Waa</b> 0.99" in explorer.readout
 
 
