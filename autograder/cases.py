@@ -131,14 +131,15 @@ def make_case(name, args, label):
     """A case dict of case set `name`: args, expected output, known mistakes' outputs that differ from it,
     label."""
     expected = getattr(reference, function_of(name))(*copy.deepcopy(args))
-    wrong = {}
+    wrong, raising = {}, {}
     for hint, mistake in mistakes.MISTAKES.get(name, {}).items():
         with np.errstate(all="ignore"):
             try:
                 wrong[hint] = mistake(*copy.deepcopy(args))
-            except Exception:  # a mistake that crashes on these shapes gives no hint here
-                continue
-    return {"args": args, "expected": expected, "mistakes": wrong, "label": label}
+            except Exception as exc:  # on these shapes the mistake raises: a student who makes it sees numpy's
+                # error, so the hint goes with that error (course.checking.raising_hint)
+                raising[hint] = [type(exc).__name__, str(exc)]
+    return {"args": args, "expected": expected, "mistakes": wrong, "raising": raising, "label": label}
 
 
 def cases(name, sizes, seed):

@@ -3,7 +3,8 @@
     ./run check [ASSIGNMENT ...] [--work DIR]
 
 For self-learners. Each assignment's notebooks in work/<assignment>/ (the copies `./run lab` makes; or
-DIR/<assignment>/) are handed in to a scratch nbgrader course, build/check/ (replaced on every run), and
+DIR/<assignment>/) are handed in to a scratch nbgrader course, build/check/ (replaced on every run, except
+the feedback pages of the assignments not checked this time), and
 graded by `./run grade`'s pipeline. It prints every test's points, the first hint of each failed one, and
 where the feedback page is. Without arguments it checks every assignment found there.
 """
@@ -11,6 +12,7 @@ import argparse
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograder import batch
@@ -43,6 +45,25 @@ def report(assignment, outcome, layout, feedback):
     return lines
 
 
+@contextmanager
+def _feedback_kept(assignments):
+    """Keep the feedback pages of `assignments` across the rebuild of CHECK_DIR: `./run check rnn_forward`
+    deleted the pages of every other assignment checked before."""
+    keep = CHECK_DIR.parent / "check-feedback-kept"
+    shutil.rmtree(keep, ignore_errors=True)  # left by a run that was stopped in between: its pages are older
+    kept = [a for a in sorted(assignments) if (CHECK_DIR / "feedback" / STUDENT / a).is_dir()]
+    for a in kept:
+        (keep / a).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(CHECK_DIR / "feedback" / STUDENT / a, keep / a)
+    try:
+        yield
+    finally:
+        for a in kept:
+            (CHECK_DIR / "feedback" / STUDENT).mkdir(parents=True, exist_ok=True)
+            shutil.move(keep / a, CHECK_DIR / "feedback" / STUDENT / a)
+        shutil.rmtree(keep, ignore_errors=True)
+
+
 def main(argv=None):
     released = sorted(p.name for p in (COURSE_ROOT / "release").iterdir() if p.is_dir())
     parser = argparse.ArgumentParser(prog="./run check", description=__doc__.split("\n\n")[0])
@@ -68,8 +89,9 @@ def main(argv=None):
         sys.exit(f"check: {where}. `./run lab` makes your copies of the notebooks in work/: answer them, save, "
                  "and check again")
 
-    shutil.rmtree(CHECK_DIR, ignore_errors=True)
-    ws = Workspace.create(CHECK_DIR, chosen)
+    with _feedback_kept(set(released) - set(chosen)):
+        shutil.rmtree(CHECK_DIR, ignore_errors=True)
+        ws = Workspace.create(CHECK_DIR, chosen)
     os.environ["RNN_COURSE_DB_URL"] = ws.db_url  # build/check's own gradebook, whatever the shell has set
     for assignment in chosen:
         print(f"checking {work / assignment} ...", flush=True)

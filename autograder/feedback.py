@@ -48,7 +48,36 @@ NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's 
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
 FOCUSABLE_DIV = re.compile(r'<div class="[^"]*(?<![\w-])(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?![\w-])[^"]*"')
 TOC_TEST_CELL = re.compile(r'<a href="#([\w-]+)">Test cell</a>')  # nbgrader's feedback template
-WRAP_OUTPUTS = ".jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }"
+# Outputs wrap their long lines, as JupyterLab shows them. nbgrader's feedback template writes the classic
+# notebook's classes (output_subarea), not JupyterLab's: the rule on .jp-OutputArea-output alone never applied,
+# and a check's report ran off the page's right edge in one line.
+# (word-break: the template's bootstrap breaks a pre's words anywhere, "lon|g hint"; between words first)
+WRAP_OUTPUTS = (".output_subarea pre, .output_area pre, .jp-OutputArea-output pre "
+                "{ white-space: pre-wrap; word-break: normal; overflow-wrap: anywhere; }")
+# The colours of a terminal's ANSI codes, JupyterLab's (the red darker, to read on white): IPython writes a failed
+# check's report in red, and the template's classes (ansi-red-fg, ...) had no rule, so it came out black.
+ANSI_COLOURS = {"black": "#3e424d", "red": "#c33b37", "green": "#00a250", "yellow": "#b58900", "blue": "#208ffb",
+                "magenta": "#d160c4", "cyan": "#60c6c8", "white": "#c5c1b4"}
+ANSI_STYLE = " ".join(
+    f".ansi-{name}-fg {{ color: {colour}; }} .ansi-{name}-bg {{ background-color: {colour}; }} "
+    f".ansi-{name}-intense-fg {{ color: {colour}; }} .ansi-{name}-intense-bg {{ background-color: {colour}; }}"
+    for name, colour in ANSI_COLOURS.items()) + " .ansi-bold { font-weight: bold; } .ansi-underline { " \
+    "text-decoration: underline; }"
+PAGE_STYLE = " ".join([
+    WRAP_OUTPUTS,
+    ANSI_STYLE,
+    ".output_error pre { color: #c33b37; }",
+    # the browser draws MathML in its serif at the text's size, which reads smaller than the sans-serif text
+    ".rendered_html math { font-size: 1.15em; }",
+    ".nobr { white-space: nowrap; }",
+    # overline (see mathml()): a rule over the base, as close to it as the font allows
+    "math .overline { border-top: 0.06em solid currentColor; }",
+    # tables with rules, as JupyterLab draws them (the page had none: a grid of words without lines)
+    ".rendered_html table { border-collapse: collapse; margin: 0.8em 0; }",
+    ".rendered_html th, .rendered_html td { border: 1px solid #bdbdbd; padding: 0.25em 0.6em; text-align: left; "
+    "vertical-align: top; }",
+    ".rendered_html thead th { background: #f3f3f3; border-bottom: 2px solid #8a8a8a; }",
+])
 
 
 class ProcessBytecodeCache(BytecodeCache):
@@ -157,9 +186,35 @@ def mathml(tex, display):
     if len(tex) > LONGEST_TEX:
         return None
     try:
-        return tex_to_mathml(tex, display=display)
+        return overlines(tex_to_mathml(tex, display=display))
     except Exception:  # RecursionError on deep nesting, among others: the formula stays TeX
         return None
+
+
+# latex2mathml's \overline{...}: an accent over its base, which browsers place by the math font's metrics; with
+# the fonts most machines have, the bar landed on the line of text above. A rule on the base's top edge
+# (PAGE_STYLE's .overline) stays on it; over tanh' it covers tanh, and the prime stays outside, as in TeX.
+OVERLINE = re.compile(r'<mover><mrow>((?:(?!<mover>).)*?)</mrow><mo accent="true">&#x02015;</mo></mover>')
+PRIMED = re.compile(r"<msup>(<mi>[^<]*</mi>)(<mi>&#x02032;</mi>)</msup>")
+
+
+# An inline formula and the punctuation right after it: a browser may break a line between a <math> and the
+# ":" after it ("our z" at the end of one line, ": the pre-activation" on the next); kept together (.nobr).
+MATH_THEN_PUNCTUATION = re.compile(r'(<math [^>]*display="inline">(?:(?!</math>).)*</math>)([:;,.!?)]+)', re.DOTALL)
+
+
+def with_its_punctuation(html):
+    return MATH_THEN_PUNCTUATION.sub(r'<span class="nobr">\1\2</span>', html)
+
+
+def overlines(mathml):
+    def ruled(match):
+        inner = match.group(1)
+        primed = PRIMED.fullmatch(inner)
+        if primed:
+            return f'<msup><mrow class="overline">{primed.group(1)}</mrow>{primed.group(2)}</msup>'
+        return f'<mrow class="overline">{inner}</mrow>'
+    return OVERLINE.sub(ruled, mathml)
 
 
 class MathMLRenderer(IPythonRenderer):
@@ -234,9 +289,9 @@ def named_tests(html):
 
 
 def wrapped_outputs(html):
-    """Outputs wrap their long lines, as JupyterLab shows them: a check's hint ends with the fix, which a
-    page that scrolls sideways hid."""
-    return html.replace("</head>", f"<style>{WRAP_OUTPUTS}</style>\n</head>", 1)
+    """The page's own style (PAGE_STYLE): outputs wrap their long lines, as JupyterLab shows them (a check's
+    report ran off the page's edge), failed checks are red, tables have rules, math has the text's size."""
+    return html.replace("</head>", f"<style>{PAGE_STYLE}</style>\n</head>", 1)
 
 
 class FeedbackExporter(HTMLExporter):
@@ -286,7 +341,7 @@ class FeedbackExporter(HTMLExporter):
             path=context.get("resources", {}).get("metadata", {}).get("path", ""),
             anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
             **self.lexer_options)
-        return MarkdownWithMath(renderer=renderer).render(source)
+        return with_its_punctuation(MarkdownWithMath(renderer=renderer).render(source))
 
     def _create_environment(self):
         environment = super()._create_environment()

@@ -94,6 +94,29 @@ def describe_exception(name, exc, args=()):
     return lines
 
 
+SHAPE = re.compile(r"\(\d*(?:,\s*\d+)*,?\)")  # (2,4) or (5, 4) in numpy's messages
+
+
+def _error_key(type_name, message):
+    """What identifies an error for raising_hint: its type and its message with the shapes it names in any order,
+    since `Wax @ xt + Waa * a_prev` reports the broadcast shapes the other way round from `Waa * a_prev + ...`."""
+    shapes = sorted(re.sub(r"\s", "", s) for s in SHAPE.findall(message))
+    return type_name, SHAPE.sub("()", message), shapes
+
+
+def raising_hint(exc, raising):
+    """The hint of the known mistake that raises exactly what `exc` is (same type, same message up to the order
+    of the shapes it names), or None. `raising`: {hint: [type name, message]} (autograder.cases.make_case)."""
+    if isinstance(exc, CallFailed):
+        if exc.lines:
+            return None
+        type_name, message = exc.type_name, exc.message
+    else:
+        type_name, message = type(exc).__name__, str(exc)
+    key = _error_key(type_name, message)
+    return next((hint for hint, (t, m) in raising.items() if _error_key(t, m) == key), None)
+
+
 def _printable(line, limit=500):
     """One report line as plain text of bounded length: text from the student's code (an exception message,
     a class name) may hold control characters, whose colours a feedback page renders slowly."""
@@ -125,10 +148,12 @@ def _problems(name, call, case, detail):
     try:
         got, args_after = call(case["args"])
     except Exception as exc:  # the student's code may raise anything; the report says what
-        return describe_exception(name, exc, case["args"])
+        described = describe_exception(name, exc, case["args"])
+        hint = raising_hint(exc, case.get("raising", {}))
+        return ([f"Hint: {hint}"] if hint else []) + described
     if got is None and case["expected"] is not None:
         return [returned_nothing(name)]
-    problems = compare(got, case["expected"], out_names, detail)[:MAX_PROBLEMS]
+    problems = _first_problems(compare(got, case["expected"], out_names, detail))
     if problems:
         hint = matching_hint(got, case.get("mistakes", {}), out_names) or (
             FLOAT32_HINT if float32_precision(got, case["expected"]) else None)
@@ -139,6 +164,25 @@ def _problems(name, call, case, detail):
             problems.append(f"{name} modified its argument `{arg_name}`; work on new arrays instead "
                             f"(for example `x = x + 1`, not `x += 1`).")
     return problems
+
+
+STRUCTURE = ("has shape", "has dtype", "is missing", "expected a tuple", "expected a dict", "expected a numpy",
+             "expected a real", "expected a float", "is an array", "item, expected", "items, expected")
+
+
+def _is_about_values(problem):
+    """Whether a problem is about values (wrong numbers) rather than structure (shape, type, keys, dtype)."""
+    return not any(words in problem for words in STRUCTURE)
+
+
+def _first_problems(problems):
+    """The problems a report lists: structure before values (a wrong shape is the first thing to fix, and it
+    was cut off behind three lines of wrong values), at most MAX_PROBLEMS, and how many more were left out."""
+    problems = sorted(problems, key=_is_about_values)  # stable: the output's order within each kind
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [f"and {more} more problem{'s' * (more != 1)} not listed here"]
 
 
 def _added_keys(after, before):

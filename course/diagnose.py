@@ -12,7 +12,7 @@ import numpy as np
 from course.plain import Opaque
 
 RTOL, ATOL = 1e-6, 1e-8
-MAX_PROBLEMS = 3
+MAX_PROBLEMS = 3  # a report lists at most this many problems, then says how many more it left out
 
 
 # What a numpy array holds, by its dtype's name, when that is not real numbers (course.plain sends only those)
@@ -185,16 +185,19 @@ def _pattern(got, expected, off, label):
             return "; step t holds what step t+1 should: one step early in time?"
     empty = [t for t in range(got.shape[2]) if not got[:, :, t].any() and expected[:, :, t].any()]
     if empty:
-        return f"; {_steps(empty)} {'is' if len(empty) == 1 else 'are'} all zeros: did the loop over time skip it?"
+        return (f"; {_steps(empty, label)} {'is' if len(empty) == 1 else 'are'} all zeros: did the loop over time "
+                f"skip {'it' if len(empty) == 1 else 'them'}?")
     wrong = [t for t in range(got.shape[2]) if off[:, :, t].any()]
     if len(wrong) < got.shape[2]:
-        return f"; only {_steps(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
+        return f"; only {_steps(wrong, label)} {'is' if len(wrong) == 1 else 'are'} wrong"
     return ""
 
 
-def _steps(ts):
-    listed = ", ".join(map(str, ts[:5])) + (", ..." if len(ts) > 5 else "")
-    return f"step {listed}" if len(ts) == 1 else f"steps {listed}"
+def _steps(ts, label):
+    """The steps ts named by their index, as x[:, :, t] names them: "steps 1, 2" read as a<1>, a<2> (the
+    notebooks' superscripts count from 1), one off from what the code holds."""
+    listed = [f"{label}[:, :, {t}]" for t in ts[:5]] + (["..."] if len(ts) > 5 else [])
+    return ", ".join(listed)
 
 
 FLOAT32_HINT = ("your values agree with the expected ones only to float32 precision (about 7 digits): compute in "

@@ -31,6 +31,9 @@ from course.checking import describe_exception, local_call, run_checks
 from course.selfcheck import failing_dependencies_note, stored_cases
 from course.signatures import SIGNATURES
 
+NOT_RUNNING = ("The explorer runs in the notebook's kernel, and this output comes from a kernel that is no longer "
+               "running (the notebook was reopened, or the kernel restarted). Run this cell again to show it.")
+
 
 class NotReady(Exception):
     """The student's function cannot drive the explorer (or a demo cell) yet; the message says why.
@@ -59,6 +62,18 @@ def require(name, fn):
                        "self-check, then run this cell again.")
     if failure:
         raise NotReady(f"This cell needs your {name}, which does not pass its self-check yet:\n{failure}")
+
+
+def current_version(fn):
+    """The function now defined under fn's name where fn was defined (a notebook's namespace, when the student
+    runs the cell again), or fn itself: a function defined inside another, a lambda, or a name that now holds
+    something else keeps the one the explorer was given."""
+    qualname = getattr(fn, "__qualname__", None)
+    namespace = getattr(fn, "__globals__", None)
+    if not isinstance(namespace, dict) or qualname != getattr(fn, "__name__", None):
+        return fn
+    now = namespace.get(qualname)
+    return now if callable(now) and getattr(now, "__qualname__", None) == qualname else fn
 
 
 def call_student(name, fn, *args):
@@ -203,6 +218,7 @@ class Explorer:
         if self._paused:
             return
         with self.timer.timing():
+            self._reread_students()
             try:
                 data = self.compute(**self.values())
                 self._require_self_checks()
@@ -216,16 +232,25 @@ class Explorer:
             self._readout.value = readout or ""
             self._image.layout.display = None
 
+    def _reread_students(self):
+        """Take the student's current version of each function: a student who fixes rnn_forward and runs its
+        cell again defines a new function, and an explorer that kept the old one went on saying it fails."""
+        for _, attribute in self.students:
+            setattr(self, attribute, current_version(getattr(self, attribute)))
+
     def _require_self_checks(self):
-        """NotReady unless every student function of the picture passes its self-check (each function is
-        checked once: the verdict is kept for as long as the explorer holds it)."""
+        """NotReady unless every student function of the picture passes its self-check. A pass is kept for as
+        long as the function is the same; a failure is checked again on every update, since the fix may be in
+        a function it calls (rnn_cell_forward), which the student can run again without touching this one."""
         for name, attribute in self.students:
             fn = getattr(self, attribute)
-            if fn not in self._verdicts:
+            if self._verdicts.get(fn, True) is not None:
                 self._verdicts[fn] = self_check_failure(name, fn)
             if self._verdicts[fn]:
                 raise NotReady(f"Your {name} runs, but does not pass its self-check yet, and a picture of a wrong "
-                               f"{name} would mislead. Its self-check says:\n{self._verdicts[fn]}")
+                               f"{name} would mislead. Its self-check says:\n{self._verdicts[fn]}\n"
+                               f"Fix it, run the cell that defines {name} and its self-check cell again, then move a "
+                               f"slider here: the explorer uses your current {name}.")
 
     def move(self, **values):
         """Set several controls at once, as a student dragging them would, with one update at the end."""
@@ -271,5 +296,7 @@ class Explorer:
         self._image.value = self.png
 
     def _ipython_display_(self):
+        """The widget, and as its plain-text form what to do when the widget cannot be shown: a saved
+        notebook keeps the output, but the explorer lived in a kernel that is gone."""
         from IPython.display import display
-        display(self.widget)
+        display({**self.widget._repr_mimebundle_(), "text/plain": NOT_RUNNING}, raw=True)

@@ -83,7 +83,8 @@ class GradientExplorer(Explorer):
             # a fixed range keeps slider moves comparable; what leaves it is pinned to the frame instead
             artists[name] = ax_norm.plot([], [], marker, color="C3", ms=5, clip_on=False)[0]
             artists[name].set_in_layout(False)  # else the layout makes room as if they could go anywhere
-        ax_norm.legend(handles=[artists["linear"], artists["norm"]], loc="best", fontsize=9)
+        # 11 pt: at 9 the legend was unreadable once a 900 px window shrank the picture
+        ax_norm.legend(handles=[artists["linear"], artists["norm"]], loc="best", fontsize=11)
 
         ax_tanh.set(xlim=steps, ylim=(-0.03, 1.05), xlabel="time step t", ylabel="$1 - (a^{<t>})^2$")
         ax_tanh.set_title("tanh' factors of every unit (thin) and their mean (thick); near 0 = saturated",

@@ -15,6 +15,7 @@ N_A, N_Y = 4, 2
 T_MAX = 60
 Z_LIMIT = 4.0  # the tanh panel's half width; pre-activations beyond it are drawn at its edge
 SATURATED = 0.95  # |a| above this: tanh' = 1 - a^2 < 0.1, the unit barely responds to its input
+BAND = "#fde0c5"  # the saturated band: a colour of its own, so the flat ends of the tanh curve show inside it
 PATTERNS = ("impulse", "step", "sine", "noise")
 
 
@@ -59,7 +60,7 @@ class StateExplorer(Explorer):
     def __init__(self, rnn_forward, seed=0):
         self.rnn_forward, self.seed = rnn_forward, seed
         controls = {
-            "radius": slider("radius of Waa", 0.0, 2.0, 0.9, 0.05, ".2f"),
+            "radius": slider("radius of Waa", 0.0, 2.0, 0.9, 0.01, ".2f"),  # 0.01: the notebook asks for 0.99
             "input_scale": slider("input scale", 0.0, 3.0, 1.0, 0.05, ".2f"),
             "bias": slider("bias ba", -1.5, 1.5, 0.0, 0.05, ".2f"),
             "T_x": slider("length T_x", 1, T_MAX, 30, 1),
@@ -90,7 +91,7 @@ class StateExplorer(Explorer):
         ax.set(xlim=steps, ylim=(-1.08, 1.08), xlabel="time step t", ylabel="$a^{<t>}$")
         ax.set_title("hidden units: what your rnn_forward returns", fontsize=10)
         for y in (-1, 1):  # the saturated bands, where tanh is flat
-            ax.axhspan(SATURATED * y, 1.08 * y, color="0.92", lw=0)
+            ax.axhspan(SATURATED * y, 1.08 * y, color=BAND, lw=0)
         ax.axhline(0, color="0.8", lw=0.8)
         for i, c in enumerate(colors):
             artists[f"unit {i}"] = ax.plot([], [], color=c, marker=".", ms=4, lw=1.5, label=f"unit {i}")[0]
@@ -98,12 +99,12 @@ class StateExplorer(Explorer):
 
         ax = axes["tanh"]
         z = np.linspace(-Z_LIMIT, Z_LIMIT, 400)
-        ax.plot(z, np.tanh(z), color="0.6", lw=2, zorder=1)
+        ax.plot(z, np.tanh(z), color="0.25", lw=2, zorder=1)
         for y in (-1, 1):
-            ax.axhspan(SATURATED * y, 1.08 * y, color="0.92", lw=0)
+            ax.axhspan(SATURATED * y, 1.08 * y, color=BAND, lw=0)
         ax.set(xlim=(-Z_LIMIT - 0.2, Z_LIMIT + 0.2), ylim=(-1.08, 1.08),
                xlabel="pre-activation $z = W_{aa}a^{<t-1>} + W_{ax}x^{<t>} + b_a$", ylabel="$a = \\tanh(z)$")
-        ax.set_title(f"every step on tanh (grey: |a| > {SATURATED})", fontsize=10)
+        ax.set_title(f"every step on tanh (orange band: |a| > {SATURATED})", fontsize=10)
         for i, c in enumerate(colors):
             artists[f"z of unit {i}"] = ax.plot([], [], "o", color=c, ms=5, alpha=0.6)[0]
         return figure, artists

@@ -40,3 +40,20 @@ def test_check_says_what_to_do_when_there_is_nothing_to_check(tmp_path):
     proc = check("rnn_backward", "--work", str(tmp_path))
     assert proc.returncode == 1 and "no assignment called rnn_backward" in proc.stderr
     assert "architectures, bptt, rnn_forward" in proc.stderr
+
+
+def test_checking_one_assignment_keeps_the_feedback_pages_of_the_others(tmp_path):
+    # was: build/check/ was rebuilt whole, so `./run check rnn_forward` deleted the bptt page of an earlier check
+    notebook = f"{ASSIGNMENT}.ipynb"
+    released = read(COURSE_ROOT / "release" / ASSIGNMENT / notebook)
+    (tmp_path / ASSIGNMENT).mkdir()
+    nbformat.write(released, str(tmp_path / ASSIGNMENT / notebook))
+    feedback = COURSE_ROOT / "build" / "check" / "feedback" / "you"
+    other = feedback / "bptt" / "bptt.html"
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_text("<p>an earlier check of bptt</p>")
+
+    proc = check(ASSIGNMENT, "--work", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert other.read_text() == "<p>an earlier check of bptt</p>"
+    assert (feedback / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()

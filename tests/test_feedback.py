@@ -15,8 +15,8 @@ from autograder.batch_worker import GRADED, warm
 from autograder.feedback import (
     COMPILED_TEMPLATES,
     MATHJAX,
+    PAGE_STYLE,
     REMEMBERED,
-    WRAP_OUTPUTS,
     FeedbackExporter,
     Remembered,
     content_security_policy,
@@ -183,7 +183,7 @@ def test_the_feedback_page_names_each_test_in_its_table_of_contents():
 def test_long_output_lines_wrap_on_the_page():
     page, _ = FeedbackExporter(template_name="lab").from_notebook_node(notebook())
     head = page[:page.index("</head>")]
-    assert head.rstrip().endswith(f"<style>{WRAP_OUTPUTS}</style>")
+    assert head.rstrip().endswith(f"<style>{PAGE_STYLE}</style>")
 
 
 def test_markdown_past_its_budget_is_shown_as_text_and_renders_in_bounded_time():

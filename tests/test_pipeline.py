@@ -1,10 +1,12 @@
 """The nbgrader pipeline on the course directory: release/ is current, sources validate,
 the instructor's solution earns full marks and an untouched release earns zero."""
+import json
 import os
 import shutil
 import subprocess
 
 import pytest
+from ipykernel.ipkernel import IPythonKernel
 
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
@@ -79,7 +81,13 @@ def test_lab_opens_copies_of_the_release_and_never_overwrites_them(tmp_path):
     for assignment in ASSIGNMENTS:
         copy = tmp_path / "work" / assignment / f"{assignment}.ipynb"
         if assignment != "bptt":
-            assert copy.read_bytes() == (COURSE_ROOT / "release" / assignment / copy.name).read_bytes()
+            # the release as it is, with the language_info the kernel reports: JupyterLab writes that into a
+            # notebook on opening, and a copy that lacked it showed as modified before the student typed anything
+            copied, released = (json.loads(p.read_text()) for p in (copy, COURSE_ROOT / "release" / assignment /
+                                                                   copy.name))
+            assert copied["metadata"].pop("language_info") == IPythonKernel.language_info
+            released["metadata"].pop("language_info")
+            assert copied == released
             assert f"copied release/{assignment}/{copy.name} to work/{assignment}/{copy.name}" in first.stderr
     assert "bptt" not in first.stderr
     assert lab().stderr == ""  # nothing left to copy

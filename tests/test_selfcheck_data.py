@@ -49,8 +49,8 @@ def test_a_function_that_returns_nothing_is_asked_for_its_return_line(name):
     (lambda e: e.T, "dWaa is the expected matrix transposed"),
     (lambda a: np.concatenate([np.zeros((3, 2, 1)), a[:, :, :-1]], axis=2), "one step late in time?"),
     (lambda a: np.concatenate([a[:, :, 1:], np.zeros((3, 2, 1))], axis=2), "one step early in time?"),
-    (lambda a: np.concatenate([np.zeros((3, 2, 1)), a[:, :, 1:] + 1], axis=2), "step 0 is all zeros"),
-    (lambda a: np.concatenate([a[:, :, :3], a[:, :, 3:] + 1], axis=2), "only steps 3, 4 are wrong"),
+    (lambda a: np.concatenate([np.zeros((3, 2, 1)), a[:, :, 1:] + 1], axis=2), "a[:, :, 0] is all zeros"),
+    (lambda a: np.concatenate([a[:, :, :3], a[:, :, 3:] + 1], axis=2), "only a[:, :, 3], a[:, :, 4] are wrong"),
 ])
 def test_a_visible_report_says_what_the_wrong_entries_have_in_common(wrong, says):
     # shapes cannot show a transposed square matrix or a loop that is off by one step

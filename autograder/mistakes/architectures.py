@@ -173,14 +173,16 @@ def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=
 ARCHITECTURES = {
     "softmax_all_steps": {  # z.T, right on (n_y, m), is axis 1's mistake on (n_y, m, T_x): its hint says so
         "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
-        "every axis): classes are rows, so each column must sum to 1. Use axis=0, keepdims=True on z itself.":
+        "every axis): classes are rows, so each column must sum to 1. Look at the axis your max and your sum "
+        "run over, on z itself.":
             _softmax_axis_1,
         **{hint: wrong for hint, wrong in FORWARD["softmax"].items() if hint != SOFTMAX_AXIS_1},
         "this is right one step at a time, but on (n_y, m, T_x) each column z[:, j] holds every step of example "
-        "j, so the classes of all steps share one 1. Use np.max and np.sum with axis=0, keepdims=True on z "
-        "itself: they work for any number of axes.": _softmax_per_example,
+        "j, so the classes of all steps share one 1. Look at how your code splits z: a max and a sum over the "
+        "classes' axis alone work for any number of axes.": _softmax_per_example,
         "this is a softmax over the last axis (axis=-1): on (n_y, m, T_x) that is time, on (n_y, m) the "
-        "examples. Classes are axis 0 whatever the number of axes: use axis=0, keepdims=True.": _softmax_last_axis,
+        "examples. Classes are axis 0 whatever the number of axes: look at the axis your max and your sum run "
+        "over.": _softmax_last_axis,
     },
     "seed002_rnn_cell_forward": {
         "Wya multiplies a_prev, as on line 23 of seed 002's listing: the previous state enters through Waa "
@@ -214,7 +216,8 @@ ARCHITECTURES = {
             lambda da, cache: _states_backward(da, cache, dWaa_from_a_next=True),
         "the loop ran forward in time; BPTT starts at the last step, where no later step sends a gradient.":
             lambda da, cache: _states_backward(da, cache, forward_in_time=True),
-        "da0 is the gradient of a0, which reaches step 0 through Waa: da0 = Waa.T @ dz at t = 0.":
+        "da0 is the gradient of a0, which reaches step 0 through Waa: it is what step 0 sends back to the state "
+        "before it, the way each step sends a gradient to the step before.":
             lambda da, cache: _states_backward(da, cache, da0_before_Waa=True),
         "at t = 0, a[:, :, t - 1] is a[:, :, -1], the LAST state (Python's negative index: section 1.4's s[-1] "
         "trap); the state before step 0 is a0.": lambda da, cache: _states_backward(da, cache, wrap_at_0=True),
@@ -226,9 +229,9 @@ ARCHITECTURES = {
         "sequence.": lambda x, a0, p: _many_to_one(x, a0, p, read=lambda a: a[:, :, 0]),
         "this is a prediction at every step (many-to-many); sequence-to-one predicts once, from a[:, :, -1].":
             _every_step,
-        "y_hat holds logits: apply softmax to Wya a[:, :, -1] + by.":
+        "y_hat holds logits: the softmax is missing from the prediction.":
             lambda x, a0, p: _many_to_one(x, a0, p, output=lambda z: z),
-        "y_hat was computed without by: y_hat = softmax(Wya a[:, :, -1] + by).":
+        "y_hat was computed without by: the output bias is missing from the logits.":
             lambda x, a0, p: _many_to_one(x, a0, p, output_bias=False),
         "y_hat was computed from the mean of the states over time; the prediction reads the last state.":
             lambda x, a0, p: _many_to_one(x, a0, p, read=lambda a: a.mean(axis=2)),
@@ -238,7 +241,8 @@ ARCHITECTURES = {
         "except at t = T_x - 1.": lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, every_step=True),
         "the output's gradient entered at step 0; the output reads the last state, so da is zero except at "
         "t = T_x - 1 (da[:, :, -1]).": lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, enter_at=0),
-        "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_hat - y) / m.":
+        "the gradient is m times too large: the loss is averaged over the m examples, and that 1/m belongs in the "
+        "gradient of the logits too.":
             lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, divide=False),
         "dWya was built from the first state; the output reads a[:, :, -1].":
             lambda y, y_hat, c: _many_to_one_backward(y, y_hat, c, dWya_state=0),
@@ -271,10 +275,12 @@ ARCHITECTURES = {
             lambda x, y_prev, p: _teacher(x, y_prev, p, bias=False),
     },
     "teacher_forcing_backward": {
-        "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_pred - y) / m.":
+        "the gradient is m times too large: the loss is averaged over the m examples, and that 1/m belongs in the "
+        "gradient of the logits too.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, divide=False),
         "the gradient is T_x times too small: rnn_loss sums over the steps and averages over the examples only, "
-        "so dz = (y_pred - y) / m (the training cell divides by T_x only to plot a loss per step).":
+        "so the gradient of the logits carries 1/m and no 1/T_x (the training cell divides by T_x only to plot a "
+        "loss per step).":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, per_step=True),
         "tanh'(z) is 1 - a**2 (a = tanh(z)), not 1 - a.":
             lambda y, y_pred, c: _teacher_backward(y, y_pred, c, tanh_grad=lambda a: 1 - a),
@@ -312,7 +318,8 @@ ARCHITECTURES = {
         "da_b[:, :, ::-1].": lambda y, y_pred, c: _birnn_backward(y, y_pred, c, reverse_da=False),
         "dx holds only the forward direction's part; x feeds both directions, so add both.":
             lambda y, y_pred, c: _birnn_backward(y, y_pred, c, backward_dx=False),
-        "the gradient is m times too large: the loss is averaged over the m examples, so dz = (y_pred - y) / m.":
+        "the gradient is m times too large: the loss is averaged over the m examples, and that 1/m belongs in the "
+        "gradient of the logits too.":
             lambda y, y_pred, c: _birnn_backward(y, y_pred, c, divide=False),
         "the two halves of da went to the wrong directions: rows :n_a of a are a_f, so da[:n_a] goes to the "
         "forward direction and da[n_a:] (reversed in time) to the backward one.":

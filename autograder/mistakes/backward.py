@@ -60,15 +60,19 @@ def _loss(y_pred, y, *, mean_over="examples", sign=-1):
     return float(total / divisor)
 
 
-def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None, da_scale=1.0):
+def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None, da_scale=1.0, dby_step=None):
     """bptt with one part of the output layer's gradient changed (da_scale: da = da_scale * Wya.T @ dz_y, a
-    power of m)."""
+    power of m; dby_step(dby, dz_y_t): one step's update of dby, in a loop over time as the notebook's)."""
     a, y_pred, caches = ref.rnn_forward(x, a0, p)
     m = x.shape[1]
     dz_y = output_grad(y_pred, y, m) if output_grad else (y_pred - y) / m
     used = dWya_steps(a.shape[2]) if dWya_steps else slice(None)
     dWya = np.einsum("ymt,amt->ya", dz_y[:, :, used], a[:, :, used])
     dby = np.sum(dz_y, axis=(1, 2))[:, None]
+    if dby_step:
+        dby = np.zeros_like(p["by"])
+        for t in range(x.shape[2]):
+            dby = dby_step(dby, dz_y[:, :, t])
     gradients = ref.rnn_backward(da_scale * np.einsum("ya,ymt->amt", p["Wya"], dz_y), caches)
     gradients.update(dWya=dWya, dby=dby)
     return ref.rnn_loss(y_pred, y), gradients
@@ -82,38 +86,46 @@ BACKWARD = {
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: (1 - a_next)**2),
         "the tanh derivative is 1 - a_next**2, not 1 - a_next: a_next = tanh(z), and tanh'(z) = 1 - tanh(z)**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - a_next),
-        "dz is missing the tanh derivative: a_next = tanh(z), so dz = (1 - a_next**2) * da_next.":
+        "dz is missing the tanh derivative: da_next is the gradient of a_next = tanh(z), and the chain rule "
+        "through tanh multiplies it by tanh'(z), written with a_next (section 1, step 4: through tanh).":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1),
         "da_prev multiplies by Waa.T first and by the tanh factors after (seed 001's order, read literally: "
-        "section 1, point 1); the tanh factors come first, da_prev = Waa.T @ ((1 - a_next**2) * da_next).":
+        "section 1, point 1); in the chain rule the tanh factors act first, where dz is computed, and Waa.T "
+        "then carries dz back to a_prev (section 1, step 5 and \"Where seed 001 is loose\").":
             lambda da_next, cache: _cell(da_next, cache,
                                          da_prev=lambda p, dz: (p["Waa"].T @ da_next) * (1 - cache[0]**2)),
         "the tanh derivative was taken at a_prev; the tanh of this step produced a_next, so use 1 - a_next**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - a_prev**2),
-        "dWaa was built from a_next; Waa multiplies a_prev in the forward step, so dWaa = dz @ a_prev.T.":
+        "dWaa was built from a_next; look at what Waa multiplies in the forward step: that state goes into "
+        "dWaa.":
             lambda da_next, cache: _cell(da_next, cache, state_for_dWaa=lambda a_next, a_prev: a_next),
         "dba is averaged over the examples; the loss already carries its 1/m, so sum dz over axis 1.":
             lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.mean(dz, axis=1, keepdims=True)),
-        "dba lost its column: sum with keepdims=True so that it has ba's shape (n_a, 1).":
+        "dba lost its column: it must have ba's shape (n_a, 1), and your sum over the examples dropped the "
+        "summed axis.":
             lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.sum(dz, axis=1)),
-        "dba is a single number: sum over the examples only (axis=1, keepdims=True), one entry per unit.":
+        "dba is a single number: your sum runs over every axis; dba sums over the examples only, one entry "
+        "per unit, in ba's shape (n_a, 1).":
             lambda da_next, cache: _cell(da_next, cache, dba=lambda dz: np.sum(dz)),
-        "da_prev used Waa without the transpose: the gradient flows back through Waa.T, da_prev = Waa.T @ dz.":
+        "da_prev used Waa without the transpose: a gradient flows back through the transpose of the matrix "
+        "the forward step multiplied by (compare dxt, which goes back through Wax).":
             lambda da_next, cache: _cell(da_next, cache, da_prev=lambda p, dz: p["Waa"] @ dz),
-        "dWax is transposed: it must have Wax's shape (n_a, n_x), dWax = dz @ xt.T.":
+        "dWax is transposed: it must have Wax's shape (n_a, n_x); look at the order of the two factors of "
+        "your product.":
             lambda da_next, cache: _cell(da_next, cache, dWax=lambda dz, xt: xt @ dz.T),
-        "dWaa is transposed (same shape, so only the values show it): dWaa = dz @ a_prev.T, row i for the unit "
-        "that Waa's row i feeds.": lambda da_next, cache: _cell(da_next, cache, dWaa=lambda dz, a_prev: a_prev @ dz.T),
+        "dWaa is transposed (same shape, so only the values show it): row i of dWaa belongs to the unit that "
+        "Waa's row i feeds; look at the order of the two factors of your product.":
+            lambda da_next, cache: _cell(da_next, cache, dWaa=lambda dz, a_prev: a_prev @ dz.T),
         "dWax, dWaa and dba are divided by m: da_next already carries the loss's 1/m (bptt puts it in the "
-        "output gradient), so here they are plain sums over the examples, dWax = dz @ xt.T.":
+        "output gradient), so here they are plain sums over the examples: look for the / m.":
             lambda da_next, cache: _cell(da_next, cache, per_example=True),
     },
     "rnn_backward": {
-        "the recurrent gradient was dropped: the state a[:, :, t] also feeds step t+1, so pass "
-        "da[:, :, t] + da_prev into rnn_cell_backward.":
+        "the recurrent gradient was dropped: the state a[:, :, t] also feeds step t+1, so the gradient "
+        "rnn_cell_backward receives must include what step t+1 sent back, not only da[:, :, t].":
             lambda da, caches: _backward(da, caches, recurrent=False),
-        "the upstream gradient da[:, :, t] was dropped: the state a[:, :, t] also feeds its own output, so pass "
-        "da[:, :, t] + da_prev into rnn_cell_backward.":
+        "the upstream gradient da[:, :, t] was dropped: the state a[:, :, t] also feeds its own output, so the "
+        "gradient rnn_cell_backward receives must include da[:, :, t], not only what step t+1 sent back.":
             lambda da, caches: _backward(da, caches, upstream=False),
         "the loop runs forward in time; the gradient of a[:, :, t] needs what step t+1 sends back (its "
         "da_prev), so go from T_x - 1 down to 0.":
@@ -145,7 +157,7 @@ BACKWARD = {
         "examples only.":
             lambda y_pred, y: _loss(y_pred, y, mean_over="examples and steps"),
         "np.mean averages over every entry, classes included (n_y * m * T_x of them); the loss sums over the "
-        "classes and the steps and divides by m only: -np.sum(y * np.log(y_pred)) / m.":
+        "classes and the steps and averages over the m examples only (see rnn_loss's docstring).":
             lambda y_pred, y: _loss(y_pred, y, mean_over="every entry"),
         "the loss is negative: cross-entropy is -sum(y * log(y_pred)), positive because log(p) <= 0.":
             lambda y_pred, y: _loss(y_pred, y, sign=1),
@@ -158,13 +170,34 @@ BACKWARD = {
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: y_pred - y),
         "every gradient has the wrong sign: dL/dz for softmax plus cross-entropy is y_pred - y, not y - y_pred.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: (y - y_pred) / m),
-        "dWya holds only the last step; Wya is shared by every step, so sum dz_y[:, :, t] @ a[:, :, t].T over all t.":
+        "dWya holds only the last step; Wya is shared by every step, so its gradient sums the contributions of "
+        "all T_x steps.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, dWya_steps=lambda T_x: slice(T_x - 1, T_x)),
         "the gradients of the hidden part (dWax, dWaa, dba, da0, dx) are m times too large, while dWya and dby "
-        "are right: da[:, :, t] = Wya.T @ dz_y[:, :, t] must use the same dz_y = (y_pred - y) / m as dWya.":
+        "are right: the da you pass to rnn_backward must come from the same dz_y, the one with the 1/m, "
+        "as dWya.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=x.shape[1]),
         "the gradients of the hidden part (dWax, dWaa, dba, da0, dx) are m times too small, while dWya and dby "
-        "are right: dz_y already holds the 1/m, so da[:, :, t] = Wya.T @ dz_y[:, :, t], without another / m.":
+        "are right: dz_y already holds the 1/m; look for a second / m on the way to da.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, da_scale=1 / x.shape[1]),
     },
 }
+
+
+def _add_lost_column(dby, dz_y_t):
+    dby += np.sum(dz_y_t, axis=1)  # in place: numpy refuses to broadcast (n_y, 1) += (n_y,) into (n_y, n_y)
+    return dby
+
+
+LOST_COLUMN = ("the sum over the examples lost its column: np.sum over axis 1 gives shape (n_y,), and adding that "
+               "to dby of shape (n_y, 1) broadcasts to (n_y, n_y){}. Look at the shape of each step's sum in your "
+               "dby line (the dba of rnn_cell_backward has the same shape question).")
+
+BPTT_DBY = {
+    LOST_COLUMN.format(""): lambda x, y, a0, p: _bptt(x, y, a0, p, dby_step=lambda dby, d: dby + np.sum(d, axis=1)),
+    LOST_COLUMN.format(", which dby += cannot hold"): lambda x, y, a0, p: _bptt(x, y, a0, p,
+                                                                                 dby_step=_add_lost_column),
+}
+
+
+BACKWARD["bptt"].update(BPTT_DBY)

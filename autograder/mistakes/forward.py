@@ -5,9 +5,9 @@ from autograder import reference as ref
 
 
 def _cell(p, a_prev, xt, *, bias=True, activation=np.tanh, state_for_output=None, output_bias=True,
-          output=ref.softmax, cache=None, swap_outputs=False):
-    """rnn_cell_forward with one part changed; the keyword names the part."""
-    a_next = activation(p["Waa"] @ a_prev + p["Wax"] @ xt + (p["ba"] if bias else 0))
+          output=ref.softmax, cache=None, swap_outputs=False, recurrent=lambda p, a_prev: p["Waa"] @ a_prev):
+    """rnn_cell_forward with one part changed; the keyword names the part (recurrent: the term of a_prev)."""
+    a_next = activation(recurrent(p, a_prev) + p["Wax"] @ xt + (p["ba"] if bias else 0))
     src = a_next if state_for_output is None else state_for_output(a_next, a_prev)
     yt_pred = output(p["Wya"] @ src + (p["by"] if output_bias else 0))
     cache = cache(a_next, a_prev, xt, p) if cache else (a_next, a_prev, xt, p)
@@ -33,7 +33,7 @@ def _forward(x, a0, p, *, update_state=True, store_prev=False, reset_caches=Fals
 
 
 SOFTMAX_AXIS_1 = ("this is a softmax over axis 1 (each row sums to 1): classes are rows, so each column must "
-                  "sum to 1. Use axis=0, keepdims=True.")
+                  "sum to 1. Look at the axis your max and your sum run over (section 2, Shapes).")
 
 
 def _softmax_axis_1(z):
@@ -65,24 +65,24 @@ FORWARD = {
     "softmax": {
         SOFTMAX_AXIS_1: _softmax_axis_1,
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
-        "of each column. Sum with axis=0, keepdims=True.": _softmax_whole_array,
+        "of each column. Look at the axis your sum runs over (section 2, Shapes).": _softmax_whole_array,
         "this subtracts one max for the whole array (np.max(z)) instead of each column's max: a column whose "
-        "logits lie far below that max underflows to exp(...) = 0 everywhere, and 0/0 gives nan. Subtract each "
-        "column's own max: np.max(z, axis=0, keepdims=True).": _softmax_one_max,
+        "logits lie far below that max underflows to exp(...) = 0 everywhere, and 0/0 gives nan. Look at the "
+        "axis of your max: each column needs its own (section 2, Shapes).": _softmax_one_max,
         "the max is subtracted per column, but np.sum(e) divides by the sum over the whole array (seed 002's "
-        "normalisation), so the batch sums to 1 instead of each column. Divide by np.sum(e, axis=0, "
-        "keepdims=True).": _softmax_column_max_whole_sum,
+        "normalisation), so the batch sums to 1 instead of each column. Look at the axis of your sum: it runs "
+        "over the whole array, and it should run within each column.": _softmax_column_max_whole_sum,
         "np.exp overflowed: exp(1000) is inf in float64. Subtract each column's max before exp; the result does "
         "not change because softmax(z) = softmax(z - c).": _softmax_unstable,
     },
     "rnn_cell_forward": {
         "this is what rnn_cell_forward returns without ba: add the bias inside the tanh.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, bias=False),
-        "this is what rnn_cell_forward returns without by: add the output bias before the softmax, "
-        "softmax(Wya @ a_next + by).":
+        "this is what rnn_cell_forward returns without by: the output bias is missing from the logits that "
+        "go into the softmax.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output_bias=False),
-        "a_next is missing the tanh: a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba), and yt_pred reads "
-        "that a_next.":
+        "a_next is missing the tanh: it holds the pre-activation, and yt_pred reads that a_next (section 3, "
+        "Math).":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, activation=lambda z: z),
         "a_next and yt_pred are swapped: return a_next, yt_pred, cache in this order.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, swap_outputs=True),
@@ -92,9 +92,17 @@ FORWARD = {
             lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_prev, a_next, xt, p)),
         "the cache lacks parameters: rnn_cell_backward needs (a_next, a_prev, xt, parameters), all four.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_next, a_prev, xt)),
-        "yt_pred holds logits: apply softmax to Wya a_next + by.":
+        "yt_pred holds logits: the softmax is missing from the prediction.":
             lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
         WAA_TRANSPOSED: lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt),
+        # The two slips the notebook names (seed 002's Wya, and * for @): on most shapes numpy raises, and the
+        # hint goes with that error (autograder.cases.make_case)
+        "a_prev is multiplied by Wya, the output layer's weights (seed 002's first draft); the state that comes "
+        "in goes through the recurrent weights (section 3, Shapes, and the notation table in section 1).":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, recurrent=lambda p, a_prev: p["Wya"] @ a_prev),
+        "Waa and a_prev are multiplied with *, which multiplies entry by entry (and broadcasts the shapes); the "
+        "recurrent term is a matrix product, (n_a, n_a) times (n_a, m) (section 3, Shapes).":
+            lambda xt, a_prev, p: _cell(p, a_prev, xt, recurrent=lambda p, a_prev: p["Waa"] * a_prev),
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
             lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
         "the softmax normalises the whole batch at once; each column (example) must sum to 1.":

@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.submissions import fill, read, solution_code
+from autograder.workcopy import work_copy
 from autograder.workspace import COURSE_ROOT
 
 ARTIFACTS = COURSE_ROOT / "test-artifacts" / "browser"
@@ -58,8 +59,11 @@ def free_port():
 
 
 def make_root(root):
-    """root/release: a copy of release/; root/solved: the released notebooks with the instructor's answers."""
+    """root/release: a copy of release/; root/solved: the released notebooks with the instructor's answers;
+    root/work: the copies `./run lab` makes."""
     shutil.copytree(COURSE_ROOT / "release", root / "release")
+    for assignment, name in released_notebooks():
+        work_copy(COURSE_ROOT / "release" / assignment / name, root / "work" / assignment / name)
     for assignment, name in released_notebooks():
         source = COURSE_ROOT / "source" / assignment / name
         solved = fill(read(COURSE_ROOT / "release" / assignment / name), solution_code(read(source)))

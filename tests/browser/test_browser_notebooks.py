@@ -71,3 +71,15 @@ def test_validate_button_on_untouched_notebook(untouched):
         assert text.count("is not implemented yet") == failed, text
     finally:
         nb.close_dialog()
+
+
+@pytest.mark.parametrize("assignment, name", FIRST)
+def test_a_work_copy_is_not_modified_by_opening_it(lab, assignment, name):
+    # was: the released notebook held only {"name": "python"} as language_info; JupyterLab wrote the kernel's
+    # into it on opening, and the tab showed a modified notebook before the student had typed anything
+    nb = lab.open(f"work/{assignment}/{name}")
+    try:
+        lab.page.wait_for_timeout(1000)  # JupyterLab writes the kernel's language_info once the kernel is idle
+        assert not lab.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    finally:
+        nb.close()
