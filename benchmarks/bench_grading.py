@@ -23,6 +23,7 @@ gave two busy processes just then (2.00x on two free cores), to read that round'
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,9 +124,14 @@ def main(argv=None):
             "grade --workers 2": lambda: run(ws, *batch, "--workers", "2"),
         }
         if args.against:
+            # the same class and gradebook, with the other checkout's nbgrader configuration (its pipeline)
+            theirs = Workspace(Path(tmp) / "against")
+            shutil.copytree(ws.root, theirs.root)
+            shutil.copy(args.against / "nbgrader_config.py", theirs.root)
             other = str(args.against.resolve() / ".venv" / "bin" / "python")
-            ways["grade --workers 1 (--against)"] = lambda: run(ws, *batch, "--workers", "1", python=other)
-            ways["grade --workers 2 (--against)"] = lambda: run(ws, *batch, "--workers", "2", python=other)
+            against = ["autograder.batch", a, "--course", str(theirs.root), "--force", "--no-report"]
+            ways["grade --workers 1 (--against)"] = lambda: run(theirs, *against, "--workers", "1", python=other)
+            ways["grade --workers 2 (--against)"] = lambda: run(theirs, *against, "--workers", "2", python=other)
         if args.only_batch:
             ways = {name: fn for name, fn in ways.items() if name.startswith("grade")}
         print(f"{n} submissions of {a}; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
