@@ -47,7 +47,9 @@ from autograder.sandbox import (
     WorkerGone,
     claim_ahead,
 )
+from autograder.instructor_tests import run_test_cell
 from autograder.secret import course_secret, hidden_seed
+from autograder.standins import namespace_for_test, names_read
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -251,6 +253,25 @@ class NotebookRun:
             raise CallFailed("", "", lines=[f"{name} is not defined where its test cell stands: {cause}"
                                             + ("" if cause.endswith(("?", ".")) else ".")])
         raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
+
+    def snapshot(self, snapshot_id, names):
+        """{name: what it holds} for the names an instructor's test cell reads, as they are now (at the test
+        cell's place); the sandbox keeps the functions among them for call_snapshot. {} if the process died."""
+        request = {"op": "snapshot", "id": snapshot_id, "names": sorted(names)}
+        try:
+            reply = self._ensure().request(request, self.timeout)
+        except WorkerGone:  # the names are then undefined for the test, which says so
+            return {}
+        self.replay.append(request)  # a replacement sandbox keeps the same functions
+        found = reply.get("names") if type(reply) is dict and reply.get("op") == "snapshot" else None
+        return found if type(found) is dict else {}
+
+    def call_snapshot(self, snapshot_id, name, args, kwargs):
+        """The worker's reply (a dict) to calling `name` as it was at snapshot `snapshot_id`, with no function
+        of the reference standing in; WorkerGone when the call ended the notebook's process."""
+        request = {"op": "call", "name": name, "args": tuple(args), "kwargs": dict(kwargs), "oracles": [],
+                   "snapshot": snapshot_id}
+        return self._ensure().request(request, self.timeout)
 
     def close(self):
         if self.sandbox is not None:
@@ -461,7 +482,7 @@ def _call(run, name, oracle, hidden, args):
     return run.call(name, args, oracle, hidden)
 
 
-def grade_tests(run, reference, tests, seed):
+def grade_tests(run, reference, tests, seed, between=None):
     """Set the outputs of each graded test cell: a pass line, or its first failing case's report.
     tests: (cell, function, case set) of every graded test cell; seed: the student's hidden cases' seed.
 
@@ -469,10 +490,15 @@ def grade_tests(run, reference, tests, seed):
     from call to call, and a visible report shows what the student's code raised, in full: a visible check
     that came after another function's hidden cases could carry those inputs, and the reference's answers to
     them, out into the feedback (seven feedback rounds gave full marks for a softmax never written). Within
-    each phase, a function is graded after the functions it calls (dependencies_first)."""
+    each phase, a function is graded after the functions it calls (dependencies_first).
+
+    between(): called after the visible checks and before the hidden ones (the instructor's test cells run
+    there: their inputs are hidden too, and a visible report after them could show what they sent)."""
     ordered = dependencies_first(tests)
     reports = {}  # case set -> report of its first failing case
     for kind, hidden in (("check", False), ("hidden check", True)):
+        if hidden and between is not None:
+            between()
         for _, name, case_set in ordered:
             if case_set in reports:
                 continue
@@ -518,21 +544,42 @@ def dependencies_first(tests):
 
 
 def graded_function(cell):
-    """(function, case set) of a graded test cell ("test_<case set>", see course.signatures.CASE_SETS), or
-    None for any other cell."""
+    """(function, case set) of a test cell of the course's own ("test_<case set>", see
+    course.signatures.CASE_SETS, graded on the registered cases), or None for any other cell: an ungraded
+    cell, or an instructor's test cell (is_instructor_test), which runs on stand-ins."""
     meta = cell.metadata.get("nbgrader", {})
     if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
         return None
     grade_id = meta.get("grade_id", "")
     case_set = grade_id[len("test_"):] if grade_id.startswith("test_") else None
-    function = function_of(case_set)
     from autograder.cases import ARG_BUILDERS
-    if function not in SIGNATURES or case_set not in ARG_BUILDERS:
-        raise TrustedGradingError(
-            f"test cell {grade_id!r} does not test a function with check cases, so its verdict would come from "
-            "code the student controls. Name it test_<function> and add the function to "
-            "course/signatures.py SIGNATURES and autograder/cases.py ARG_BUILDERS.")
-    return function, case_set
+    if function_of(case_set) not in SIGNATURES or case_set not in ARG_BUILDERS:
+        return None
+    return function_of(case_set), case_set
+
+
+def is_instructor_test(cell):
+    """Whether `cell` is a graded test cell that is not one of the course's own: its code runs in this
+    process on stand-ins of the student's names (autograder/standins.py)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+            and graded_function(cell) is None)
+
+
+def _prepare_instructor_test(run, cell, snapshot_id):
+    """(cell, namespace) of an instructor's test cell: what it reads of the student's names, taken where it
+    stands (plain values now, functions kept in the sandbox to be called after the last cell)."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    try:
+        names = names_read(cell.source)
+    except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
+        names = set()
+    return cell, namespace_for_test(run, snapshot_id, run.snapshot(snapshot_id, names) if names else {}), grade_id
+
+
+def _run_instructor_tests(prepared):
+    for cell, namespace, grade_id in prepared:
+        cell.outputs = run_test_cell(cell.source, namespace, grade_id)
 
 
 STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died"}
@@ -602,7 +649,7 @@ class TrustedExecute(NbGraderPreprocessor):
             # Every cell runs first; graded functions are kept as they are at their test cells and called
             # only after the last cell, so no student code runs after hidden inputs entered the sandbox
             # (a later cell could otherwise print them into the feedback).
-            tests, count = [], 0
+            tests, instructor_tests, count = [], [], 0
             for cell in nb.cells:
                 # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
                 # it): set here only, whatever the submission holds, never read from the cell's outputs,
@@ -613,14 +660,16 @@ class TrustedExecute(NbGraderPreprocessor):
                 count += 1
                 cell.execution_count = count
                 graded = graded_function(cell)
-                if graded is None:
+                if is_instructor_test(cell):
+                    instructor_tests.append(_prepare_instructor_test(run, cell, len(instructor_tests)))
+                elif graded is None:
                     cell.outputs = run.run_cell(cell.source, count)
                     if run.stopped:
                         cell.metadata[STOPPED_KEY] = {"stopped": run.stopped}
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))
-            grade_tests(run, reference, tests, seed)
+            grade_tests(run, reference, tests, seed, between=lambda: _run_instructor_tests(instructor_tests))
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:

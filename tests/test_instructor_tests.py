@@ -1,0 +1,132 @@
+"""An instructor's own nbgrader test cells (asserts, partial credit) are graded by trusted grading: the test
+runs in the grader's process on stand-ins of the student's names, and no student code can forge its verdict."""
+import nbformat
+import pytest
+from corpus import rnn_forward as forward_corpus
+
+from autograder import trusted
+from autograder.instructor_tests import run_test_cell
+from autograder.standins import StudentError, namespace_for_test, names_read
+from autograder.submissions import fill, read, solution_code
+from autograder.workspace import COURSE_ROOT, Workspace
+
+ASSERT_TEST = """### BEGIN HIDDEN TESTS
+from autograder import reference
+rng = np.random.default_rng(7)
+x_t, a0_t = rng.normal(size=(3, 4, 5)), rng.normal(size=(6, 4))
+p_t = {"Waa": rng.normal(size=(6, 6)), "Wax": rng.normal(size=(6, 3)), "Wya": rng.normal(size=(2, 6)),
+       "ba": rng.normal(size=(6, 1)), "by": rng.normal(size=(2, 1))}
+a, y_pred, _ = rnn_forward(x_t, a0_t, p_t)
+assert np.allclose(a, reference.rnn_forward(x_t, a0_t, p_t)[0]), "the hidden states a are wrong on a 5-step case"
+### END HIDDEN TESTS
+"""
+PARTIAL_TEST = """score = 0.0
+rng = np.random.default_rng(3)
+z_t = rng.normal(size=(4, 3))
+p = softmax(z_t)
+if p.shape == z_t.shape:
+    score += 0.5
+if np.allclose(p.sum(axis=0), 1) and np.all(p > 0):
+    score += 0.5
+score
+"""
+
+
+def test_cell(grade_id, source, points):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
+                                 "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+test_cell.__test__ = False  # a helper, not a pytest test
+
+
+def with_instructor_tests(root):
+    """The workspace's rnn_forward source with an assert test (1 point) and a partial-credit test (1 point)."""
+    path = root / "source" / "rnn_forward" / "rnn_forward.ipynb"
+    nb = read(path)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_forward")
+    nb.cells[at + 1:at + 1] = [test_cell("forward_values", ASSERT_TEST, 1), test_cell("softmax_partial", PARTIAL_TEST, 1)]
+    nbformat.write(nb, str(path))
+
+
+CHEATS = {  # appended to a wrong rnn_forward's cell; each must score what the wrong one scores
+    "returns_equal_everything": """
+class Everything(np.ndarray):
+    def __eq__(self, other): return np.ones(np.shape(other), bool)
+_wrong = rnn_forward
+def rnn_forward(x, a0, parameters):
+    a, y, c = _wrong(x, a0, parameters)
+    return a.view(Everything), y, c
+""",
+    "monkeypatches_numpy": "np.allclose = lambda *a, **k: True\nnp.all = lambda *a, **k: True\n",
+    "shadows_builtins_and_helpers": "assert_ = None\nStudentError = AssertionError\nall = lambda x: True\n"
+                                    "reference = None\n",
+    "returns_a_function": """
+_wrong = rnn_forward
+def rnn_forward(x, a0, parameters):
+    return (lambda: 0), None, None
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    ws = Workspace.create(tmp_path_factory.mktemp("course"), ["rnn_forward"])
+    with_instructor_tests(ws.root)
+    release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
+    source = read(ws.root / "source" / "rnn_forward" / "rnn_forward.ipynb")
+    base = dict(forward_corpus.BASE)
+    wrong = base["rnn_forward"].replace("a[:, :, t] = a_next", "a[:, :, t] = 2 * a_next")
+    subs = {"correct": solution_code(source), "wrong": {**base, "rnn_forward": wrong},
+            "untouched": {}}
+    subs.update({f"cheat-{name}": {**base, "rnn_forward": wrong + "\n" + code} for name, code in CHEATS.items()})
+    for student, codes in subs.items():
+        ws.submit(student, "rnn_forward", {"rnn_forward": fill(release, codes)})
+    ws.autograde("rnn_forward")
+    return ws, ws.scores("rnn_forward")
+
+
+def test_instructor_tests_are_released_hidden_and_graded(graded):
+    ws, scores = graded
+    released = (ws.root / "release" / "rnn_forward" / "rnn_forward.ipynb").read_text()
+    assert "reference.rnn_forward" not in released  # hidden tests stay hidden
+    assert scores["correct"]["forward_values"] == (1.0, 1.0)
+    assert scores["correct"]["softmax_partial"] == (1.0, 1.0)
+    assert all(s == m for s, m in scores["correct"].values()), scores["correct"]
+    assert scores["wrong"]["forward_values"] == (0.0, 1.0)
+    assert scores["wrong"]["test_rnn_forward"] == (0.0, 3.0)
+    assert scores["wrong"]["softmax_partial"] == (1.0, 1.0)
+    assert all(s == 0 for s, _ in scores["untouched"].values()), scores["untouched"]
+
+
+def test_a_failing_assert_shows_its_message_and_only_the_test_s_lines(graded):
+    ws, _ = graded
+    nb = read(ws.root / "autograded" / "wrong" / "rnn_forward" / "rnn_forward.ipynb")
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "forward_values")
+    error, = [o for o in cell.outputs if o.output_type == "error"]
+    assert (error.ename, error.evalue) == ("AssertionError", "the hidden states a are wrong on a 5-step case")
+    assert "test cell forward_values" in "\n".join(error.traceback)
+    assert "trusted.py" not in "\n".join(error.traceback) and "instructor_tests.py" not in "\n".join(error.traceback)
+
+
+def test_partial_credit_is_nbgrader_s(graded):
+    ws, _ = graded
+    bad_softmax = forward_corpus.BASE["softmax"].replace("axis=0, keepdims=True))\n", "axis=0, keepdims=True))\n") \
+        .replace("return e / np.sum(e, axis=0, keepdims=True)", "return e")
+    release = read(ws.root / "release" / "rnn_forward" / "rnn_forward.ipynb")
+    ws.submit("half", "rnn_forward", {"rnn_forward": fill(release, {**forward_corpus.BASE, "softmax": bad_softmax})})
+    ws.autograde("rnn_forward", "--student", "half")
+    assert ws.scores("rnn_forward")["half"]["softmax_partial"] == (0.5, 1.0)
+
+
+@pytest.mark.parametrize("cheat", sorted(CHEATS))
+def test_cheats_aimed_at_the_stand_ins_gain_nothing(graded, cheat):
+    _, scores = graded
+    assert scores[f"cheat-{cheat}"] == scores["wrong"], cheat
+
+
+def test_names_a_test_reads_are_those_it_does_not_bind():
+    code = "import math\nfrom autograder import reference\nx = f(y)\ndef g(k):\n    return h(k) + len(k)\nnp.ones(1)\n"
+    assert names_read(code) == {"f", "y", "h"}
