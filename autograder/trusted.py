@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from nbformat.v4 import new_output
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import Integer, List, Unicode
@@ -48,6 +49,7 @@ from autograder.sandbox import (
     claim_ahead,
 )
 from autograder.instructor_tests import run_test_cell
+from autograder.restore import assignment_cells
 from autograder.secret import course_secret, hidden_seed
 from autograder.standins import namespace_for_test, names_read
 from autograder.submitted import unsafe_entry
@@ -566,10 +568,13 @@ def is_instructor_test(cell):
             and graded_function(cell) is None)
 
 
-def _prepare_instructor_test(run, cell, snapshot_id):
-    """(cell, namespace) of an instructor's test cell: what it reads of the student's names, taken where it
-    stands (plain values now, functions kept in the sandbox to be called after the last cell)."""
+def _prepare_instructor_test(run, cell, snapshot_id, sources):
+    """(cell, namespace, grade id) of an instructor's test cell: what it reads of the student's names, taken
+    where it stands (plain values now, functions kept in the sandbox to be called after the last cell).
+    sources: {grade id: source} of the gradebook; a cell whose source is not its own there is never run."""
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    if sources.get(grade_id) != cell.source:
+        return cell, None, grade_id
     try:
         names = names_read(cell.source)
     except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
@@ -579,7 +584,11 @@ def _prepare_instructor_test(run, cell, snapshot_id):
 
 def _run_instructor_tests(prepared):
     for cell, namespace, grade_id in prepared:
-        cell.outputs = run_test_cell(cell.source, namespace, grade_id)
+        if namespace is None:
+            cell.outputs = [_error("NotATestCell", "this graded cell is not a test cell of the assignment as the "
+                                                   "gradebook holds it, so it was not run; scored 0")]
+        else:
+            cell.outputs = run_test_cell(cell.source, namespace, grade_id)
 
 
 STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died"}
@@ -626,6 +635,20 @@ class TrustedExecute(NbGraderPreprocessor):
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
         return hidden_seed(secret, str(ids.get("assignment", "")), str(ids.get("student", "")))
 
+    def _test_sources(self, resources):
+        """{grade id: source} of the notebook's cells in the gradebook (hidden tests included): the only code
+        this process runs. A graded cell that is not one of them (a notebook the gradebook does not know, in
+        which nothing restored the cells) is never run."""
+        ids = resources.get("nbgrader", {})
+        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
+        try:
+            with Gradebook(db_url) as gradebook:
+                cells = assignment_cells(gradebook, str(ids.get("notebook", "")), str(ids.get("assignment", "")))
+        except SQLAlchemyError as exc:
+            raise TrustedGradingError(f"could not read the test cells from the gradebook "
+                                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
+        return {name: cell["source"] for name, cell in cells.items() if cell["meta"]["grade"]}
+
     def _check_submission(self, resources):
         """Plain `nbgrader autograde` copies a submission following its links before this step runs (a link
         to the source notebook was graded 8/8); refusing here makes nbgrader drop what it copied.
@@ -650,6 +673,7 @@ class TrustedExecute(NbGraderPreprocessor):
             # only after the last cell, so no student code runs after hidden inputs entered the sandbox
             # (a later cell could otherwise print them into the feedback).
             tests, instructor_tests, count = [], [], 0
+            sources = self._test_sources(resources) if any(map(is_instructor_test, nb.cells)) else {}
             for cell in nb.cells:
                 # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
                 # it): set here only, whatever the submission holds, never read from the cell's outputs,
@@ -661,7 +685,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 cell.execution_count = count
                 graded = graded_function(cell)
                 if is_instructor_test(cell):
-                    instructor_tests.append(_prepare_instructor_test(run, cell, len(instructor_tests)))
+                    instructor_tests.append(_prepare_instructor_test(run, cell, len(instructor_tests), sources))
                 elif graded is None:
                     cell.outputs = run.run_cell(cell.source, count)
                     if run.stopped:

@@ -130,3 +130,96 @@ def test_cheats_aimed_at_the_stand_ins_gain_nothing(graded, cheat):
 def test_names_a_test_reads_are_those_it_does_not_bind():
     code = "import math\nfrom autograder import reference\nx = f(y)\ndef g(k):\n    return h(k) + len(k)\nnp.ones(1)\n"
     assert names_read(code) == {"f", "y", "h"}
+
+
+def outcome(before, test, after=(), timeout=20):
+    """(ename or None, evalue or printed text) of instructor test `test` standing after cells `before` and
+    before cells `after` of a notebook, graded by trusted grading's pieces."""
+    run = trusted.NotebookRun([], 1 << 31, timeout)
+    try:
+        for i, code in enumerate(before, 1):
+            run.run_cell(code, i)
+        cell = test_cell("t", test, 1)
+        prepared = trusted._prepare_instructor_test(run, cell, 0, {"t": test})
+        for code in after:
+            run.run_cell(code)
+        trusted._run_instructor_tests([prepared])
+    finally:
+        run.close()
+    error = next((o for o in cell.outputs if o.output_type == "error"), None)
+    if error is not None:
+        return error.ename, error.evalue
+    return None, "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+GOOD = "import numpy as np\ndef double(v):\n    return 2 * v\n"
+TEST = "assert np.array_equal(double(np.arange(3)), [0, 2, 4]), 'double is wrong'\nprint('ok')"
+
+
+def test_an_honest_function_and_a_plain_variable_pass():
+    assert outcome([GOOD, "answer = [1, 2.5, {'k': np.ones(2)}]"],
+                   TEST + "\nassert answer[2]['k'].sum() == 2\ndef f():\n    return answer[1]\nf()") == (None, "ok\n2.5")
+
+
+@pytest.mark.parametrize("cheat", [
+    "def double(v):\n    return (x for x in 2 * v)",  # a generator
+    "def double(v):\n    return lambda: 2 * v",  # a function returned by a function
+    "class Eq(np.ndarray):\n    def __eq__(self, o): return True\n"
+    "def double(v):\n    return (2 * v).view(Eq)",  # an ndarray subclass with an odd __eq__
+    "class Arr:\n    def __array__(self, *a, **k): return np.array([0, 2, 4])\n    def __len__(self): return 3\n"
+    "def double(v):\n    return Arr()",  # an object that poses as an array
+    "class Double:\n    def __call__(self, v): return 2 * v\ndouble = Double()",  # a callable object
+])
+def test_what_is_not_plain_data_is_an_error_in_the_test(cheat):
+    ename, evalue = outcome([GOOD, cheat], TEST)
+    assert ename == "StudentError" and "not plain data" in evalue, (ename, evalue)
+
+
+def test_a_student_exception_arrives_as_student_error_with_only_a_builtin_name():
+    assert outcome(["def double(v):\n    raise ValueError(f'secret {v}')"], TEST) == \
+        ("StudentError", "double raised ValueError")
+    assert outcome(["class Mine(Exception): pass\ndef double(v):\n    raise Mine(str(v))"], TEST) == \
+        ("StudentError", "double raised an exception of its own class")
+
+
+def test_names_are_read_where_the_test_stands_and_later_cells_change_nothing():
+    later = ["def double(v):\n    return [0, 2, 4]", "np.array_equal = lambda *a: True"]
+    assert outcome([GOOD], TEST, after=later) == (None, "ok\n")
+    assert outcome(["def double(v):\n    return v"], TEST, after=["def double(v):\n    return 2 * v"])[0] == \
+        "AssertionError"
+    # a value is read once, where the test stands: a later cell that changes it changes nothing
+    assert outcome(["values = [1]"], "assert values == [1]\nassert values == [1]", after=["values.append(2)"]) == \
+        (None, "")
+
+
+def test_the_student_s_names_never_shadow_the_grader_s_own():
+    cheats = "np = None\nStudentError = AssertionError\nall = lambda x: True\nlen = lambda x: 3\n"
+    assert outcome([GOOD, "def double(v):\n    return v", cheats], TEST + "\nassert len([1]) == 1")[0] == \
+        "AssertionError"
+    # monkeypatching numpy in the sandbox changes the sandbox's numpy only
+    assert outcome([GOOD, "def double(v):\n    return v\nnp.array_equal = lambda *a, **k: True"], TEST)[0] == \
+        "AssertionError"
+
+
+def test_a_student_module_or_object_read_by_the_test_is_an_error():
+    ename, evalue = outcome(["import json as data"], "data")
+    assert ename == "StudentError" and "not plain data" in evalue
+    assert outcome(["from course import toy"], "toy.one_hot([[1]], 2).shape")[1] == "(2, 1, 1)"  # the grader's
+
+
+def test_a_call_that_kills_the_process_or_times_out_is_a_student_error():
+    assert outcome(["import os\ndef double(v):\n    os._exit(3)"], TEST) == \
+        ("StudentError", "the notebook's process ended while double ran")
+    ename, evalue = outcome(["import time\ndef double(v):\n    time.sleep(60)"], TEST, timeout=3)
+    assert ename == "StudentError" and "did not return within 3 s" in evalue
+
+
+def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
+    run = trusted.NotebookRun([], 1 << 31, 20)
+    try:
+        cell = test_cell("t", "print('run in the grader')", 1)
+        prepared = trusted._prepare_instructor_test(run, cell, 0, {"t": "print('the assignment s test')"})
+        trusted._run_instructor_tests([prepared])
+    finally:
+        run.close()
+    assert [o.ename for o in cell.outputs] == ["NotATestCell"]
