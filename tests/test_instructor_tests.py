@@ -223,3 +223,19 @@ def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
     finally:
         run.close()
     assert [o.ename for o in cell.outputs] == ["NotATestCell"]
+
+
+@pytest.mark.parametrize("source, says", [
+    ("%timeit softmax(np.ones((2, 2)))\n", "is not plain Python (line 1"),
+    ("check('rnn_forward', rnn_forward)\n", "calls check(...)"),
+    ("display(softmax(np.ones((2, 2))))\n", "uses display, which only a kernel has"),
+])
+def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, source, says):
+    ws = Workspace.create(tmp_path, ["rnn_forward"])
+    path = ws.root / "source" / "rnn_forward" / "rnn_forward.ipynb"
+    nb = read(path)
+    nb.cells.append(test_cell("my_test", source, 1))
+    nbformat.write(nb, str(path))
+    proc = ws.nbgrader("generate_assignment", "rnn_forward", "--force", check=False)
+    assert proc.returncode != 0
+    assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
