@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 from nbformat.v4 import new_output
 
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # ClearHiddenTests' defaults
 MAX_PRINTED = 100_000  # characters of what one test cell prints, per stream
 
 
@@ -33,10 +34,27 @@ def _text_plain(value):
     return str(value) if isinstance(value, (np.number, np.bool_)) else repr(value)
 
 
-def _error(exc, filename):
-    """An nbformat error output whose traceback shows only the test cell's own frames."""
+def hidden_lines(code):
+    """Numbers of the lines of `code` between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS (markers too)."""
+    hidden, inside = set(), False
+    for number, line in enumerate(code.splitlines(), 1):
+        if line.strip() == BEGIN_HIDDEN:
+            inside = True
+        if inside:
+            hidden.add(number)
+        if line.strip() == END_HIDDEN:
+            inside = False
+    return hidden
+
+
+def _error(exc, filename, hidden):
+    """An nbformat error output whose traceback shows only the test cell's own frames, and of those the
+    lines of hidden tests by their number only: the feedback never shows hidden-test source."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)] if frames else []
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    for frame in frames:
+        lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
+        lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
     lines += traceback.format_exception_only(type(exc), exc)
     return new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[line.rstrip("\n") for line in lines])
 
@@ -58,7 +76,7 @@ def run_test_cell(code, namespace, name):
                     result = new_output("execute_result", data={"text/plain": _text_plain(value)},
                                         execution_count=None)
             except Exception as exc:  # the test failed: its verdict, shown as a kernel would show it
-                result = _error(exc, filename)
+                result = _error(exc, filename, hidden_lines(code))
     finally:
         linecache.cache.pop(filename, None)
     for stream, buffer in (("stdout", out), ("stderr", err)):

@@ -108,6 +108,7 @@ def test_a_failing_assert_shows_its_message_and_only_the_test_s_lines(graded):
     error, = [o for o in cell.outputs if o.output_type == "error"]
     assert (error.ename, error.evalue) == ("AssertionError", "the hidden states a are wrong on a 5-step case")
     assert "test cell forward_values" in "\n".join(error.traceback)
+    assert "(a hidden test)" in error.traceback[-2] and "reference" not in "\n".join(error.traceback)
     assert "trusted.py" not in "\n".join(error.traceback) and "instructor_tests.py" not in "\n".join(error.traceback)
 
 
