@@ -7,7 +7,7 @@ cells defined is looked up in the student's namespace as it stood at the test ce
   - a plain value (course/plain.py), read once, so it cannot change between reads;
   - a StudentFunction: calling it runs the student's function in the sandbox on plain-data arguments and
     returns plain data, or raises StudentError;
-  - the grader's own module or function, for one of numpy or the course package (the trusted side's own);
+  - the grader's own module, for a module of numpy or the course package (the trusted side's own);
   - anything else (a class, an object, a generator, a module of another package): reading the name raises
     StudentError, so an object with an odd __eq__, __array__ or __len__ never reaches the test.
 numpy (np), StudentError and Python's builtins are the grader's and win over a student's names.
@@ -68,19 +68,14 @@ def _opaque_inside(value, depth=0):
 
 
 def _library(description):
-    """The grader's own module or function that a student's name refers to (numpy, course), or None."""
+    """The grader's own module that a student's name refers to (numpy, course), or None. Only modules: a
+    function the student's name holds, even numpy's, runs in the sandbox (a student must not choose which of
+    the grader's functions runs on the test's data: numpy.save writes files)."""
     module = description.get("module")
     if type(module) is not str or not MODULE_NAME.fullmatch(module) or module.split(".")[0] not in TRUSTED_PACKAGES:
         return None
     try:
         found = importlib.import_module(module)
-        if description.get("kind") == "library function":
-            qualname = description.get("qualname")
-            if type(qualname) is not str or not MODULE_NAME.fullmatch(qualname):
-                return None
-            for part in qualname.split("."):
-                found = getattr(found, part)
-            return found if callable(found) else None
         return found
     except Exception:  # the name claimed a module or function the grader does not have
         return None
@@ -182,7 +177,7 @@ def namespace_for_test(run, snapshot_id, found):
             namespace[name] = StudentFunction(run, snapshot_id, name)
         elif kind == "value" and not _opaque_inside(description.get("value")):
             namespace[name] = description.get("value")
-        elif kind in ("module", "library function") and _library(description) is not None:
+        elif kind == "module" and _library(description) is not None:
             namespace[name] = _library(description)
         else:
             refused[name] = (f"the student's {name} is not plain data (a class, an object, a generator, a module "

@@ -208,6 +208,13 @@ def test_a_student_module_or_object_read_by_the_test_is_an_error():
     assert outcome(["from course import toy"], "toy.one_hot([[1]], 2).shape")[1] == "(2, 1, 1)"  # the grader's
 
 
+def test_a_library_function_a_student_name_holds_runs_in_the_sandbox_not_in_the_grader(tmp_path):
+    assert outcome(["from course.toy import one_hot"], "one_hot([[1]], 2).shape")[1] == "(2, 1, 1)"
+    target = tmp_path / "written-by-the-grader"
+    outcome(["import numpy as np\nsave = np.save"], f"save({str(target)!r}, np.ones(2))")
+    assert not (tmp_path / "written-by-the-grader.npy").exists()  # written in the sandbox's view, if anywhere
+
+
 def test_a_call_that_kills_the_process_or_times_out_is_a_student_error():
     assert outcome(["import os\ndef double(v):\n    os._exit(3)"], TEST) == \
         ("StudentError", "the notebook's process ended while double ran")
@@ -240,3 +247,25 @@ def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, sour
     proc = ws.nbgrader("generate_assignment", "rnn_forward", "--force", check=False)
     assert proc.returncode != 0
     assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_run_grade_grades_instructor_tests_too(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    ws = Workspace.create(tmp_path / "course", ["rnn_forward"])
+    with_instructor_tests(ws.root)
+    release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
+    base = dict(forward_corpus.BASE)
+    wrong = base["rnn_forward"].replace("a[:, :, t] = a_next", "a[:, :, t] = 2 * a_next")
+    for student, codes in {"right": base, "wrong": {**base, "rnn_forward": wrong}}.items():
+        ws.submit(student, "rnn_forward", {"rnn_forward": fill(release, codes)})
+    env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url,
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "autograder.batch", "rnn_forward", "--course", str(ws.root),
+                           "--workers", "1", "--timeout", "20"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    scores = ws.scores("rnn_forward")
+    assert all(s == m for s, m in scores["right"].values()), scores["right"]
+    assert scores["wrong"]["forward_values"] == (0.0, 1.0) and scores["wrong"]["softmax_partial"] == (1.0, 1.0)
