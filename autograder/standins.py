@@ -12,10 +12,10 @@ cells defined is looked up in the student's namespace as it stood at the test ce
     StudentError, so an object with an odd __eq__, __array__ or __len__ never reaches the test.
 numpy (np), StudentError and Python's builtins are the grader's and win over a student's names.
 """
-import ast
 import builtins
 import importlib
 import re
+import symtable
 
 import numpy as np
 
@@ -38,21 +38,17 @@ def trusted_names():
 
 
 def names_read(code):
-    """The names `code` reads and does not bind itself anywhere (assignment, import, def, argument), minus
-    builtins and the grader's own names: those a student's cell may define. Raises SyntaxError."""
-    tree = ast.parse(code)
-    read, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
+    """The names `code` reads (at its top level, or as globals of the functions and classes it defines) and
+    does not bind at its top level, minus builtins and the grader's own names: those a student's cell may
+    define. A function's parameter or local of the same name is its own (symtable scopes). Raises SyntaxError."""
+    top = symtable.symtable(code, "<test cell>", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    read = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    tables = list(top.get_children())
+    while tables:
+        table = tables.pop()
+        read |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+        tables.extend(table.get_children())
     return read - bound - set(dir(builtins)) - set(trusted_names())
 
 

@@ -131,6 +131,9 @@ def test_cheats_aimed_at_the_stand_ins_gain_nothing(graded, cheat):
 def test_names_a_test_reads_are_those_it_does_not_bind():
     code = "import math\nfrom autograder import reference\nx = f(y)\ndef g(k):\n    return h(k) + len(k)\nnp.ones(1)\n"
     assert names_read(code) == {"f", "y", "h"}
+    # a parameter named like a student function is the function's own, not a binding of the test's top level
+    assert names_read("def shape_of(softmax):\n    return softmax.shape\nshape_of(softmax(z))\n") == {"softmax", "z"}
+    assert names_read("class C:\n    w = W\n[v for v in vs]\nlambda q: q + k\n") == {"W", "vs", "k"}
 
 
 def outcome(before, test, after=(), timeout=20):
