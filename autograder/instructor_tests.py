@@ -59,8 +59,9 @@ def _error(exc, filename, hidden):
     return new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[line.rstrip("\n") for line in lines])
 
 
-def run_test_cell(code, namespace, name):
-    """The outputs of test cell `name` (its grade id) with `code` run in `namespace` (its globals)."""
+def run_test_cell(code, namespace, name, count=None):
+    """The outputs of test cell `name` (its grade id) with `code` run in `namespace` (its globals); `count`:
+    the cell's execution count, which its result carries as a kernel's would."""
     filename = f"<test cell {name}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # traceback lines
     out, err = io.StringIO(), io.StringIO()
@@ -74,8 +75,8 @@ def run_test_cell(code, namespace, name):
                 value = eval(last, namespace) if last is not None else None
                 if value is not None:
                     result = new_output("execute_result", data={"text/plain": _text_plain(value)},
-                                        execution_count=None)
-            except Exception as exc:  # the test failed: its verdict, shown as a kernel would show it
+                                        execution_count=count)
+            except (Exception, SystemExit) as exc:  # the test failed (exit() too, which would end nbgrader)
                 result = _error(exc, filename, hidden_lines(code))
     finally:
         linecache.cache.pop(filename, None)

@@ -588,7 +588,7 @@ def _run_instructor_tests(prepared):
             cell.outputs = [_error("NotATestCell", "this graded cell is not a test cell of the assignment as the "
                                                    "gradebook holds it, so it was not run; scored 0")]
         else:
-            cell.outputs = run_test_cell(cell.source, namespace, grade_id)
+            cell.outputs = run_test_cell(cell.source, namespace, grade_id, cell.get("execution_count"))
 
 
 STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died"}

@@ -205,6 +205,10 @@ def test_the_student_s_names_never_shadow_the_grader_s_own():
         "AssertionError"
 
 
+def test_a_test_that_exits_fails_without_ending_the_grader():
+    assert outcome([GOOD], "exit(0)")[0] == "SystemExit"
+
+
 def test_a_student_module_or_object_read_by_the_test_is_an_error():
     ename, evalue = outcome(["import json as data"], "data")
     assert ename == "StudentError" and "not plain data" in evalue
