@@ -276,3 +276,12 @@ def test_run_grade_grades_instructor_tests_too(tmp_path):
     scores = ws.scores("rnn_forward")
     assert all(s == m for s, m in scores["right"].values()), scores["right"]
     assert scores["wrong"]["forward_values"] == (0.0, 1.0) and scores["wrong"]["softmax_partial"] == (1.0, 1.0)
+
+
+def test_the_feedback_shows_the_assert_message_and_no_hidden_test_source(graded):
+    import html
+    ws, _ = graded
+    ws.nbgrader("generate_feedback", "rnn_forward", "--student", "wrong", "--force")
+    page = html.unescape((ws.root / "feedback" / "wrong" / "rnn_forward" / "rnn_forward.html").read_text())
+    assert "the hidden states a are wrong on a 5-step case" in page
+    assert "reference.rnn_forward" not in page and "default_rng(7)" not in page
