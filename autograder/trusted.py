@@ -12,7 +12,11 @@ test cell's output, so a submission can forge it. TrustedExecute replaces Execut
      function's visible cases before any hidden one), compares what comes back (plain arrays only) with
      course.checking.check_case, and writes the cell's output itself: a pass line, or a SelfCheckFailed
      error holding the diagnosis. nbgrader's SaveAutoGrades then scores the cell as usual (an error output
-     is 0 points).
+     is 0 points);
+  3. any other graded test cell, an instructor's own (asserts, partial credit), runs in this process between
+     the visible and the hidden checks, on stand-ins of the names it reads from the student's notebook
+     (autograder/standins.py: plain values as they were at the cell, functions called in the sandbox), and its
+     outputs are made as a kernel would make them (autograder/instructor_tests.py); nbgrader scores them.
 
 While a function is graded, the student functions it calls (course.signatures.DEPENDENCIES) are answered
 by the reference in this process (an "oracle"), so one mistake costs only its own test; the reference
