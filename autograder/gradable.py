@@ -22,7 +22,7 @@ class UngradableTestCell(Exception):
 
 def problems(cell):
     """What keeps trusted grading from grading test cell `cell` (sentences), [] when it can."""
-    from autograder.trusted import is_instructor_test  # trusted imports the sandbox; the release needs neither until here
+    from autograder.trusted import is_instructor_test  # imported when a release runs, not when the config loads
     meta = cell.metadata.get("nbgrader", {})
     grade_id = meta.get("grade_id", "")
     if not is_instructor_test(cell):

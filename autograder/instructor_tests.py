@@ -56,7 +56,8 @@ def _error(exc, filename, hidden):
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
         lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
     lines += traceback.format_exception_only(type(exc), exc)
-    return new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[line.rstrip("\n") for line in lines])
+    return new_output("error", ename=type(exc).__name__, evalue=str(exc),
+                      traceback=[line.rstrip("\n") for line in lines])
 
 
 def run_test_cell(code, namespace, name, count=None):

@@ -47,7 +47,8 @@ def with_instructor_tests(root):
     path = root / "source" / "rnn_forward" / "rnn_forward.ipynb"
     nb = read(path)
     at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_forward")
-    nb.cells[at + 1:at + 1] = [test_cell("forward_values", ASSERT_TEST, 1), test_cell("softmax_partial", PARTIAL_TEST, 1)]
+    nb.cells[at + 1:at + 1] = [test_cell("forward_values", ASSERT_TEST, 1),
+                               test_cell("softmax_partial", PARTIAL_TEST, 1)]
     nbformat.write(nb, str(path))
 
 
@@ -161,8 +162,8 @@ TEST = "assert np.array_equal(double(np.arange(3)), [0, 2, 4]), 'double is wrong
 
 
 def test_an_honest_function_and_a_plain_variable_pass():
-    assert outcome([GOOD, "answer = [1, 2.5, {'k': np.ones(2)}]"],
-                   TEST + "\nassert answer[2]['k'].sum() == 2\ndef f():\n    return answer[1]\nf()") == (None, "ok\n2.5")
+    test = TEST + "\nassert answer[2]['k'].sum() == 2\ndef f():\n    return answer[1]\nf()"
+    assert outcome([GOOD, "answer = [1, 2.5, {'k': np.ones(2)}]"], test) == (None, "ok\n2.5")
 
 
 @pytest.mark.parametrize("cheat", [
