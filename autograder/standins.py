@@ -161,10 +161,13 @@ class StandInNamespace(dict):
         raise KeyError(name)
 
 
-def namespace_for_test(run, snapshot_id, found):
+def namespace_for_test(run, snapshot_id, found, unread=()):
     """The globals of a test cell: the grader's names, builtins, and a stand-in for each name of `found`
-    (NotebookRun.snapshot's reply: name -> the worker's description of what the student's name holds)."""
-    refused = {}
+    (NotebookRun.snapshot's reply: name -> the worker's description of what the student's name holds).
+    unread: names the snapshot could not read (its process ended, its reply was too large to read)."""
+    refused = {name: f"the grader could not read the student's names where this test cell stands (the notebook's "
+                     f"process ended, or what they hold, {name} among them, is too large to send)" for name in unread}
+    found = found or {}
     namespace = StandInNamespace(refused)
     namespace.update(__builtins__=builtins, __name__="__main__")
     for name, description in found.items():

@@ -262,15 +262,16 @@ class NotebookRun:
 
     def snapshot(self, snapshot_id, names):
         """{name: what it holds} for the names an instructor's test cell reads, as they are now (at the test
-        cell's place); the sandbox keeps the functions among them for call_snapshot. {} if the process died."""
+        cell's place); the sandbox keeps the functions among them for call_snapshot. None when the process
+        ended instead, or its reply could not be read (more than the grader reads in one message)."""
         request = {"op": "snapshot", "id": snapshot_id, "names": sorted(names)}
         try:
             reply = self._ensure().request(request, self.timeout)
-        except WorkerGone:  # the names are then undefined for the test, which says so
-            return {}
+        except WorkerGone:  # every name is then refused, with the reason (standins.namespace_for_test)
+            return None
         self.replay.append(request)  # a replacement sandbox keeps the same functions
         found = reply.get("names") if type(reply) is dict and reply.get("op") == "snapshot" else None
-        return found if type(found) is dict else {}
+        return found if type(found) is dict else None
 
     def call_snapshot(self, snapshot_id, name, args, kwargs):
         """The worker's reply (a dict) to calling `name` as it was at snapshot `snapshot_id`, with no function
@@ -583,7 +584,8 @@ def _prepare_instructor_test(run, cell, snapshot_id, sources):
         names = names_read(cell.source)
     except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
         names = set()
-    return cell, namespace_for_test(run, snapshot_id, run.snapshot(snapshot_id, names) if names else {}), grade_id
+    found = run.snapshot(snapshot_id, names) if names else {}
+    return cell, namespace_for_test(run, snapshot_id, found, unread=names if found is None else ()), grade_id
 
 
 def _run_instructor_tests(prepared):

@@ -286,3 +286,8 @@ def test_the_feedback_shows_the_assert_message_and_no_hidden_test_source(graded)
     page = html.unescape((ws.root / "feedback" / "wrong" / "rnn_forward" / "rnn_forward.html").read_text())
     assert "the hidden states a are wrong on a 5-step case" in page
     assert "reference.rnn_forward" not in page and "default_rng(7)" not in page
+
+
+def test_names_too_large_to_send_are_a_student_error_not_undefined():
+    ename, evalue = outcome(["import numpy as np\nbig = np.zeros(9_000_000)"], "big.shape")  # 72 MB
+    assert ename == "StudentError" and "too large to send" in evalue, (ename, evalue)
