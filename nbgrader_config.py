@@ -6,16 +6,24 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearMarkScheme,
     ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
     GetGrades,
     IgnorePattern,
+    IncludeHeaderFooter,
+    InstantiateTests,
     LimitOutput,
+    LockCells,
     OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
+    SaveCells,
 )
 
 from autograder.deduplicate import KeepLastOfEachGradeId
+from autograder.gradable import CheckTestCells
 from autograder.restore import RestoreCellMetadata
 from autograder.feedback import FeedbackExporter
 from autograder.trusted import TrustedExecute
@@ -46,6 +54,12 @@ c.Autograde.sanitize_preprocessors = [
 c.TrustedExecute.memory_limit_mb = 2048  # address space of the sandboxed notebook
 # The reference must be the committed autograder/reference.py; outside git, give its sha256 instead.
 c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
+
+# nbgrader's release steps, and first of all a refusal of any test cell that trusted grading cannot grade
+# (autograder/gradable.py), so an instructor learns it at release, not while grading a class.
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter, InstantiateTests, CheckTestCells, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata,
+    ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata]
 
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -12,7 +12,11 @@ test cell's output, so a submission can forge it. TrustedExecute replaces Execut
      function's visible cases before any hidden one), compares what comes back (plain arrays only) with
      course.checking.check_case, and writes the cell's output itself: a pass line, or a SelfCheckFailed
      error holding the diagnosis. nbgrader's SaveAutoGrades then scores the cell as usual (an error output
-     is 0 points).
+     is 0 points);
+  3. any other graded test cell, an instructor's own (asserts, partial credit), runs in this process between
+     the visible and the hidden checks, on stand-ins of the names it reads from the student's notebook
+     (autograder/standins.py: plain values as they were at the cell, functions called in the sandbox), and its
+     outputs are made as a kernel would make them (autograder/instructor_tests.py); nbgrader scores them.
 
 While a function is graded, the student functions it calls (course.signatures.DEPENDENCIES) are answered
 by the reference in this process (an "oracle"), so one mistake costs only its own test; the reference
@@ -32,11 +36,14 @@ from pathlib import Path
 
 import numpy as np
 from nbformat.v4 import new_output
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import Integer, List, Unicode
 
 from autograder import budget
+from autograder.instructor_tests import run_test_cell
+from autograder.restore import assignment_cells
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
     MAX_REPLY,
@@ -50,6 +57,7 @@ from autograder.sandbox import (
     claim_ahead,
 )
 from autograder.secret import course_secret, hidden_seed
+from autograder.standins import names_read, namespace_for_test
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -276,6 +284,26 @@ class NotebookRun:
                                             + ("" if cause.endswith(("?", ".")) else ".")])
         raise CallFailed("", "", lines=[f"the notebook's process sent a malformed reply while {name} ran."])
 
+    def snapshot(self, snapshot_id, names):
+        """{name: what it holds} for the names an instructor's test cell reads, as they are now (at the test
+        cell's place); the sandbox keeps the functions among them for call_snapshot. None when the process
+        ended instead, or its reply could not be read (more than the grader reads in one message)."""
+        request = {"op": "snapshot", "id": snapshot_id, "names": sorted(names)}
+        try:
+            reply = self._request(request)
+        except WorkerGone:  # every name is then refused, with the reason (standins.namespace_for_test)
+            return None
+        self.replay.append(request)  # a replacement sandbox keeps the same functions
+        found = reply.get("names") if type(reply) is dict and reply.get("op") == "snapshot" else None
+        return found if type(found) is dict else None
+
+    def call_snapshot(self, snapshot_id, name, args, kwargs):
+        """The worker's reply (a dict) to calling `name` as it was at snapshot `snapshot_id`, with no function
+        of the reference standing in; WorkerGone when the call ended the notebook's process."""
+        request = {"op": "call", "name": name, "args": tuple(args), "kwargs": dict(kwargs), "oracles": [],
+                   "snapshot": snapshot_id}
+        return self._request(request, budget.CALL_MESSAGE_BYTES)
+
     def close(self):
         if self.sandbox is not None:
             self.sandbox.close()
@@ -488,7 +516,7 @@ def _call(run, name, oracle, hidden, args):
     return run.call(name, args, oracle, hidden)
 
 
-def grade_tests(run, reference, tests, seed):
+def grade_tests(run, reference, tests, seed, between=None):
     """Set the outputs of each graded test cell: a pass line, or its first failing case's report.
     tests: (cell, function, case set) of every graded test cell; seed: the student's hidden cases' seed.
 
@@ -496,10 +524,15 @@ def grade_tests(run, reference, tests, seed):
     from call to call, and a visible report shows what the student's code raised, in full: a visible check
     that came after another function's hidden cases could carry those inputs, and the reference's answers to
     them, out into the feedback (seven feedback rounds gave full marks for a softmax never written). Within
-    each phase, a function is graded after the functions it calls (dependencies_first)."""
+    each phase, a function is graded after the functions it calls (dependencies_first).
+
+    between(): called after the visible checks and before the hidden ones (the instructor's test cells run
+    there: their inputs are hidden too, and a visible report after them could show what they sent)."""
     ordered = dependencies_first(tests)
     reports = {}  # case set -> report of its first failing case
     for kind, hidden in (("check", False), ("hidden check", True)):
+        if hidden and between is not None:
+            between()
         for _, name, case_set in ordered:
             if case_set in reports:
                 continue
@@ -545,21 +578,50 @@ def dependencies_first(tests):
 
 
 def graded_function(cell):
-    """(function, case set) of a graded test cell ("test_<case set>", see course.signatures.CASE_SETS), or
-    None for any other cell."""
+    """(function, case set) of a test cell of the course's own ("test_<case set>", see
+    course.signatures.CASE_SETS, graded on the registered cases), or None for any other cell: an ungraded
+    cell, or an instructor's test cell (is_instructor_test), which runs on stand-ins."""
     meta = cell.metadata.get("nbgrader", {})
     if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
         return None
     grade_id = meta.get("grade_id", "")
     case_set = grade_id[len("test_"):] if grade_id.startswith("test_") else None
-    function = function_of(case_set)
     from autograder.cases import ARG_BUILDERS
-    if function not in SIGNATURES or case_set not in ARG_BUILDERS:
-        raise TrustedGradingError(
-            f"test cell {grade_id!r} does not test a function with check cases, so its verdict would come from "
-            "code the student controls. Name it test_<function> and add the function to "
-            "course/signatures.py SIGNATURES and autograder/cases.py ARG_BUILDERS.")
-    return function, case_set
+    if function_of(case_set) not in SIGNATURES or case_set not in ARG_BUILDERS:
+        return None
+    return function_of(case_set), case_set
+
+
+def is_instructor_test(cell):
+    """Whether `cell` is a graded test cell that is not one of the course's own: its code runs in this
+    process on stand-ins of the student's names (autograder/standins.py)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+            and graded_function(cell) is None)
+
+
+def _prepare_instructor_test(run, cell, snapshot_id, sources):
+    """(cell, namespace, grade id) of an instructor's test cell: what it reads of the student's names, taken
+    where it stands (plain values now, functions kept in the sandbox to be called after the last cell).
+    sources: {grade id: source} of the gradebook; a cell whose source is not its own there is never run."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    if sources.get(grade_id) != cell.source:
+        return cell, None, grade_id
+    try:
+        names = names_read(cell.source)
+    except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
+        names = set()
+    found = run.snapshot(snapshot_id, names) if names else {}
+    return cell, namespace_for_test(run, snapshot_id, found, unread=names if found is None else ()), grade_id
+
+
+def _run_instructor_tests(prepared):
+    for cell, namespace, grade_id in prepared:
+        if namespace is None:
+            cell.outputs = [_error("NotATestCell", "this graded cell is not a test cell of the assignment as the "
+                                                   "gradebook holds it, so it was not run; scored 0")]
+        else:
+            cell.outputs = run_test_cell(cell.source, namespace, grade_id, cell.get("execution_count"))
 
 
 STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died" | "output"}
@@ -606,6 +668,20 @@ class TrustedExecute(NbGraderPreprocessor):
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
         return hidden_seed(secret, str(ids.get("assignment", "")), str(ids.get("student", "")))
 
+    def _test_sources(self, resources):
+        """{grade id: source} of the notebook's cells in the gradebook (hidden tests included): the only code
+        this process runs. A graded cell that is not one of them (a notebook the gradebook does not know, in
+        which nothing restored the cells) is never run."""
+        ids = resources.get("nbgrader", {})
+        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
+        try:
+            with Gradebook(db_url) as gradebook:
+                cells = assignment_cells(gradebook, str(ids.get("notebook", "")), str(ids.get("assignment", "")))
+        except SQLAlchemyError as exc:
+            raise TrustedGradingError(f"could not read the test cells from the gradebook "
+                                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
+        return {name: cell["source"] for name, cell in cells.items() if cell["meta"]["grade"]}
+
     def _check_submission(self, resources):
         """Plain `nbgrader autograde` copies a submission following its links before this step runs (a link
         to the source notebook was graded 8/8); refusing here makes nbgrader drop what it copied.
@@ -629,7 +705,8 @@ class TrustedExecute(NbGraderPreprocessor):
             # Every cell runs first; graded functions are kept as they are at their test cells and called
             # only after the last cell, so no student code runs after hidden inputs entered the sandbox
             # (a later cell could otherwise print them into the feedback).
-            tests, count = [], 0
+            tests, instructor_tests, count = [], [], 0
+            sources = self._test_sources(resources) if any(map(is_instructor_test, nb.cells)) else {}
             for cell in nb.cells:
                 # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
                 # it): set here only, whatever the submission holds, never read from the cell's outputs,
@@ -640,14 +717,16 @@ class TrustedExecute(NbGraderPreprocessor):
                 count += 1
                 cell.execution_count = count
                 graded = graded_function(cell)
-                if graded is None:
+                if is_instructor_test(cell):
+                    instructor_tests.append(_prepare_instructor_test(run, cell, len(instructor_tests), sources))
+                elif graded is None:
                     cell.outputs = run.run_cell(cell.source, count)
                     if run.stopped:
                         cell.metadata[STOPPED_KEY] = {"stopped": run.stopped}
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))
-            grade_tests(run, reference, tests, seed)
+            grade_tests(run, reference, tests, seed, between=lambda: _run_instructor_tests(instructor_tests))
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:

@@ -13,6 +13,11 @@ sends back what happened. Messages are course.plain data framed by an 8-byte len
                                                        or {"op": "raise", "type": str, "message": str, "line": str}
                                                        or {"op": "undefined"} (no such function at its test cell)
                                                        or {"op": "unreadable", "why": str} (see _unreadable)
+    {"op": "snapshot", "id": int, "names": [str]}  -> {"op": "snapshot", "names": {name: what it is there}}
+                                                       (an instructor's test cell reads these names; see snapshot)
+
+A call with "snapshot": id calls the function as it was at that snapshot (an instructor's test cell), with
+"kwargs": {str: ...} too.
 
 During a call the student's function may call a function named in "oracles"; that call becomes
 {"op": "oracle", "name": str, "args": tuple}, answered by {"result": ...} or {"type": str, "message": str}.
@@ -26,6 +31,7 @@ import resource
 import shutil
 import struct
 import sys
+import types
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -228,11 +234,52 @@ def keep(shell, request):
     return {"op": "kept"}
 
 
+SNAPSHOTS = {}  # snapshot id -> {name: function}: the functions an instructor's test cell reads, at its place
+MODULES = ("numpy", "course", "math")  # what the grader imports itself when a test reads a module of them
+
+
+def _described(value):
+    """What a name an instructor's test reads holds, for the grader: plain data (sent now, so a later cell or a
+    later read cannot change what the test sees), a function to call here later (the student's, or one of a
+    library, e.g. `from course.toy import one_hot`: the grader never runs a function the student chose), a
+    module the grader has itself (numpy, course), or something else (a class, an object), which it refuses."""
+    if isinstance(value, types.ModuleType):
+        name = str(getattr(value, "__name__", ""))
+        return {"kind": "module", "module": name} if name.split(".")[0] in MODULES else {"kind": "opaque"}
+    if type(value) in (types.FunctionType, types.BuiltinFunctionType) or \
+            (callable(value) and not isinstance(value, type) and type(value).__module__.split(".")[0] == "numpy"):
+        return {"kind": "function"}  # numpy's functions (ufuncs, dispatchers) are no FunctionType
+    try:  # plain data; what is not arrives as course.plain.Opaque, which the grader refuses
+        plain.dumps(value)
+    except Exception:
+        return {"kind": "opaque"}
+    return {"kind": "value", "value": value}
+
+
+def snapshot(shell, request):
+    """What each name an instructor's test cell reads holds where that test cell stands."""
+    namespace, found, functions = shell.user_ns, {}, {}
+    for name in request.get("names", []):
+        if isinstance(name, str) and name in namespace:
+            try:
+                found[name] = _described(namespace[name])
+            except BaseException:  # an object whose attributes raise: it is no plain data either
+                found[name] = {"kind": "opaque"}
+            if found[name]["kind"] == "function":
+                functions[name] = namespace[name]
+    SNAPSHOTS[request.get("id")] = functions
+    return {"op": "snapshot", "names": found}
+
+
 def call(shell, channel, request):
     """Run the student's function on the arguments; the reply says what it returned or raised."""
     namespace = shell.user_ns
     name, args = request["name"], list(request["args"])
-    fn = KEPT[name] if name in KEPT else namespace.get(name)
+    kwargs = request.get("kwargs") if type(request.get("kwargs")) is dict else {}
+    if "snapshot" in request:
+        fn = SNAPSHOTS.get(request["snapshot"], {}).get(name)
+    else:
+        fn = KEPT[name] if name in KEPT else namespace.get(name)
     if not callable(fn):
         return {"op": "undefined"}
     oracles = [str(d) for d in request.get("oracles", [])]
@@ -240,7 +287,7 @@ def call(shell, channel, request):
     namespace.update({d: _oracle(channel, d) for d in oracles})  # also when the student's cell failed
     OUTPUTS.silent = True
     try:
-        output = fn(*args)
+        output = fn(*args, **kwargs)
         return {"op": "return", "output": output, "args": args}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's to raise too
         return {"op": "raise", **_describe(exc)}
@@ -291,7 +338,8 @@ def main(fd_in, fd_out):
         request = channel.receive()
         op = request.get("op")
         reply = (run(shell, request["code"], request.get("count"), request.get("room")) if op == "run"
-                 else keep(shell, request) if op == "keep" else call(shell, channel, request))
+                 else keep(shell, request) if op == "keep" else snapshot(shell, request) if op == "snapshot"
+                 else call(shell, channel, request))
         try:
             channel.send(reply)
         except Exception as exc:  # something the codec cannot carry: the grader's failure, not the student's code's

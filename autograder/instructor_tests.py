@@ -1,0 +1,89 @@
+"""Run an instructor's nbgrader test cell in the grader's process, on stand-ins (autograder/standins.py).
+
+The cell's outputs are made as a kernel makes them, so nbgrader scores it as it scores any test cell: what it
+prints becomes a stream, a failing assert an error (ename AssertionError, the assert's message, a traceback
+of the test cell's own lines only: the grader's frames are no business of the feedback), and the value of a
+last expression an execute_result, whose text/plain nbgrader reads as partial credit (nbgrader.utils
+determine_grade).
+"""
+import ast
+import contextlib
+import io
+import linecache
+import traceback
+import warnings
+
+import numpy as np
+from nbformat.v4 import new_output
+
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # ClearHiddenTests' defaults
+MAX_PRINTED = 100_000  # characters of what one test cell prints, per stream
+
+
+def _parts(code, filename):
+    """(body, last expression or None), compiled: a kernel shows the value of a cell's last expression."""
+    tree = ast.parse(code, filename)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    body = compile(tree, filename, "exec")
+    return body, compile(ast.Expression(last.value), filename, "eval") if last is not None else None
+
+
+def _text_plain(value):
+    """The execute_result text of a value; a numpy number as its digits ("0.5", not "np.float64(0.5)"), so
+    that nbgrader reads a partial score from it as it would from a Python float."""
+    return str(value) if isinstance(value, (np.number, np.bool_)) else repr(value)
+
+
+def hidden_lines(code):
+    """Numbers of the lines of `code` between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS (markers too)."""
+    hidden, inside = set(), False
+    for number, line in enumerate(code.splitlines(), 1):
+        if line.strip() == BEGIN_HIDDEN:
+            inside = True
+        if inside:
+            hidden.add(number)
+        if line.strip() == END_HIDDEN:
+            inside = False
+    return hidden
+
+
+def _error(exc, filename, hidden):
+    """An nbformat error output whose traceback shows only the test cell's own frames, and of those the
+    lines of hidden tests by their number only: the feedback never shows hidden-test source."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    for frame in frames:
+        lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
+        lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
+    lines += traceback.format_exception_only(type(exc), exc)
+    return new_output("error", ename=type(exc).__name__, evalue=str(exc),
+                      traceback=[line.rstrip("\n") for line in lines])
+
+
+def run_test_cell(code, namespace, name, count=None):
+    """The outputs of test cell `name` (its grade id) with `code` run in `namespace` (its globals); `count`:
+    the cell's execution count, which its result carries as a kernel's would."""
+    filename = f"<test cell {name}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # traceback lines
+    out, err = io.StringIO(), io.StringIO()
+    outputs, result = [], None
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.simplefilter("always")  # the same warnings for every student, whoever was graded before
+            try:
+                body, last = _parts(code, filename)
+                exec(body, namespace)
+                value = eval(last, namespace) if last is not None else None
+                if value is not None:
+                    result = new_output("execute_result", data={"text/plain": _text_plain(value)},
+                                        execution_count=count)
+            except (Exception, SystemExit) as exc:  # the test failed (exit() too, which would end nbgrader)
+                result = _error(exc, filename, hidden_lines(code))
+    finally:
+        linecache.cache.pop(filename, None)
+    for stream, buffer in (("stdout", out), ("stderr", err)):
+        text = buffer.getvalue()
+        if text:
+            cut = text[:MAX_PRINTED] + ("\n[... output truncated]\n" if len(text) > MAX_PRINTED else "")
+            outputs.append(new_output("stream", name=stream, text=cut))
+    return outputs + ([result] if result is not None else [])

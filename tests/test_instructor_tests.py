@@ -1,0 +1,292 @@
+"""An instructor's own nbgrader test cells (asserts, partial credit) are graded by trusted grading: the test
+runs in the grader's process on stand-ins of the student's names, and no student code can forge its verdict."""
+import nbformat
+import pytest
+from corpus import rnn_forward as forward_corpus
+
+from autograder import trusted
+from autograder.standins import names_read
+from autograder.submissions import fill, read, solution_code
+from autograder.workspace import Workspace
+
+ASSERT_TEST = """### BEGIN HIDDEN TESTS
+from autograder import reference
+rng = np.random.default_rng(7)
+x_t, a0_t = rng.normal(size=(3, 4, 5)), rng.normal(size=(6, 4))
+p_t = {"Waa": rng.normal(size=(6, 6)), "Wax": rng.normal(size=(6, 3)), "Wya": rng.normal(size=(2, 6)),
+       "ba": rng.normal(size=(6, 1)), "by": rng.normal(size=(2, 1))}
+a, y_pred, _ = rnn_forward(x_t, a0_t, p_t)
+assert np.allclose(a, reference.rnn_forward(x_t, a0_t, p_t)[0]), "the hidden states a are wrong on a 5-step case"
+### END HIDDEN TESTS
+"""
+PARTIAL_TEST = """score = 0.0
+rng = np.random.default_rng(3)
+z_t = rng.normal(size=(4, 3))
+p = softmax(z_t)
+if p.shape == z_t.shape:
+    score += 0.5
+if np.allclose(p.sum(axis=0), 1) and np.all(p > 0):
+    score += 0.5
+score
+"""
+
+
+def test_cell(grade_id, source, points):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
+                                 "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+test_cell.__test__ = False  # a helper, not a pytest test
+
+
+def with_instructor_tests(root):
+    """The workspace's rnn_forward source with an assert test (1 point) and a partial-credit test (1 point)."""
+    path = root / "source" / "rnn_forward" / "rnn_forward.ipynb"
+    nb = read(path)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_forward")
+    nb.cells[at + 1:at + 1] = [test_cell("forward_values", ASSERT_TEST, 1),
+                               test_cell("softmax_partial", PARTIAL_TEST, 1)]
+    nbformat.write(nb, str(path))
+
+
+CHEATS = {  # appended to a wrong rnn_forward's cell; each must score what the wrong one scores
+    "returns_equal_everything": """
+class Everything(np.ndarray):
+    def __eq__(self, other): return np.ones(np.shape(other), bool)
+_wrong = rnn_forward
+def rnn_forward(x, a0, parameters):
+    a, y, c = _wrong(x, a0, parameters)
+    return a.view(Everything), y, c
+""",
+    "monkeypatches_numpy": "np.allclose = lambda *a, **k: True\nnp.all = lambda *a, **k: True\n",
+    "shadows_builtins_and_helpers": "assert_ = None\nStudentError = AssertionError\nall = lambda x: True\n"
+                                    "reference = None\n",
+    "returns_a_function": """
+_wrong = rnn_forward
+def rnn_forward(x, a0, parameters):
+    return (lambda: 0), None, None
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    ws = Workspace.create(tmp_path_factory.mktemp("course"), ["rnn_forward"])
+    with_instructor_tests(ws.root)
+    release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
+    source = read(ws.root / "source" / "rnn_forward" / "rnn_forward.ipynb")
+    base = dict(forward_corpus.BASE)
+    wrong = base["rnn_forward"].replace("a[:, :, t] = a_next", "a[:, :, t] = 2 * a_next")
+    subs = {"correct": solution_code(source), "wrong": {**base, "rnn_forward": wrong},
+            "untouched": {}}
+    subs.update({f"cheat-{name}": {**base, "rnn_forward": wrong + "\n" + code} for name, code in CHEATS.items()})
+    for student, codes in subs.items():
+        ws.submit(student, "rnn_forward", {"rnn_forward": fill(release, codes)})
+    ws.autograde("rnn_forward")
+    return ws, ws.scores("rnn_forward")
+
+
+def test_instructor_tests_are_released_hidden_and_graded(graded):
+    ws, scores = graded
+    released = (ws.root / "release" / "rnn_forward" / "rnn_forward.ipynb").read_text()
+    assert "reference.rnn_forward" not in released  # hidden tests stay hidden
+    assert scores["correct"]["forward_values"] == (1.0, 1.0)
+    assert scores["correct"]["softmax_partial"] == (1.0, 1.0)
+    assert all(s == m for s, m in scores["correct"].values()), scores["correct"]
+    assert scores["wrong"]["forward_values"] == (0.0, 1.0)
+    assert scores["wrong"]["test_rnn_forward"] == (0.0, 3.0)
+    assert scores["wrong"]["softmax_partial"] == (1.0, 1.0)
+    assert all(s == 0 for s, _ in scores["untouched"].values()), scores["untouched"]
+
+
+def test_a_failing_assert_shows_its_message_and_only_the_test_s_lines(graded):
+    ws, _ = graded
+    nb = read(ws.root / "autograded" / "wrong" / "rnn_forward" / "rnn_forward.ipynb")
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "forward_values")
+    error, = [o for o in cell.outputs if o.output_type == "error"]
+    assert (error.ename, error.evalue) == ("AssertionError", "the hidden states a are wrong on a 5-step case")
+    assert "test cell forward_values" in "\n".join(error.traceback)
+    assert "(a hidden test)" in error.traceback[-2] and "reference" not in "\n".join(error.traceback)
+    assert "trusted.py" not in "\n".join(error.traceback) and "instructor_tests.py" not in "\n".join(error.traceback)
+
+
+def test_partial_credit_is_nbgrader_s(graded):
+    ws, _ = graded
+    bad_softmax = forward_corpus.BASE["softmax"].replace("axis=0, keepdims=True))\n", "axis=0, keepdims=True))\n") \
+        .replace("return e / np.sum(e, axis=0, keepdims=True)", "return e")
+    release = read(ws.root / "release" / "rnn_forward" / "rnn_forward.ipynb")
+    ws.submit("half", "rnn_forward", {"rnn_forward": fill(release, {**forward_corpus.BASE, "softmax": bad_softmax})})
+    ws.autograde("rnn_forward", "--student", "half")
+    assert ws.scores("rnn_forward")["half"]["softmax_partial"] == (0.5, 1.0)
+
+
+@pytest.mark.parametrize("cheat", sorted(CHEATS))
+def test_cheats_aimed_at_the_stand_ins_gain_nothing(graded, cheat):
+    _, scores = graded
+    assert scores[f"cheat-{cheat}"] == scores["wrong"], cheat
+
+
+def test_names_a_test_reads_are_those_it_does_not_bind():
+    code = "import math\nfrom autograder import reference\nx = f(y)\ndef g(k):\n    return h(k) + len(k)\nnp.ones(1)\n"
+    assert names_read(code) == {"f", "y", "h"}
+    # a parameter named like a student function is the function's own, not a binding of the test's top level
+    assert names_read("def shape_of(softmax):\n    return softmax.shape\nshape_of(softmax(z))\n") == {"softmax", "z"}
+    assert names_read("class C:\n    w = W\n[v for v in vs]\nlambda q: q + k\n") == {"W", "vs", "k"}
+
+
+def outcome(before, test, after=(), timeout=20):
+    """(ename or None, evalue or printed text) of instructor test `test` standing after cells `before` and
+    before cells `after` of a notebook, graded by trusted grading's pieces."""
+    run = trusted.NotebookRun([], 1 << 31, timeout)
+    try:
+        for i, code in enumerate(before, 1):
+            run.run_cell(code, i)
+        cell = test_cell("t", test, 1)
+        prepared = trusted._prepare_instructor_test(run, cell, 0, {"t": test})
+        for code in after:
+            run.run_cell(code)
+        trusted._run_instructor_tests([prepared])
+    finally:
+        run.close()
+    error = next((o for o in cell.outputs if o.output_type == "error"), None)
+    if error is not None:
+        return error.ename, error.evalue
+    return None, "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+GOOD = "import numpy as np\ndef double(v):\n    return 2 * v\n"
+TEST = "assert np.array_equal(double(np.arange(3)), [0, 2, 4]), 'double is wrong'\nprint('ok')"
+
+
+def test_an_honest_function_and_a_plain_variable_pass():
+    test = TEST + "\nassert answer[2]['k'].sum() == 2\ndef f():\n    return answer[1]\nf()"
+    assert outcome([GOOD, "answer = [1, 2.5, {'k': np.ones(2)}]"], test) == (None, "ok\n2.5")
+
+
+@pytest.mark.parametrize("cheat", [
+    "def double(v):\n    return (x for x in 2 * v)",  # a generator
+    "def double(v):\n    return lambda: 2 * v",  # a function returned by a function
+    "class Eq(np.ndarray):\n    def __eq__(self, o): return True\n"
+    "def double(v):\n    return (2 * v).view(Eq)",  # an ndarray subclass with an odd __eq__
+    "class Arr:\n    def __array__(self, *a, **k): return np.array([0, 2, 4])\n    def __len__(self): return 3\n"
+    "def double(v):\n    return Arr()",  # an object that poses as an array
+    "class Double:\n    def __call__(self, v): return 2 * v\ndouble = Double()",  # a callable object
+])
+def test_what_is_not_plain_data_is_an_error_in_the_test(cheat):
+    ename, evalue = outcome([GOOD, cheat], TEST)
+    assert ename == "StudentError" and "not plain data" in evalue, (ename, evalue)
+
+
+def test_a_student_exception_arrives_as_student_error_with_only_a_builtin_name():
+    assert outcome(["def double(v):\n    raise ValueError(f'secret {v}')"], TEST) == \
+        ("StudentError", "double raised ValueError")
+    assert outcome(["class Mine(Exception): pass\ndef double(v):\n    raise Mine(str(v))"], TEST) == \
+        ("StudentError", "double raised an exception of its own class")
+
+
+def test_names_are_read_where_the_test_stands_and_later_cells_change_nothing():
+    later = ["def double(v):\n    return [0, 2, 4]", "np.array_equal = lambda *a: True"]
+    assert outcome([GOOD], TEST, after=later) == (None, "ok\n")
+    assert outcome(["def double(v):\n    return v"], TEST, after=["def double(v):\n    return 2 * v"])[0] == \
+        "AssertionError"
+    # a value is read once, where the test stands: a later cell that changes it changes nothing
+    assert outcome(["values = [1]"], "assert values == [1]\nassert values == [1]", after=["values.append(2)"]) == \
+        (None, "")
+
+
+def test_the_student_s_names_never_shadow_the_grader_s_own():
+    cheats = "np = None\nStudentError = AssertionError\nall = lambda x: True\nlen = lambda x: 3\n"
+    assert outcome([GOOD, "def double(v):\n    return v", cheats], TEST + "\nassert len([1]) == 1")[0] == \
+        "AssertionError"
+    # monkeypatching numpy in the sandbox changes the sandbox's numpy only
+    assert outcome([GOOD, "def double(v):\n    return v\nnp.array_equal = lambda *a, **k: True"], TEST)[0] == \
+        "AssertionError"
+
+
+def test_a_test_that_exits_fails_without_ending_the_grader():
+    assert outcome([GOOD], "exit(0)")[0] == "SystemExit"
+
+
+def test_a_student_module_or_object_read_by_the_test_is_an_error():
+    ename, evalue = outcome(["import json as data"], "data")
+    assert ename == "StudentError" and "not plain data" in evalue
+    assert outcome(["from course import toy"], "toy.one_hot([[1]], 2).shape")[1] == "(2, 1, 1)"  # the grader's
+
+
+def test_a_library_function_a_student_name_holds_runs_in_the_sandbox_not_in_the_grader(tmp_path):
+    assert outcome(["from course.toy import one_hot"], "one_hot([[1]], 2).shape")[1] == "(2, 1, 1)"
+    target = tmp_path / "written-by-the-grader"
+    outcome(["import numpy as np\nsave = np.save"], f"save({str(target)!r}, np.ones(2))")
+    assert not (tmp_path / "written-by-the-grader.npy").exists()  # written in the sandbox's view, if anywhere
+
+
+def test_a_call_that_kills_the_process_or_times_out_is_a_student_error():
+    assert outcome(["import os\ndef double(v):\n    os._exit(3)"], TEST) == \
+        ("StudentError", "the notebook's process ended while double ran")
+    ename, evalue = outcome(["import time\ndef double(v):\n    time.sleep(60)"], TEST, timeout=3)
+    assert ename == "StudentError" and "did not return within 3 s" in evalue
+
+
+def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
+    run = trusted.NotebookRun([], 1 << 31, 20)
+    try:
+        cell = test_cell("t", "print('run in the grader')", 1)
+        prepared = trusted._prepare_instructor_test(run, cell, 0, {"t": "print('the assignment s test')"})
+        trusted._run_instructor_tests([prepared])
+    finally:
+        run.close()
+    assert [o.ename for o in cell.outputs] == ["NotATestCell"]
+
+
+@pytest.mark.parametrize("source, says", [
+    ("%timeit softmax(np.ones((2, 2)))\n", "is not plain Python (line 1"),
+    ("check('rnn_forward', rnn_forward)\n", "calls check(...)"),
+    ("display(softmax(np.ones((2, 2))))\n", "uses display, which only a kernel has"),
+])
+def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, source, says):
+    ws = Workspace.create(tmp_path, ["rnn_forward"])
+    path = ws.root / "source" / "rnn_forward" / "rnn_forward.ipynb"
+    nb = read(path)
+    nb.cells.append(test_cell("my_test", source, 1))
+    nbformat.write(nb, str(path))
+    proc = ws.nbgrader("generate_assignment", "rnn_forward", "--force", check=False)
+    assert proc.returncode != 0
+    assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_run_grade_grades_instructor_tests_too(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    ws = Workspace.create(tmp_path / "course", ["rnn_forward"])
+    with_instructor_tests(ws.root)
+    release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
+    base = dict(forward_corpus.BASE)
+    wrong = base["rnn_forward"].replace("a[:, :, t] = a_next", "a[:, :, t] = 2 * a_next")
+    for student, codes in {"right": base, "wrong": {**base, "rnn_forward": wrong}}.items():
+        ws.submit(student, "rnn_forward", {"rnn_forward": fill(release, codes)})
+    env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url,
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "autograder.batch", "rnn_forward", "--course", str(ws.root),
+                           "--workers", "1", "--timeout", "20"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    scores = ws.scores("rnn_forward")
+    assert all(s == m for s, m in scores["right"].values()), scores["right"]
+    assert scores["wrong"]["forward_values"] == (0.0, 1.0) and scores["wrong"]["softmax_partial"] == (1.0, 1.0)
+
+
+def test_the_feedback_shows_the_assert_message_and_no_hidden_test_source(graded):
+    import html
+    ws, _ = graded
+    ws.nbgrader("generate_feedback", "rnn_forward", "--student", "wrong", "--force")
+    page = html.unescape((ws.root / "feedback" / "wrong" / "rnn_forward" / "rnn_forward.html").read_text())
+    assert "the hidden states a are wrong on a 5-step case" in page
+    assert "reference.rnn_forward" not in page and "default_rng(7)" not in page
+
+
+def test_names_too_large_to_send_are_a_student_error_not_undefined():
+    ename, evalue = outcome(["import numpy as np\nbig = np.zeros(9_000_000)"], "big.shape")  # 72 MB
+    assert ename == "StudentError" and "too large to send" in evalue, (ename, evalue)
