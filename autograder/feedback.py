@@ -302,6 +302,7 @@ class FeedbackExporter(HTMLExporter):
     sanitize_html = Bool(True, help="Sanitize the HTML of markdown cells and outputs.").tag(config=True)
     tex_left = False  # whether the page being written has TeX that MathJax has to draw
     markdown_left = budget.MARKDOWN_NOTEBOOK_CHARS  # characters of markdown the page being written may still render
+    time_limit = None  # the CpuTimeLimit of the page being written
 
     def default_filters(self):
         for name, function in super().default_filters():
@@ -314,6 +315,8 @@ class FeedbackExporter(HTMLExporter):
         cells without the clean_html filter (a student's <script> in a markdown cell reached the page).
         Markdown past the budget (budget.MARKDOWN_CHARS) is shown as text: mistune's time grows with the square
         of some inputs' length (100 KB of "[" took 56 s, in the grader, outside any sandbox)."""
+        if self.time_limit is not None:  # between cells: the signal's own exception may have been lost
+            self.time_limit.check()
         room = max(0, min(budget.MARKDOWN_CHARS, self.markdown_left))
         shown, rest = source[:room], source[room:]
         self.markdown_left -= len(shown)
@@ -363,7 +366,7 @@ class FeedbackExporter(HTMLExporter):
             for output in cell.get("outputs", []):
                 if "metadata" in output:
                     output.metadata = displayable_metadata(output.metadata)
-        with cpu_time_limit(budget.FEEDBACK_SECONDS):
+        with cpu_time_limit(budget.FEEDBACK_SECONDS) as self.time_limit:
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         latex_output = any("text/latex" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         if not (self.tex_left or latex_output):
@@ -389,18 +392,39 @@ def cpu_time_limit(seconds):
     only (a signal waits for a call into C to return). Outside the main thread, where Python delivers no
     signal, there is no limit."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield CpuTimeLimit(seconds)
         return
 
+    # An exception raised by a signal handler is lost when it lands in a destructor or a callback ("Exception
+    # ignored in ..."), and rendering then went on: the block is also checked when it ends, and the exporter
+    # checks between cells (`expired`).
+    limit = CpuTimeLimit(seconds)
+
     def stop(signum, frame):
-        raise RenderTimeoutError(f"rendering the page took more than {seconds:g} s")
+        limit.expired = True
+        raise limit.error()
     previous = signal.signal(signal.SIGVTALRM, stop)
     signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
     try:
-        yield
+        yield limit
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         signal.signal(signal.SIGVTALRM, previous)
+    limit.check()
+
+
+class CpuTimeLimit:
+    """What cpu_time_limit yields: whether the time is up, and the error that says so."""
+
+    def __init__(self, seconds):
+        self.seconds, self.expired = seconds, False
+
+    def error(self):
+        return RenderTimeoutError(f"rendering the page took more than {self.seconds:g} s")
+
+    def check(self):
+        if self.expired:
+            raise self.error()
 
 
 class PageTooLargeError(Exception):
