@@ -129,7 +129,11 @@ def json_depth(data):
 
 
 def grade_ids(nb):
-    return [cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    """Each cell's grade id, None for a cell without one or with one that is not a string (a list or a dict
+    there is a slip or an attack; autograder.restore treats it as a missing id)."""
+    metas = [cell.get("metadata", {}).get("nbgrader") for cell in nb.cells]
+    ids = [meta.get("grade_id") if isinstance(meta, dict) else None for meta in metas]
+    return [g if isinstance(g, str) else None for g in ids]
 
 
 def copied_cells(folder, names):

@@ -10,6 +10,10 @@ import os
 from autograder import budget
 from autograder.submitted import sparse, submission_entries
 
+# Files a browser renders as pages, with their scripts: the feedback page's own policy stops a script on
+# the page, not one in a page it links to, and instructors open these folders too.
+ACTIVE = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".js", ".mjs")
+
 
 def on_disk(info):
     return max(info.st_size, info.st_blocks * 512)
@@ -40,7 +44,10 @@ def not_copied(folder, ignore=()):
         if kind != "file":
             continue  # links and devices are refused before grading (autograder.submitted.unsafe_entry)
         info = os.lstat(where)
-        if sparse(info):
+        if name.lower().endswith(ACTIVE):
+            refused[name] = (f"{shown} was not copied into the feedback: a browser runs what such a file holds "
+                             "(scripts, remote loads), and the feedback page would link to it")
+        elif sparse(info):
             refused[name] = (f"{shown} was not copied: it is a sparse file ({info.st_size:,} bytes long, "
                              f"{info.st_blocks * 512:,} on disk), which a copy would write out in full; the "
                              "notebook cannot open it while graded anyway")

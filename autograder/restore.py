@@ -47,6 +47,9 @@ def restore(nb, cells):
     nbgrader metadata, and every locked one its source; make cells with unknown grade ids plain cells.
     Returns a note for each cell that was changed, for the student's reason."""
     notes = []
+    for cell in nb.cells:  # nbgrader metadata that is not even a dict (nbformat's schema allows it) says nothing
+        if "nbgrader" in cell.metadata and not isinstance(cell.metadata["nbgrader"], dict):
+            cell.metadata["nbgrader"] = {"grade_id": None}
     present = {_grade_id(c) for c in nb.cells} - {None}
     missing = [name for name in cells if name not in present]
     idless = sum(1 for c in nb.cells if c.metadata.get("nbgrader") and _grade_id(c) is None)

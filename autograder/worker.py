@@ -333,6 +333,9 @@ def main(fd_in, fd_out):
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     for module in FIRST_IMPORTS:
         importlib.import_module(module)
+    # fd 2 is bwrap's, which the grader reads only until this greeting; later writes there (a library's
+    # warnings, the student's os.write(2, ...)) go nowhere
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     channel.send({"op": "ready"})
     while True:
         request = channel.receive()

@@ -853,3 +853,34 @@ def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade
     assert (ws.root / "feedback" / "wordy" / ASSIGNMENT / "timestamp.txt").is_file()
     again = grade(ws, "--no-report")
     assert "0 to grade" in again.stderr, again.stderr
+
+
+def test_grade_ids_that_are_not_strings_are_a_slip_not_the_graders_failure(tmp_path):
+    # a list as the grade id of two cells made copied_cells raise TypeError: "the grader itself failed", for
+    # that student on every run
+    from autograder.batch_worker import copied_cells, grade_ids
+    from autograder.restore import restore
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass") for _ in range(4)])
+    nb.cells[0].metadata["nbgrader"] = {"grade_id": ["test_softmax"], "grade": True}
+    nb.cells[1].metadata["nbgrader"] = {"grade_id": ["test_softmax"], "grade": True}
+    nb.cells[2].metadata["nbgrader"] = ["not", "a", "dict"]
+    nb.cells[3].metadata["nbgrader"] = {"grade_id": {"a": 1}}
+    assert grade_ids(nb) == [None] * 4
+    nbformat.write(nb, str(tmp_path / "n.ipynb"))
+    assert copied_cells(tmp_path, ["n"]) == []
+    assert not [c for c in restore(nb, {}) if "Error" in c]
+    assert not any(c.metadata.get("nbgrader") for c in nb.cells)  # graded as plain cells
+
+
+def test_files_a_browser_would_run_are_not_copied_next_to_the_feedback(tmp_path):
+    # an SVG with a script, an .htm, an .html in a folder were copied next to the feedback page, which linked
+    # to them; its own policy stops scripts on the page, not in a page it links to
+    from autograder.copied import not_copied
+
+    (tmp_path / "extra").mkdir()
+    for name in ("plot.svg", "notes.htm", "extra/notes.html", "page.XHTML", "notes.txt", "plot.png"):
+        (tmp_path / name).write_text("<svg><script>alert(1)</script></svg>")
+    refused = not_copied(tmp_path)
+    assert sorted(refused) == ["notes.htm", "notes.html", "page.XHTML", "plot.svg"], refused
+    assert "a browser runs what such a file holds" in refused["plot.svg"]

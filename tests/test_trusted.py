@@ -797,6 +797,21 @@ def test_what_a_sandbox_writes_to_stderr_does_not_pile_up_in_the_grader(box):
     assert len(box.stderr_tail) <= 4000
 
 
+def test_the_grader_reads_a_sandbox_s_stderr_only_until_it_greets():
+    # every byte written to fd 2 was read by the grader, on its CPU: 105 GB in 40 s took more of it than the
+    # sandbox spent writing them
+    with Sandbox() as box:
+        box.stderr_reader.join(5)
+        assert not box.stderr_reader.is_alive() and box.proc.stderr.closed
+        out, errors = run(box, "import os\nos.write(2, b'x' * 1_000_000)\nprint(os.path.realpath('/proc/self/fd/2'))")
+        assert (out, errors) == ("/dev/null\n", [])
+
+
+def test_no_sandbox_sees_the_machine_s_cgroups(box):
+    # pids.current of every sandbox's group was a live channel between sandboxes graded at once
+    assert run(box, "import os\nprint(os.listdir('/sys/fs/cgroup'))") == ("[]\n", [])
+
+
 def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
