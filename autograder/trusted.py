@@ -56,7 +56,7 @@ from autograder.sandbox import (
     WorkerGone,
     claim_ahead,
 )
-from autograder.secret import course_secret, hidden_seed
+from autograder.secret import course_secret, hidden_seed, notebook_code
 from autograder.standins import names_read, namespace_for_test
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
@@ -653,8 +653,9 @@ class TrustedExecute(NbGraderPreprocessor):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
         return dirs
 
-    def _hidden_seed(self, resources):
-        """The seed of this student's hidden cases, from the course secret kept in the gradebook."""
+    def _hidden_seed(self, nb, resources):
+        """The seed of this student's hidden cases for this notebook's code, from the course secret kept in the
+        gradebook."""
         ids = resources.get("nbgrader", {})
         db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
         course_id = self.config.CourseDirectory.get("course_id") or "default_course"
@@ -666,7 +667,7 @@ class TrustedExecute(NbGraderPreprocessor):
         except SQLAlchemyError as exc:  # the grader's trouble, not the student's: stop, score no one
             raise TrustedGradingError(f"could not read or store the course secret in the gradebook "
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
-        return hidden_seed(secret, str(ids.get("assignment", "")), str(ids.get("student", "")))
+        return hidden_seed(secret, str(ids.get("assignment", "")), str(ids.get("student", "")), notebook_code(nb))
 
     def _test_sources(self, resources):
         """{grade id: source} of the notebook's cells in the gradebook (hidden tests included): the only code
@@ -697,7 +698,7 @@ class TrustedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._check_submission(resources)
         reference = verified_reference(self.reference_sha256)
-        seed = self._hidden_seed(resources)
+        seed = self._hidden_seed(nb, resources)
         timeout = self.timeout or self.config.Execute.get("timeout") or 60
         started = time.monotonic()
         run = NotebookRun(self._hidden_dirs(resources), self.memory_limit_mb << 20, timeout)

@@ -5,7 +5,7 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, select
 
-from autograder.secret import SECRETS, course_secret, hidden_seed
+from autograder.secret import SECRETS, course_secret, hidden_seed, notebook_code
 
 
 def _secret_in_new_process(db_url, course_id, results):
@@ -44,3 +44,28 @@ def test_each_student_and_assignment_has_a_seed_of_its_own(other):
     assert hidden_seed(secret, "rnn_forward", "alice") == hidden_seed(secret, "rnn_forward", "alice")
     assert hidden_seed(secret, "rnn_forward", "alice") != hidden_seed(secret, *other)
     assert hidden_seed(secret, "rnn_forward", "alice") != hidden_seed(bytes(32), "rnn_forward", "alice")
+
+
+def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others():
+    # What one grading let slip about a student's hidden cases (a timing channel carried them into the next
+    # feedback) must be of no use to a notebook changed to exploit it
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from autograder.trusted import TrustedExecute
+
+    secret = bytes(range(32))
+    nb = new_notebook(cells=[new_markdown_cell("# notes"), new_code_cell("def softmax(z):\n    return z")])
+    seed = hidden_seed(secret, "rnn_forward", "alice", notebook_code(nb))
+    nb.cells[0].source = "# other notes"  # markdown and outputs draw nothing
+    nb.cells[1].outputs = [new_output("stream", name="stdout", text="hello")]
+    assert hidden_seed(secret, "rnn_forward", "alice", notebook_code(nb)) == seed
+    nb.cells[1].source += "  # a comment"
+    assert hidden_seed(secret, "rnn_forward", "alice", notebook_code(nb)) != seed
+    # as TrustedExecute draws it, from the course secret in the gradebook
+    db_url = "sqlite:///:memory:"
+    course_secret.cache_clear()
+    execute = TrustedExecute()
+    execute.config.CourseDirectory.course_id = "c"
+    resources = {"nbgrader": {"db_url": db_url, "assignment": "rnn_forward", "student": "alice"}}
+    assert execute._hidden_seed(nb, resources) == hidden_seed(course_secret(db_url, "c"), "rnn_forward", "alice",
+                                                              notebook_code(nb))

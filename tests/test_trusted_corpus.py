@@ -14,7 +14,7 @@ from corpus import bptt as bptt_corpus
 from corpus import rnn_forward as forward_corpus
 
 from autograder.cases import hidden_cases
-from autograder.secret import course_secret, hidden_seed
+from autograder.secret import course_secret, hidden_seed, notebook_code
 from autograder.submissions import read
 from autograder.workspace import COURSE_ROOT, Workspace
 
@@ -179,7 +179,8 @@ def test_feedback(graded, student, expect):
         assert secret in own_code or secret not in text, secret  # a cheat may name them in its own code
     leaked = [line for line in _reference_lines(own_code) if line in text]
     assert not leaked, leaked
-    seed = hidden_seed(course_secret(ws.db_url, "rnn-from-scratch"), "rnn_forward", student)
+    graded_nb = read(ws.root / "autograded" / student / "rnn_forward" / "rnn_forward.ipynb")
+    seed = hidden_seed(course_secret(ws.db_url, "rnn-from-scratch"), "rnn_forward", student, notebook_code(graded_nb))
     for value in hidden_cases("softmax", seed)[0]["args"][0].ravel()[:2]:  # what cheat-leak_hidden_inputs sends
         assert f"{value:.6f}" not in text and f"{value:.6f}".replace(".", "_") not in text, value
     if student.startswith("correct"):
