@@ -32,7 +32,8 @@ from course.selfcheck import failing_dependencies_note, stored_cases
 from course.signatures import SIGNATURES
 
 NOT_RUNNING = ("The explorer runs in the notebook's kernel, and this output comes from a kernel that is no longer "
-               "running (the notebook was reopened, or the kernel restarted). Run this cell again to show it.")
+               "running (the notebook was reopened, or the kernel restarted). Select this cell, use Run > Run All "
+               "Above Selected Cell, then run this cell.")
 
 
 class NotReady(Exception):

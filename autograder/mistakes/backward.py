@@ -165,10 +165,11 @@ BACKWARD = {
             lambda y_pred, y: _loss(y_pred, y, mean_over="classes"),
     },
     "bptt": {
-        "the gradients are m times too large: the loss is a mean over m examples, so the output gradient is "
-        "(y_pred - y) / m.":
+        "the gradients are m times too large: the loss is a mean over the m examples, and the output gradient "
+        "must carry that mean too (see rnn_loss's docstring).":
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: y_pred - y),
-        "every gradient has the wrong sign: dL/dz for softmax plus cross-entropy is y_pred - y, not y - y_pred.":
+        "every gradient has the wrong sign: compare the order of the two terms of your output gradient dL/dz "
+        "with its derivation for softmax plus cross-entropy in section 1.":
             lambda x, y, a0, p: _bptt(x, y, a0, p, output_grad=lambda y_pred, y, m: (y - y_pred) / m),
         "dWya holds only the last step; Wya is shared by every step, so its gradient sums the contributions of "
         "all T_x steps.":
