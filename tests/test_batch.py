@@ -746,6 +746,13 @@ def test_time_left_counts_the_workers_and_names_a_slow_student_once():
     assert progress.left() == "up to 33s left"
 
 
+def released_course(tmp_path):
+    """(a workspace with the assignment released, alice's correct submission to hand in)."""
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    return ws, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+
+
 def release_feedback(ws):
     """`nbgrader release_feedback` into an exchange of the workspace's own: {student: pages released}."""
     exchange = ws.root.parent / "exchange"
@@ -759,9 +766,7 @@ def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
     # release_feedback copies every *.html of a feedback folder as a page: a folder notes.html that nbgrader had
     # copied there stopped it with IsADirectoryError (0 of the class released), and a folder named like the
     # notebook's page kept nbgrader from writing that page
-    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
-    ws.generate(ASSIGNMENT)
-    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws, correct = released_course(tmp_path)
     for student in ("alice", "bob", "carol"):
         folder = ws.submit(student, ASSIGNMENT, correct)
         (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
@@ -783,9 +788,7 @@ def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
 
 def test_a_notebook_nested_far_deeper_than_any_scores_zero_once_with_the_reason(tmp_path):
     # json.loads raised RecursionError in the grader: "not graded yet" on every run, and no row in grades.csv
-    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
-    ws.generate(ASSIGNMENT)
-    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws, correct = released_course(tmp_path)
     ws.submit("alice", ASSIGNMENT, correct)  # the honest twin
     ws.submit("deep", ASSIGNMENT, {ASSIGNMENT: b"[" * 100_000 + b"]" * 100_000})
     proc = grade(ws, "--no-report")
@@ -803,9 +806,7 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
     # 96 cells each printing just under the per-cell limit wrote 96 MB into autograded/ and 96 MB into
     # feedback/; a 2 GiB sparse file (nothing on disk) became two real 2 GiB files, and was read whole for the
     # fingerprint on every run
-    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
-    ws.generate(ASSIGNMENT)
-    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws, correct = released_course(tmp_path)
     ws.submit("alice", ASSIGNMENT, correct)
     (ws.root / "submitted" / "alice" / ASSIGNMENT / "notes.txt").write_text("mine")  # the honest twin: copied
     loud = copy.deepcopy(correct[ASSIGNMENT])
@@ -835,9 +836,7 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
 
 def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade_stands(tmp_path):
     # a notebook whose feedback page nbgrader could not write was graded again on every run
-    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
-    ws.generate(ASSIGNMENT)
-    correct = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"]
+    ws, correct = released_course(tmp_path)
     wordy = copy.deepcopy(correct[ASSIGNMENT])
     # "&lt;" on the page: 4 bytes a character
     wordy.cells.append(nbformat.v4.new_markdown_cell("<" * (budget.FEEDBACK_PAGE_BYTES // 4 + 1_000_000)))
