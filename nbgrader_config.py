@@ -21,11 +21,12 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
     SaveCells,
 )
+from nbgrader.validator import Validator
 
 from autograder.deduplicate import KeepLastOfEachGradeId
+from autograder.feedback import FeedbackExporter
 from autograder.gradable import CheckTestCells
 from autograder.restore import RestoreCellMetadata
-from autograder.feedback import FeedbackExporter
 from autograder.trusted import TrustedExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
@@ -60,6 +61,12 @@ c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
 c.GenerateAssignment.preprocessors = [
     IncludeHeaderFooter, InstantiateTests, CheckTestCells, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata,
     ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata]
+
+# `nbgrader validate` refuses such a cell too (on a source notebook, before any release). nbgrader's Validator
+# has no setting for its steps, so the check goes first into its default list.
+_validate_steps = Validator.class_traits()["preprocessors"].default_args[0]
+if CheckTestCells not in _validate_steps:
+    _validate_steps.insert(0, CheckTestCells)
 
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

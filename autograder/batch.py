@@ -429,21 +429,22 @@ def hold_course(course, assignment):
 
 
 def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=2048,
-          student_timeout=None, progress_stream=sys.stderr, part=None):
+          student_timeout=None, progress_stream=sys.stderr, part=None, redraw=False):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
-    part: (i, k) grades only slice i of k (in_slice)."""
+    part: (i, k) grades only slice i of k (in_slice). redraw: grade afresh, on new hidden cases, even what
+    the same grading code graded before (TrustedExecute.redraw); implies force."""
     course = Path(course).resolve()
     lock = hold_course(course, assignment) if course.is_dir() else None  # else batch_settings says what is wrong
     try:
-        return _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout,
-                      progress_stream, part)
+        return _grade(course, assignment, students, workers, force or redraw, timeout, memory_mb, student_timeout,
+                      progress_stream, part, redraw)
     finally:
         if lock:
             lock.close()
 
 
 def _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout, progress_stream,
-           part):
+           part, redraw):
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     workers = workers or os.cpu_count() or 1
     # A sandbox per worker, started while the server imports; any no worker claims are discarded at the end.
@@ -470,7 +471,7 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
 
     cell_timeout = timeout or settings["cell_timeout"]
     n_cells = sum(len(cells) for cells in layout.values())
-    limits = {"timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb,
+    limits = {"timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb, "redraw": redraw,
               # every cell may take the whole per-cell limit; kernel start-up and nbgrader get 2 minutes
               "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
 
@@ -556,7 +557,10 @@ def main(argv=None):
                         help="grade only these students (default: all in submitted/)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
                         help="students graded at once (default: CPU count)")
-    parser.add_argument("--force", "--regrade", action="store_true", help="regrade students already graded")
+    parser.add_argument("--force", "--regrade", action="store_true", help="regrade students already graded (a "
+                        "notebook whose same code the same grading code graded before keeps its verdicts)")
+    parser.add_argument("--redraw", action="store_true", help="regrade on freshly drawn hidden cases, even the "
+                        "notebooks --force would replay (after stops the machine's load caused); implies --force")
     parser.add_argument("--timeout", type=int,
                         help="seconds one cell may run (default: Execute.timeout of nbgrader_config.py)")
     parser.add_argument("--memory-mb", type=int, default=2048,
@@ -585,7 +589,7 @@ def main(argv=None):
     again = "run the same command again (--force is not needed) to grade the students left"
     try:
         outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
-                         args.memory_mb, args.student_timeout, part=args.slice)
+                         args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
     except GradingStopped as stop:
         sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
                  f"No student was scored for this; students graded before it are kept. Fix it and {again}.")

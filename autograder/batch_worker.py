@@ -379,6 +379,8 @@ def worker_main(conn, course, limits, log_path):
     config = load_config(course)
     if limits.get("timeout_override"):
         config.Execute.timeout = limits["timeout"]  # subclasses of Execute (e.g. a sandboxed one) inherit it
+    if limits.get("redraw"):
+        config.TrustedExecute.redraw = True
     log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
     log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
     log.setLevel(logging.INFO)

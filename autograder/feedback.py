@@ -23,13 +23,10 @@ itself, unquoted (an image's width from its output's metadata ran `onerror`), so
 metadata of the types nbconvert expects (displayable_metadata), and every page carries a Content Security
 Policy that lets no script run but the scripts the page loads itself.
 """
-import contextlib
 import functools
 import html as html_text
 import math
 import re
-import signal
-import threading
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
@@ -43,6 +40,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import Bool
 
 from autograder import budget
+from autograder.cpu_limit import cpu_time_limit
 
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's wording
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
@@ -366,7 +364,7 @@ class FeedbackExporter(HTMLExporter):
             for output in cell.get("outputs", []):
                 if "metadata" in output:
                     output.metadata = displayable_metadata(output.metadata)
-        with cpu_time_limit(budget.FEEDBACK_SECONDS) as self.time_limit:
+        with render_time_limit(budget.FEEDBACK_SECONDS) as self.time_limit:
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         latex_output = any("text/latex" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         if not (self.tex_left or latex_output):
@@ -384,47 +382,11 @@ class RenderTimeoutError(Exception):
     """A notebook whose feedback page took more than budget.FEEDBACK_SECONDS of CPU time to render."""
 
 
-@contextlib.contextmanager
-def cpu_time_limit(seconds):
-    """Raise RenderTimeoutError once this process has spent `seconds` of CPU time in the block. Rendering runs in
-    the grader, outside any sandbox, on what the student wrote; the budgets above bound its input, and this
-    bounds what a slow path of mistune, bleach or pygments on that input can cost. It interrupts Python code
-    only (a signal waits for a call into C to return). Outside the main thread, where Python delivers no
-    signal, there is no limit."""
-    if threading.current_thread() is not threading.main_thread():
-        yield CpuTimeLimit(seconds)
-        return
-
-    # An exception raised by a signal handler is lost when it lands in a destructor or a callback ("Exception
-    # ignored in ..."), and rendering then went on: the block is also checked when it ends, and the exporter
-    # checks between cells (`expired`).
-    limit = CpuTimeLimit(seconds)
-
-    def stop(signum, frame):
-        limit.expired = True
-        raise limit.error()
-    previous = signal.signal(signal.SIGVTALRM, stop)
-    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
-    try:
-        yield limit
-    finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.signal(signal.SIGVTALRM, previous)
-    limit.check()
-
-
-class CpuTimeLimit:
-    """What cpu_time_limit yields: whether the time is up, and the error that says so."""
-
-    def __init__(self, seconds):
-        self.seconds, self.expired = seconds, False
-
-    def error(self):
-        return RenderTimeoutError(f"rendering the page took more than {self.seconds:g} s")
-
-    def check(self):
-        if self.expired:
-            raise self.error()
+def render_time_limit(seconds):
+    """cpu_time_limit for rendering, which runs in the grader, outside any sandbox, on what the student wrote:
+    the budgets above bound its input, and this bounds what a slow path of mistune, bleach or pygments on that
+    input can cost."""
+    return cpu_time_limit(seconds, lambda: RenderTimeoutError(f"rendering the page took more than {seconds:g} s"))
 
 
 class PageTooLargeError(Exception):

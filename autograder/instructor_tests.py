@@ -16,8 +16,16 @@ import warnings
 import numpy as np
 from nbformat.v4 import new_output
 
+from autograder.cpu_limit import cpu_time_limit
+
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # ClearHiddenTests' defaults
 MAX_PRINTED = 100_000  # characters of what one test cell prints, per stream
+
+
+class TestTimeLimit(BaseException):
+    """A test cell ran past its time (a BaseException: a test's own `except Exception` must not swallow it)."""
+
+    __test__ = False  # not a pytest test class
 
 
 def _parts(code, filename):
@@ -55,30 +63,36 @@ def _error(exc, filename, hidden):
     for frame in frames:
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
         lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
-    lines += traceback.format_exception_only(type(exc), exc)
+    # As a kernel shows it: the exception's own name (not its module's path), in red
+    lines += (traceback.format_exception_only(type(exc), exc) if isinstance(exc, SyntaxError)
+              else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {exc}"])
     return new_output("error", ename=type(exc).__name__, evalue=str(exc),
                       traceback=[line.rstrip("\n") for line in lines])
 
 
-def run_test_cell(code, namespace, name, count=None):
+def run_test_cell(code, namespace, name, count=None, seconds=None):
     """The outputs of test cell `name` (its grade id) with `code` run in `namespace` (its globals); `count`:
-    the cell's execution count, which its result carries as a kernel's would."""
+    the cell's execution count, which its result carries as a kernel's would. The cell runs on a student's
+    data in the grader: past `seconds` of CPU time it fails with TestTimeLimit (the student functions it
+    calls have their own limits in the sandbox, and autograder.standins stops calling them past its time)."""
     filename = f"<test cell {name}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # traceback lines
     out, err = io.StringIO(), io.StringIO()
     outputs, result = [], None
+    limit = (cpu_time_limit(seconds, lambda: TestTimeLimit(f"the test cell used more than {seconds:g} s of the "
+                                                           "grader's CPU time, the time limit of a cell"))
+             if seconds else contextlib.nullcontext())
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
-            warnings.simplefilter("always")  # the same warnings for every student, whoever was graded before
-            try:
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings(), limit:
+                warnings.simplefilter("always")  # the same warnings for every student, whoever was graded before
                 body, last = _parts(code, filename)
                 exec(body, namespace)
                 value = eval(last, namespace) if last is not None else None
-                if value is not None:
-                    result = new_output("execute_result", data={"text/plain": _text_plain(value)},
-                                        execution_count=count)
-            except (Exception, SystemExit) as exc:  # the test failed (exit() too, which would end nbgrader)
-                result = _error(exc, filename, hidden_lines(code))
+            if value is not None:
+                result = new_output("execute_result", data={"text/plain": _text_plain(value)}, execution_count=count)
+        except (Exception, SystemExit, TestTimeLimit) as exc:  # the test failed (exit() too: it would end nbgrader)
+            result = _error(exc, filename, hidden_lines(code))
     finally:
         linecache.cache.pop(filename, None)
     for stream, buffer in (("stdout", out), ("stderr", err)):

@@ -2,10 +2,10 @@
 
 Hidden inputs drawn from one fixed seed are the same for every student, run and term, so what each
 feedback round lets slip about them adds up. Each student's hidden cases are drawn instead from
-HMAC(secret, assignment, student, the notebook's code). The secret is made on first grading and kept in the
-gradebook (its own table, beside nbgrader's), so every machine that grades a course with one gradebook
-draws the same cases, and a regrade of the same code is exact. It never enters the repository, the sandbox
-(which cannot reach the gradebook) or the feedback.
+HMAC(secret, assignment, student, the notebook's code, the grading code; see autograder/draws.py). The
+secret is made on first grading and kept in the gradebook (its own table, beside nbgrader's), so every
+machine that grades a course with one gradebook draws the same cases, and a regrade of the same code is
+exact. It never enters the repository, the sandbox (which cannot reach the gradebook) or the feedback.
 """
 import functools
 import hashlib
@@ -45,14 +45,22 @@ def course_secret(db_url, course_id):
         engine.dispose()
 
 
-def hidden_seed(secret, assignment, student, code=""):
-    """The seed of `student`'s hidden cases for `assignment`, graded with `code` (the notebook's code cells):
-    128 bits no one without the secret can know. The same code draws the same cases, so a regrade is exact;
-    other code draws others, so what one grading let slip (a timing channel, the kind of each difference)
-    is of no use to a changed notebook."""
-    message = "\0".join([assignment, student, hashlib.sha256(code.encode(errors="surrogatepass")).hexdigest()])
-    return int.from_bytes(hmac.new(secret, message.encode(errors="surrogatepass"), hashlib.sha256).digest()[:16],
-                          "big")
+def draw_name(secret, assignment, student, code="", grading=""):
+    """The name of `student`'s draw of hidden cases for `assignment`, graded with `code` (the notebook's code
+    cells) by `grading` (what else decides the verdicts: autograder.draws): 64 hex digits no one without the
+    secret can compute. The same code draws the same cases, so a regrade is exact; other code draws others,
+    so what one grading let slip (a timing channel, the kind of each difference) is of no use to a changed
+    notebook."""
+    message = "\0".join([assignment, student, hashlib.sha256(code.encode(errors="surrogatepass")).hexdigest(),
+                         grading])
+    return hmac.new(secret, message.encode(errors="surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def hidden_seed(secret, assignment, student, code="", grading="", started=1):
+    """The seed (128 bits) of the hidden cases of draw_name(...), the `started`-th time that draw is started:
+    a draw whose grading never finished is drawn afresh (autograder.draws)."""
+    draw = draw_name(secret, assignment, student, code, grading)
+    return int.from_bytes(hashlib.sha256(f"{draw}\0{started}".encode()).digest()[:16], "big")
 
 
 def notebook_code(nb):

@@ -14,11 +14,14 @@ numpy (np), StudentError and Python's builtins are the grader's and win over a s
 """
 import builtins
 import importlib
+import math
 import re
 import symtable
+import time
 
 import numpy as np
 
+from autograder.instructor_tests import TestTimeLimit
 from autograder.sandbox import OUT_OF_MEMORY, SENT_TOO_MUCH, WorkerGone
 from course.plain import Opaque
 
@@ -88,6 +91,9 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         name = self.__name__
+        if time.monotonic() > getattr(self._run, "test_deadline", math.inf):  # each call has its own limit
+            raise TestTimeLimit(f"the test cell ran longer than {self._run.timeout} s, the time limit of a cell, "
+                                f"and was stopped before it called {name} again")
         for what, value in [*enumerate(args), *kwargs.items()]:
             if not _plain(value):
                 raise TypeError(f"the test passed {name} something that is not plain data (argument {what!r}: "

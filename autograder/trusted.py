@@ -34,15 +34,17 @@ import time
 import types
 from pathlib import Path
 
+import nbformat
 import numpy as np
 from nbformat.v4 import new_output
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from sqlalchemy.exc import SQLAlchemyError
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
-from autograder import budget
-from autograder.instructor_tests import run_test_cell
+from autograder import budget, course_checks, draws
+from autograder.course_checks import CaseSetVerdict
+from autograder.instructor_tests import TestTimeLimit, run_test_cell
 from autograder.restore import assignment_cells
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
@@ -56,8 +58,8 @@ from autograder.sandbox import (
     WorkerGone,
     claim_ahead,
 )
-from autograder.secret import course_secret, hidden_seed, notebook_code
-from autograder.standins import names_read, namespace_for_test
+from autograder.secret import course_secret, draw_name, hidden_seed, notebook_code
+from autograder.standins import StudentFunction, names_read, namespace_for_test
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -304,9 +306,13 @@ class NotebookRun:
                    "snapshot": snapshot_id}
         return self._request(request, budget.CALL_MESSAGE_BYTES)
 
-    def close(self):
+    def discard(self):
+        """End the sandbox: the next request starts a fresh one and replays what had run (see _ensure)."""
         if self.sandbox is not None:
             self.sandbox.close()
+
+    def close(self):
+        self.discard()
 
 
 # Why the sandbox could not send what a function returned (autograder/worker.py _unreadable), in the grader's words
@@ -516,9 +522,10 @@ def _call(run, name, oracle, hidden, args):
     return run.call(name, args, oracle, hidden)
 
 
-def grade_tests(run, reference, tests, seed, between=None):
-    """Set the outputs of each graded test cell: a pass line, or its first failing case's report.
-    tests: (cell, function, case set) of every graded test cell; seed: the student's hidden cases' seed.
+def grade_case_sets(run, reference, tests, seed, between=None):
+    """{case set: CaseSetVerdict} of each course test cell's case set, which its check(...) and grade_hidden(...)
+    report (autograder/course_checks.py). tests: (cell, function, case set) of every course test cell; seed:
+    the student's hidden cases' seed.
 
     Every function's visible cases run before any hidden case enters the sandbox. The sandbox keeps its state
     from call to call, and a visible report shows what the student's code raised, in full: a visible check
@@ -529,7 +536,7 @@ def grade_tests(run, reference, tests, seed, between=None):
     between(): called after the visible checks and before the hidden ones (the instructor's test cells run
     there: their inputs are hidden too, and a visible report after them could show what they sent)."""
     ordered = dependencies_first(tests)
-    reports = {}  # case set -> report of its first failing case
+    reports = {}  # case set -> (report of its first failing case, whether it was hidden)
     for kind, hidden in (("check", False), ("hidden check", True)):
         if hidden and between is not None:
             between()
@@ -541,21 +548,11 @@ def grade_tests(run, reference, tests, seed, between=None):
             passed, report = run_checks(name, functools.partial(_call, run, name, oracle, hidden),
                                         hidden_cases if hidden else visible_cases, kind, detail=not hidden)
             if not passed:
-                reports[case_set] = report
+                reports[case_set] = (report, hidden)
     failed = {name for _, name, case_set in tests if case_set in reports}
-    for cell, name, case_set in tests:
-        cell.outputs = _verdict(name, reports.get(case_set), _cases(case_set, seed), _stood_in(name, failed))
-
-
-def _verdict(name, report, cases, note):
-    """A test cell's outputs: the failure's report (None: it passed), then `note`. cases: (visible, hidden)."""
-    if report is None:
-        visible, hidden = map(len, cases)
-        return [new_output("stream", name="stdout", text=f"\u2714 {name} passed all {visible + hidden} checks "
-                                                         f"({visible} as in the self-check, {hidden} hidden)\n{note}")]
-    report += f"\n{note}" if note else ""
-    return [new_output("error", ename="SelfCheckFailed", evalue=report,
-                       traceback=["\x1b[0;31m" + report + "\x1b[0m"])]
+    return {case_set: CaseSetVerdict(name, *reports.get(case_set, (None, False)),
+                                     tuple(map(len, _cases(case_set, seed))), _stood_in(name, failed))
+            for _, name, case_set in tests}
 
 
 def _stood_in(name, failed):
@@ -592,38 +589,58 @@ def graded_function(cell):
     return function_of(case_set), case_set
 
 
-def is_instructor_test(cell):
-    """Whether `cell` is a graded test cell that is not one of the course's own: its code runs in this
-    process on stand-ins of the student's names (autograder/standins.py)."""
+def is_test_cell(cell):
+    """Whether `cell` is a graded test cell (autograder, not a solution): its code, as the gradebook holds it,
+    runs in this process on stand-ins of the student's names (autograder/standins.py)."""
     meta = cell.metadata.get("nbgrader", {})
-    return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-            and graded_function(cell) is None)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _prepare_instructor_test(run, cell, snapshot_id, sources):
-    """(cell, namespace, grade id) of an instructor's test cell: what it reads of the student's names, taken
-    where it stands (plain values now, functions kept in the sandbox to be called after the last cell).
-    sources: {grade id: source} of the gradebook; a cell whose source is not its own there is never run."""
+def is_instructor_test(cell):
+    """Whether `cell` is a test cell that is not one of the course's own (graded_function)."""
+    return is_test_cell(cell) and graded_function(cell) is None
+
+
+def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=None):
+    """(cell, namespace, grade id) of a test cell: what it reads of the student's names, taken where it stands
+    (plain values now, functions kept in the sandbox to be called after the last cell), but graders_names.
+    sources: {grade id: source} of the gradebook; a cell whose source is not its own there is never run.
+    function: the student function a course test cell grades, a stand-in whatever the name holds (its
+    verdict says what is wrong with it, in the course's words)."""
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
     if sources.get(grade_id) != cell.source:
         return cell, None, grade_id
     try:
-        names = names_read(cell.source)
+        names = names_read(cell.source) - set(graders_names)
     except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
         names = set()
     found = run.snapshot(snapshot_id, names) if names else {}
-    return cell, namespace_for_test(run, snapshot_id, found, unread=names if found is None else ()), grade_id
+    namespace = namespace_for_test(run, snapshot_id, found, unread=names if found is None else ())
+    if function is not None:
+        namespace.refused.pop(function, None)
+        namespace[function] = StudentFunction(run, snapshot_id, function)
+    return cell, namespace, grade_id
 
 
-def _run_instructor_tests(prepared):
+def _run_tests(run, prepared, graders_names=None):
+    """Run each prepared test cell (its outputs are set); graders_names: {name: value} the cells read from
+    the grader (the course's check and grade_hidden)."""
     for cell, namespace, grade_id in prepared:
         if namespace is None:
             cell.outputs = [_error("NotATestCell", "this graded cell is not a test cell of the assignment as the "
                                                    "gradebook holds it, so it was not run; scored 0")]
-        else:
-            cell.outputs = run_test_cell(cell.source, namespace, grade_id, cell.get("execution_count"))
+            continue
+        namespace.update(graders_names or {})
+        run.test_deadline = time.monotonic() + run.timeout  # a cell's time, as a kernel's cell has
+        try:
+            cell.outputs = run_test_cell(cell.source, namespace, grade_id, cell.get("execution_count"), run.timeout)
+        finally:
+            del run.test_deadline
+        if cell.outputs and cell.outputs[-1].get("ename") == TestTimeLimit.__name__:
+            run.discard()  # the limit may have cut a request to the sandbox short
 
 
+GRADERS_NAMES = ("check", "grade_hidden")  # what a course test cell reads from the grader (course_checks.helpers)
 STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | "died" | "output"}
 
 
@@ -639,6 +656,10 @@ class TrustedExecute(NbGraderPreprocessor):
         "More directories the student's code must not see (copies of the course, other classes' submissions); "
         "the course and nbgrader directories, the gradebook's directory and the grader's home always are.")
     ).tag(config=True)
+    redraw = Bool(False, help="Grade afresh a notebook whose same code was graded before by the same grading "
+                               "code, instead of replaying that grading's verdicts (after a stop that the "
+                               "machine's load caused, say). Its hidden cases are then drawn afresh: no sandbox is "
+                               "handed a draw another sandbox had (autograder/draws.py).").tag(config=True)
     reference_sha256 = Unicode("", help="sha256 that autograder/reference.py must have; empty: the committed "
                                         "version (git HEAD).").tag(config=True)
 
@@ -653,21 +674,52 @@ class TrustedExecute(NbGraderPreprocessor):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
         return dirs
 
-    def _hidden_seed(self, nb, resources):
-        """The seed of this student's hidden cases for this notebook's code, from the course secret kept in the
-        gradebook."""
+    def _draw(self, nb, resources, timeout):
+        """(draw name, seed of its hidden cases, verdicts kept from its finished grading or None): see
+        autograder/draws.py. The course secret and the draws are kept in the gradebook."""
         ids = resources.get("nbgrader", {})
         db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
         course_id = self.config.CourseDirectory.get("course_id") or "default_course"
         if not db_url:
             raise TrustedGradingError("trusted grading needs the gradebook (CourseDirectory.db_url), where the "
                                       "course secret that draws each student's hidden cases is kept")
+        who = (str(ids.get("assignment", "")), str(ids.get("student", "")), notebook_code(nb))
+        grading = draws.grading(timeout, self.memory_limit_mb)
         try:
             secret = course_secret(db_url, course_id)
+            name = draw_name(secret, *who, grading)
+            started, kept = draws.start(db_url, course_id, name, self.redraw)
         except SQLAlchemyError as exc:  # the grader's trouble, not the student's: stop, score no one
-            raise TrustedGradingError(f"could not read or store the course secret in the gradebook "
+            raise TrustedGradingError(f"could not read or store the course secret or the draw in the gradebook "
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
-        return hidden_seed(secret, str(ids.get("assignment", "")), str(ids.get("student", "")), notebook_code(nb))
+        return name, hidden_seed(secret, *who, grading, started), kept
+
+    def _keep(self, nb, resources, name):
+        """Keep what this grading wrote into the code cells, for a later grading of the same draw to replay."""
+        ids = resources.get("nbgrader", {})
+        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
+        course_id = self.config.CourseDirectory.get("course_id") or "default_course"
+        verdicts = [{"count": cell.get("execution_count"), "outputs": cell.outputs,
+                     "stopped": cell.metadata.get(STOPPED_KEY)} for cell in nb.cells if cell.cell_type == "code"]
+        try:
+            draws.finish(db_url, course_id, name, verdicts)
+        except SQLAlchemyError as exc:  # not kept: the next grading draws afresh, so nothing is lost
+            self.log.warning("could not keep the verdicts of %s in the gradebook (%s)",
+                             resources.get("unique_key", "notebook"), type(exc).__name__)
+
+    @staticmethod
+    def _replay(nb, verdicts):
+        """Write the kept `verdicts` into the code cells; False (nothing written) when they do not fit."""
+        cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+        if len(cells) != len(verdicts):
+            return False
+        for cell, kept in zip(cells, verdicts):
+            cell.execution_count = kept["count"]
+            cell.outputs = [nbformat.from_dict(o) for o in kept["outputs"]]
+            cell.metadata.pop(STOPPED_KEY, None)
+            if kept["stopped"]:
+                cell.metadata[STOPPED_KEY] = kept["stopped"]
+        return True
 
     def _test_sources(self, resources):
         """{grade id: source} of the notebook's cells in the gradebook (hidden tests included): the only code
@@ -698,16 +750,22 @@ class TrustedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._check_submission(resources)
         reference = verified_reference(self.reference_sha256)
-        seed = self._hidden_seed(nb, resources)
         timeout = self.timeout or self.config.Execute.get("timeout") or 60
+        draw, seed, kept = self._draw(nb, resources, timeout)
+        if kept is not None and self._replay(nb, kept):
+            self.log.info("%s: the same code was graded to the end before, by the same grading code: its verdicts "
+                          "are replayed (no sandbox is handed the same hidden cases twice)",
+                          resources.get("unique_key", "notebook"))
+            return nb, resources
         started = time.monotonic()
         run = NotebookRun(self._hidden_dirs(resources), self.memory_limit_mb << 20, timeout)
         try:
             # Every cell runs first; graded functions are kept as they are at their test cells and called
             # only after the last cell, so no student code runs after hidden inputs entered the sandbox
             # (a later cell could otherwise print them into the feedback).
-            tests, instructor_tests, count = [], [], 0
-            sources = self._test_sources(resources) if any(map(is_instructor_test, nb.cells)) else {}
+            tests, course_tests, instructor_tests, snapshots = [], [], [], 0
+            sources = self._test_sources(resources) if any(map(is_test_cell, nb.cells)) else {}
+            count = 0
             for cell in nb.cells:
                 # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
                 # it): set here only, whatever the submission holds, never read from the cell's outputs,
@@ -717,21 +775,27 @@ class TrustedExecute(NbGraderPreprocessor):
                     continue
                 count += 1
                 cell.execution_count = count
-                graded = graded_function(cell)
-                if is_instructor_test(cell):
-                    instructor_tests.append(_prepare_instructor_test(run, cell, len(instructor_tests), sources))
-                elif graded is None:
+                if not is_test_cell(cell):
                     cell.outputs = run.run_cell(cell.source, count)
                     if run.stopped:
                         cell.metadata[STOPPED_KEY] = {"stopped": run.stopped}
+                    continue
+                graded = graded_function(cell)
+                if graded is None:
+                    instructor_tests.append(_prepare_test(run, cell, snapshots, sources))
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))
-            grade_tests(run, reference, tests, seed, between=lambda: _run_instructor_tests(instructor_tests))
+                    course_tests.append(_prepare_test(run, cell, snapshots, sources, GRADERS_NAMES, graded[0]))
+                snapshots += 1
+            verdicts = grade_case_sets(run, reference, tests, seed,
+                                       between=lambda: _run_tests(run, instructor_tests))
+            _run_tests(run, course_tests, course_checks.helpers(verdicts))
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None
         finally:
             run.close()
+        self._keep(nb, resources, draw)
         self.log.info("Trusted grading of %s took %.1f s", resources.get("unique_key", "notebook"),
                       time.monotonic() - started)
         return nb, resources

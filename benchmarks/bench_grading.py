@@ -7,11 +7,14 @@
   batch -w 2         the same with 2 workers
 
     ./run python benchmarks/bench_grading.py [--students 20] [--assignment rnn_forward] [--rounds 3]
-                                             [--against DIR] [--only-batch]
+                                             [--against DIR] [--asserts] [--only-batch]
 
 --against DIR times DIR's `grade` too (another checkout, e.g. `git worktree add ../before HEAD~1` and its
 `./run python -c 1` to make its .venv), in the same rounds right after this checkout's, so that a change to
 grading is measured before and after side by side, on the same machine minute.
+
+--asserts times the same class graded with each of the course's test cells replaced by an instructor's assert
+cell on the same cases (with the same points): what grading ordinary nbgrader test cells costs.
 
 Goals: 2 workers at least 1.8x faster than sequential nbgrader; 1 worker within 1.3x of the floor.
 The class is correct, partly wrong and untouched notebooks in turn (no hostile ones: a cell that waits for
@@ -33,6 +36,7 @@ from statistics import median
 
 import nbformat
 from nbclient import NotebookClient
+from sqlalchemy import create_engine, inspect, text
 
 from autograder.samples import sample_submissions
 from autograder.workspace import Workspace
@@ -40,8 +44,43 @@ from autograder.workspace import Workspace
 KINDS = ["alice", "bob", "carol"]  # correct, partly wrong, untouched
 
 
-def make_class(root, assignment, n):
+ASSERT_CELL = """### BEGIN HIDDEN TESTS
+from autograder.cases import hidden_cases, visible_cases
+
+def close(got, want):
+    if want is None:
+        return got is None
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(close(got[k], want[k]) for k in want)
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(close, got, want))
+    return np.shape(got) == np.shape(want) and np.allclose(got, want)
+
+for case in [*visible_cases({case_set!r}), *hidden_cases({case_set!r}, 1)]:
+    assert close({function}(*case["args"]), case["expected"]), case["label"]
+### END HIDDEN TESTS
+"""
+
+
+def with_assert_cells(root, assignment):
+    """Replace each of the course's test cells (check on a registered case set) by an instructor's assert cell
+    with the same points, asserting on the same visible and as many hidden cases."""
+    from course.signatures import function_of
+    for path in (root / "source" / assignment).glob("*.ipynb"):
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution") and meta.get("grade_id", "").startswith("test_"):
+                case_set = meta["grade_id"][len("test_"):]
+                cell.source = ASSERT_CELL.format(case_set=case_set, function=function_of(case_set))
+                meta["grade_id"] = f"asserts_{case_set}"
+        nbformat.write(nb, str(path))
+
+
+def make_class(root, assignment, n, asserts=False):
     ws = Workspace.create(root, [assignment])
+    if asserts:
+        with_assert_cells(ws.root, assignment)
     ws.generate(assignment)
     samples = sample_submissions(ws, assignment, KINDS)
     for i in range(n):
@@ -93,6 +132,17 @@ def two_cpus():
     return 2 * alone / (time.perf_counter() - start)
 
 
+def forget_draws(*workspaces):
+    """Make the next regrade a real one: a regrade of the same code by the same grading code replays the
+    verdicts its first grading kept (autograder/draws.py), which is not what a round should time."""
+    for ws in workspaces:
+        engine = create_engine(ws.db_url)
+        if inspect(engine).has_table("rnn_course_draws"):
+            with engine.begin() as db:
+                db.execute(text("DELETE FROM rnn_course_draws"))
+        engine.dispose()
+
+
 def run(ws, *args, python=sys.executable):
     env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url)
     env["PATH"] = os.pathsep.join([str(Path(python).parent), env.get("PATH", "")])
@@ -107,6 +157,8 @@ def main(argv=None):
     parser.add_argument("--assignment", default="rnn_forward")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--against", type=Path, help="another checkout whose grade to time in the same rounds")
+    parser.add_argument("--asserts", action="store_true", help="also time the class graded with the course's test "
+                                                               "cells replaced by instructors' assert cells")
     parser.add_argument("--only-batch", action="store_true", help="time only the grade ways (with --against: "
                                                                    "a quick before-and-after)")
     args = parser.parse_args(argv)
@@ -132,6 +184,11 @@ def main(argv=None):
             against = ["autograder.batch", a, "--course", str(theirs.root), "--force", "--no-report"]
             ways["grade --workers 1 (--against)"] = lambda: run(theirs, *against, "--workers", "1", python=other)
             ways["grade --workers 2 (--against)"] = lambda: run(theirs, *against, "--workers", "2", python=other)
+        if args.asserts:
+            plain = make_class(Path(tmp) / "asserts", a, n, asserts=True)
+            on_asserts = ["autograder.batch", a, "--course", str(plain.root), "--force", "--no-report"]
+            ways["grade --workers 1 (assert cells)"] = lambda: run(plain, *on_asserts, "--workers", "1")
+            ways["grade --workers 2 (assert cells)"] = lambda: run(plain, *on_asserts, "--workers", "2")
         if args.only_batch:
             ways = {name: fn for name, fn in ways.items() if name.startswith("grade")}
         print(f"{n} submissions of {a}; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -141,6 +198,7 @@ def main(argv=None):
         for r in range(args.rounds):
             print(f"round {r + 1}:")
             for name, fn in ways.items():
+                forget_draws(ws, *([theirs] if args.against else []), *([plain] if args.asserts else []))
                 wall, cpu, steal = timed(fn)
                 rounds[name].append((wall / n, cpu / n))
                 print(f"  {name:<34}{wall / n:6.2f}  {cpu / n:6.2f}  {steal / n:6.2f}", flush=True)

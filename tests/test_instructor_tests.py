@@ -144,10 +144,10 @@ def outcome(before, test, after=(), timeout=20):
         for i, code in enumerate(before, 1):
             run.run_cell(code, i)
         cell = test_cell("t", test, 1)
-        prepared = trusted._prepare_instructor_test(run, cell, 0, {"t": test})
+        prepared = trusted._prepare_test(run, cell, 0, {"t": test})
         for code in after:
             run.run_cell(code)
-        trusted._run_instructor_tests([prepared])
+        trusted._run_tests(run, [prepared])
     finally:
         run.close()
     error = next((o for o in cell.outputs if o.output_type == "error"), None)
@@ -229,12 +229,24 @@ def test_a_call_that_kills_the_process_or_times_out_is_a_student_error():
     assert ename == "StudentError" and "did not return within 3 s" in evalue
 
 
+@pytest.mark.parametrize("test", [
+    "while True:\n    try:\n        sum(range(10**6))\n    except Exception:\n        pass\n",  # CPU in the grader
+    "for _ in range(100):\n    double(1)\n",  # each call in its own limit, the cell past its own
+])
+def test_a_test_cell_that_runs_past_a_cell_s_time_is_stopped_and_fails(test):
+    # An instructor's test runs in the grader on the student's data: a loop whose end depends on what the
+    # student's function returns, or many calls of a slow one, held the whole batch up (no limit ran it)
+    slow = "import time\ndef double(v):\n    time.sleep(0.3)\n    return 2 * v\n"
+    ename, evalue = outcome([slow], test, timeout=2)
+    assert ename == "TestTimeLimit" and "time limit of a cell" in evalue
+
+
 def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
     run = trusted.NotebookRun([], 1 << 31, 20)
     try:
         cell = test_cell("t", "print('run in the grader')", 1)
-        prepared = trusted._prepare_instructor_test(run, cell, 0, {"t": "print('the assignment s test')"})
-        trusted._run_instructor_tests([prepared])
+        prepared = trusted._prepare_test(run, cell, 0, {"t": "print('the assignment s test')"})
+        trusted._run_tests(run, [prepared])
     finally:
         run.close()
     assert [o.ename for o in cell.outputs] == ["NotATestCell"]
@@ -252,6 +264,9 @@ def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, sour
     nb.cells.append(test_cell("my_test", source, 1))
     nbformat.write(nb, str(path))
     proc = ws.nbgrader("generate_assignment", "rnn_forward", "--force", check=False)
+    assert proc.returncode != 0
+    assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    proc = ws.nbgrader("validate", str(path), check=False)  # before any release, as an instructor checks a source
     assert proc.returncode != 0
     assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 

@@ -221,3 +221,40 @@ def test_a_missing_libseccomp_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(syscalls, "filter_fd", missing)
     with pytest.raises(SandboxError, match="apt-get install libseccomp2"):
         Sandbox().start()
+
+
+READ_THE_CHANNEL = """import os
+print("what an earlier sandbox left, as a timing channel would read it:", os.urandom(8).hex())
+"""
+
+
+def test_a_regrade_of_the_same_code_hands_its_hidden_cases_to_no_second_sandbox(tmp_path):
+    # Seen in an attack: a notebook timed its reads of shared system files (the page cache) to read what its
+    # own earlier grading had marked there (its hidden inputs) and printed them into its next feedback. No
+    # filter closes that channel; what it carries is worth nothing if no second sandbox ever gets the same
+    # hidden cases, so a regrade of the same code replays the verdicts kept from the first grading.
+    from autograder.submissions import fill, read
+    from autograder.workspace import Workspace
+
+    ws = Workspace.create(tmp_path, ["rnn_forward"])
+    release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
+    nb = fill(release, {})
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = READ_THE_CHANNEL + answer.source
+
+    def printed(*options):
+        ws.submit("mallory", "rnn_forward", {"rnn_forward": nb})
+        log = ws.autograde("rnn_forward", *options)
+        graded = read(ws.root / "autograded" / "mallory" / "rnn_forward" / "rnn_forward.ipynb")
+        cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        return "".join(o.get("text", "") for o in cell.outputs), log.stdout + log.stderr
+
+    first, _ = printed()
+    again, log = printed()  # `nbgrader autograde --force`: no sandbox ran, so nothing could read the channel
+    assert again == first and "are replayed" in log
+    assert ws.scores("rnn_forward")["mallory"]  # still graded, scores and all
+    redrawn, log = printed("--TrustedExecute.redraw=True")  # graded afresh on request, on a draw of its own
+    assert redrawn != first and "are replayed" not in log
+    answer.source += "\n# changed code: a draw of its own, graded in a sandbox"
+    changed, log = printed()
+    assert changed != first and "are replayed" not in log

@@ -5,6 +5,7 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, select
 
+from autograder import draws
 from autograder.secret import SECRETS, course_secret, hidden_seed, notebook_code
 
 
@@ -46,7 +47,7 @@ def test_each_student_and_assignment_has_a_seed_of_its_own(other):
     assert hidden_seed(secret, "rnn_forward", "alice") != hidden_seed(bytes(32), "rnn_forward", "alice")
 
 
-def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others():
+def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others(tmp_path):
     # What one grading let slip about a student's hidden cases (a timing channel carried them into the next
     # feedback) must be of no use to a notebook changed to exploit it
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -61,11 +62,32 @@ def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others
     assert hidden_seed(secret, "rnn_forward", "alice", notebook_code(nb)) == seed
     nb.cells[1].source += "  # a comment"
     assert hidden_seed(secret, "rnn_forward", "alice", notebook_code(nb)) != seed
-    # as TrustedExecute draws it, from the course secret in the gradebook
-    db_url = "sqlite:///:memory:"
+    # as TrustedExecute draws it, from the course secret in the gradebook, with the grading code and limits
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     course_secret.cache_clear()
     execute = TrustedExecute()
     execute.config.CourseDirectory.course_id = "c"
     resources = {"nbgrader": {"db_url": db_url, "assignment": "rnn_forward", "student": "alice"}}
-    assert execute._hidden_seed(nb, resources) == hidden_seed(course_secret(db_url, "c"), "rnn_forward", "alice",
-                                                              notebook_code(nb))
+    grading = draws.grading(60, execute.memory_limit_mb)
+    _, seed, kept = execute._draw(nb, resources, 60)
+    assert kept is None
+    assert seed == hidden_seed(course_secret(db_url, "c"), "rnn_forward", "alice", notebook_code(nb), grading)
+    assert seed != hidden_seed(course_secret(db_url, "c"), "rnn_forward", "alice", notebook_code(nb), "other code")
+
+
+def test_a_draw_started_and_never_finished_is_drawn_afresh_and_a_finished_one_is_replayed(tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.trusted import TrustedExecute
+
+    execute = TrustedExecute()
+    resources = {"nbgrader": {"db_url": f"sqlite:///{tmp_path / 'gradebook.db'}", "assignment": "a",
+                              "student": "alice"}}
+    nb = new_notebook(cells=[new_code_cell("x = 1")])
+    name, first, _ = execute._draw(nb, resources, 60)  # the grader was stopped during this grading
+    again, second, kept = execute._draw(nb, resources, 60)
+    assert again == name and second != first and kept is None
+    nb.cells[0].outputs, nb.cells[0].execution_count = [{"output_type": "stream", "name": "stdout", "text": "1"}], 1
+    execute._keep(nb, resources, name)
+    _, _, kept = execute._draw(nb, resources, 60)
+    assert kept == [{"count": 1, "outputs": nb.cells[0].outputs, "stopped": None}]

@@ -22,7 +22,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import budget, cgroups, sandbox, trusted
+from autograder import budget, cgroups, course_checks, sandbox, trusted
+from autograder.instructor_tests import run_test_cell
 from autograder.sandbox import Sandbox, SandboxError, WorkerGone, decode_untrusted
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import COURSE_ROOT, Workspace
@@ -328,16 +329,17 @@ def graded_test_cells(code, names, timeout=60):
     """{function: its test cell's outputs} for a notebook of one cell, `code`, with test cells for `names`,
     as TrustedExecute grades it; and the outputs of the cell."""
     run_ = trusted.NotebookRun([], 1 << 30, timeout)
-    cells = {name: type("Cell", (), {})() for name in names}
     try:
         outputs = run_.run_cell(code)
         for name in names:
             run_.keep(name)
-        trusted.grade_tests(run_, trusted.verified_reference(), [(cell, name, name) for name, cell in cells.items()],
-                            SEED)
+        verdicts = trusted.grade_case_sets(run_, trusted.verified_reference(), [(None, name, name) for name in names],
+                                           SEED)
     finally:
         run_.close()
-    return {name: cell.outputs for name, cell in cells.items()}, outputs
+    helpers = course_checks.helpers(verdicts)
+    return {name: run_test_cell(f"grade_hidden({name!r}, None)\ncheck({name!r}, None)", dict(helpers), f"test_{name}")
+            for name in names}, outputs
 
 
 def test_no_hidden_input_or_its_answer_reaches_a_visible_report():

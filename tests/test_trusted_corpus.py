@@ -12,7 +12,9 @@ import corpus
 import pytest
 from corpus import bptt as bptt_corpus
 from corpus import rnn_forward as forward_corpus
+from traitlets.config.loader import PyFileConfigLoader
 
+from autograder import draws
 from autograder.cases import hidden_cases
 from autograder.secret import course_secret, hidden_seed, notebook_code
 from autograder.submissions import read
@@ -180,7 +182,10 @@ def test_feedback(graded, student, expect):
     leaked = [line for line in _reference_lines(own_code) if line in text]
     assert not leaked, leaked
     graded_nb = read(ws.root / "autograded" / student / "rnn_forward" / "rnn_forward.ipynb")
-    seed = hidden_seed(course_secret(ws.db_url, "rnn-from-scratch"), "rnn_forward", student, notebook_code(graded_nb))
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ws.root)).load_config()
+    grading = draws.grading(config.Execute.timeout, config.TrustedExecute.memory_limit_mb)
+    seed = hidden_seed(course_secret(ws.db_url, "rnn-from-scratch"), "rnn_forward", student, notebook_code(graded_nb),
+                       grading)
     for value in hidden_cases("softmax", seed)[0]["args"][0].ravel()[:2]:  # what cheat-leak_hidden_inputs sends
         assert f"{value:.6f}" not in text and f"{value:.6f}".replace(".", "_") not in text, value
     if student.startswith("correct"):
