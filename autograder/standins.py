@@ -163,13 +163,15 @@ class StandInNamespace(dict):
         raise KeyError(name)
 
 
-def namespace_for_test(run, snapshot_id, found, unread=()):
+def namespace_for_test(run, snapshot_id, found, asked, unread=()):
     """The globals of a test cell: the grader's names, builtins, and a stand-in for each name of `found`
-    (NotebookRun.snapshot's reply: name -> the worker's description of what the student's name holds).
+    (NotebookRun.snapshot's reply: name -> the worker's description of what the student's name holds) that the
+    test asked for (`asked`, names_read of its code). The reply is the sandbox's, which the student's code can
+    rewrite: a name it adds (a builtin such as abs or len, __builtins__) is never the test's.
     unread: names the snapshot could not read (its process ended, its reply was too large to read)."""
     refused = {name: f"the grader could not read the student's names where this test cell stands (the notebook's "
                      f"process ended, or what they hold, {name} among them, is too large to send)" for name in unread}
-    found = found or {}
+    found = {name: description for name, description in (found or {}).items() if name in asked}
     namespace = StandInNamespace(refused)
     namespace.update(__builtins__=builtins, __name__="__main__")
     for name, description in found.items():

@@ -612,7 +612,7 @@ def _prepare_instructor_test(run, cell, snapshot_id, sources):
     except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
         names = set()
     found = run.snapshot(snapshot_id, names) if names else {}
-    return cell, namespace_for_test(run, snapshot_id, found, unread=names if found is None else ()), grade_id
+    return cell, namespace_for_test(run, snapshot_id, found, names, unread=names if found is None else ()), grade_id
 
 
 def _run_instructor_tests(prepared):

@@ -290,3 +290,33 @@ def test_the_feedback_shows_the_assert_message_and_no_hidden_test_source(graded)
 def test_names_too_large_to_send_are_a_student_error_not_undefined():
     ename, evalue = outcome(["import numpy as np\nbig = np.zeros(9_000_000)"], "big.shape")  # 72 MB
     assert ename == "StudentError" and "too large to send" in evalue, (ename, evalue)
+
+
+FORGE_SNAPSHOT = """
+import gc
+
+def _forge():
+    # the worker's own module (the sandbox's __main__): its snapshot() describes the names a test reads
+    worker = next(f.__globals__ for f in gc.get_objects()
+                  if type(f).__name__ == "function" and f.__name__ == "snapshot" and "SNAPSHOTS" in f.__globals__)
+    real = worker["snapshot"]
+
+    def snapshot(shell, request):
+        reply = real(shell, request)
+        # hand over names the test did not ask for: builtins, which a test reads from its globals first
+        worker["SNAPSHOTS"][request.get("id")].update(abs=lambda *a: 0, len=lambda *a: 3)
+        reply["names"].update(abs={"kind": "function"}, len={"kind": "function"},
+                              __builtins__={"kind": "module", "module": "numpy"})
+        return reply
+    worker["snapshot"] = snapshot
+
+_forge()
+"""
+
+
+def test_a_snapshot_reply_gives_the_test_only_the_names_it_asked_for():
+    """The student's code can replace the worker's snapshot(); names the test did not ask for (builtins,
+    __builtins__) in its reply stay the grader's own."""
+    test = "assert abs(double(2) - 4) < 0.5, 'double is wrong'\nassert len([1]) == 1\nprint('ok')"
+    assert outcome(["def double(v):\n    return 2 * v", FORGE_SNAPSHOT], test) == (None, "ok\n")
+    assert outcome(["def double(v):\n    return v", FORGE_SNAPSHOT], test) == ("AssertionError", "double is wrong")
