@@ -17,15 +17,13 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from autograder.cpu_limit import cpu_time_limit
+from autograder.standins import StudentError, TestTimeLimit
+from course.checking import SelfCheckFailed
 
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # ClearHiddenTests' defaults
+# Errors whose message the test or the grader wrote (the course's reports: course_checks, one line for a hidden case)
+CHOSEN_MESSAGES = (AssertionError, StudentError, TestTimeLimit, SelfCheckFailed)
 MAX_PRINTED = 100_000  # characters of what one test cell prints, per stream
-
-
-class TestTimeLimit(BaseException):
-    """A test cell ran past its time (a BaseException: a test's own `except Exception` must not swallow it)."""
-
-    __test__ = False  # not a pytest test class
 
 
 def _parts(code, filename):
@@ -57,16 +55,22 @@ def hidden_lines(code):
 
 def _error(exc, filename, hidden):
     """An nbformat error output whose traceback shows only the test cell's own frames, and of those the
-    lines of hidden tests by their number only: the feedback never shows hidden-test source."""
+    lines of hidden tests by their number only: the feedback never shows hidden-test source. An error raised
+    in a hidden test keeps its message only when the grader or the test chose it (CHOSEN_MESSAGES): numpy's
+    own messages quote what the student's function returned (a broadcast error named the shape of an empty
+    array, whose 62 bits carried a hidden input into the feedback)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
     lines = ["Traceback (most recent call last):\n"] if frames else []
     for frame in frames:
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
         lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
+    message = str(exc)
+    if any(f.lineno in hidden for f in frames) and not isinstance(exc, CHOSEN_MESSAGES):
+        message = f"raised in a hidden test (the message of a {type(exc).__name__} there is not shown)"
     # As a kernel shows it: the exception's own name (not its module's path), in red
     lines += (traceback.format_exception_only(type(exc), exc) if isinstance(exc, SyntaxError)
-              else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {exc}"])
-    return new_output("error", ename=type(exc).__name__, evalue=str(exc),
+              else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {message}"])
+    return new_output("error", ename=type(exc).__name__, evalue=message,
                       traceback=[line.rstrip("\n") for line in lines])
 
 
@@ -90,7 +94,8 @@ def run_test_cell(code, namespace, name, count=None, seconds=None):
                 exec(body, namespace)
                 value = eval(last, namespace) if last is not None else None
             if value is not None:
-                result = new_output("execute_result", data={"text/plain": _text_plain(value)}, execution_count=count)
+                text = _text_plain(value)[:MAX_PRINTED]
+                result = new_output("execute_result", data={"text/plain": text}, execution_count=count)
         except (Exception, SystemExit, TestTimeLimit) as exc:  # the test failed (exit() too: it would end nbgrader)
             result = _error(exc, filename, hidden_lines(code))
     finally:

@@ -17,11 +17,11 @@ import importlib
 import math
 import re
 import symtable
+import sys
 import time
 
 import numpy as np
 
-from autograder.instructor_tests import TestTimeLimit
 from autograder.sandbox import OUT_OF_MEMORY, SENT_TOO_MUCH, WorkerGone
 from course.plain import Opaque
 
@@ -35,9 +35,22 @@ class StudentError(Exception):
     that is not plain data. It carries only words the grader chose (for an exception: a built-in's name)."""
 
 
+class TestTimeLimit(BaseException):
+    """A test cell ran past its time (a BaseException: a test's own `except Exception` must not swallow it)."""
+
+    __test__ = False  # not a pytest test class
+
+
 def trusted_names():
     """The names a test cell reads from the grader, whatever the student's notebook defines."""
     return {"np": np, "numpy": np, "StudentError": StudentError}
+
+
+def names_bound(code):
+    """The names `code` binds at its top level (assigned, defined, imported); a test cell's helpers and
+    results, which the test cells after it read as in one kernel. Raises SyntaxError."""
+    top = symtable.symtable(code, "<test cell>", "exec")
+    return {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
 
 
 def names_read(code):
@@ -69,14 +82,19 @@ def _opaque_inside(value, depth=0):
 def _library(description):
     """The grader's own module that a student's name refers to (numpy, course), or None. Only modules: a
     function the student's name holds, even numpy's, runs in the sandbox (a student must not choose which of
-    the grader's functions runs on the test's data: numpy.save writes files)."""
+    the grader's functions runs on the test's data: numpy.save writes files). Only a module the grader has
+    imported already, or one of the course's own: importing another runs code the student named (a module
+    named numpy.f2py.__main__ ran f2py, whose SystemExit ended plain `nbgrader autograde` for the class)."""
     module = description.get("module")
     if type(module) is not str or not MODULE_NAME.fullmatch(module) or module.split(".")[0] not in TRUSTED_PACKAGES:
         return None
+    if module in sys.modules:
+        return sys.modules[module]
+    if module.split(".")[0] != "course" or "__main__" in module.split("."):
+        return None
     try:
-        found = importlib.import_module(module)
-        return found
-    except Exception:  # the name claimed a module or function the grader does not have
+        return importlib.import_module(module)
+    except (Exception, SystemExit):  # the name claimed a module the grader does not have
         return None
 
 
@@ -169,13 +187,15 @@ class StandInNamespace(dict):
         raise KeyError(name)
 
 
-def namespace_for_test(run, snapshot_id, found, unread=()):
+def namespace_for_test(run, snapshot_id, found, asked, unread=()):
     """The globals of a test cell: the grader's names, builtins, and a stand-in for each name of `found`
-    (NotebookRun.snapshot's reply: name -> the worker's description of what the student's name holds).
+    (NotebookRun.snapshot's reply: name -> the worker's description of what the student's name holds) that the
+    test asked for (`asked`, names_read of its code). The reply is the sandbox's, which the student's code can
+    rewrite: a name it adds (a builtin such as abs or len, __builtins__) is never the test's.
     unread: names the snapshot could not read (its process ended, its reply was too large to read)."""
     refused = {name: f"the grader could not read the student's names where this test cell stands (the notebook's "
                      f"process ended, or what they hold, {name} among them, is too large to send)" for name in unread}
-    found = found or {}
+    found = {name: description for name, description in (found or {}).items() if name in asked}
     namespace = StandInNamespace(refused)
     namespace.update(__builtins__=builtins, __name__="__main__")
     for name, description in found.items():

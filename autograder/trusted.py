@@ -44,7 +44,7 @@ from traitlets import Bool, Integer, List, Unicode
 
 from autograder import budget, course_checks, draws
 from autograder.course_checks import CaseSetVerdict
-from autograder.instructor_tests import TestTimeLimit, run_test_cell
+from autograder.instructor_tests import run_test_cell
 from autograder.restore import assignment_cells
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
@@ -59,7 +59,7 @@ from autograder.sandbox import (
     claim_ahead,
 )
 from autograder.secret import course_secret, draw_name, hidden_seed, notebook_code
-from autograder.standins import StudentFunction, names_read, namespace_for_test
+from autograder.standins import StudentFunction, TestTimeLimit, names_bound, names_read, namespace_for_test
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -615,7 +615,7 @@ def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=No
     except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
         names = set()
     found = run.snapshot(snapshot_id, names) if names else {}
-    namespace = namespace_for_test(run, snapshot_id, found, unread=names if found is None else ())
+    namespace = namespace_for_test(run, snapshot_id, found, names, unread=names if found is None else ())
     if function is not None:
         namespace.refused.pop(function, None)
         namespace[function] = StudentFunction(run, snapshot_id, function)
@@ -623,13 +623,16 @@ def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=No
 
 
 def _run_tests(run, prepared, graders_names=None):
-    """Run each prepared test cell (its outputs are set); graders_names: {name: value} the cells read from
-    the grader (the course's check and grade_hidden)."""
+    """Run each prepared test cell (its outputs are set), in order, each seeing what the cells before it bound
+    (as test cells share one kernel in nbgrader: a helper one defines, another uses); graders_names:
+    {name: value} the cells read from the grader (the course's check and grade_hidden)."""
+    shared = {}
     for cell, namespace, grade_id in prepared:
         if namespace is None:
             cell.outputs = [_error("NotATestCell", "this graded cell is not a test cell of the assignment as the "
                                                    "gradebook holds it, so it was not run; scored 0")]
             continue
+        namespace.update(shared)
         namespace.update(graders_names or {})
         run.test_deadline = time.monotonic() + run.timeout  # a cell's time, as a kernel's cell has
         try:
@@ -638,6 +641,15 @@ def _run_tests(run, prepared, graders_names=None):
             del run.test_deadline
         if cell.outputs and cell.outputs[-1].get("ename") == TestTimeLimit.__name__:
             run.discard()  # the limit may have cut a request to the sandbox short
+        own = [name for name in _bound(cell.source) if dict.__contains__(namespace, name)]  # no __missing__
+        shared.update({name: dict.__getitem__(namespace, name) for name in own})
+
+
+def _bound(code):
+    try:
+        return names_bound(code)
+    except SyntaxError:
+        return set()
 
 
 GRADERS_NAMES = ("check", "grade_hidden")  # what a course test cell reads from the grader (course_checks.helpers)
@@ -765,7 +777,7 @@ class TrustedExecute(NbGraderPreprocessor):
             # (a later cell could otherwise print them into the feedback).
             tests, course_tests, instructor_tests, snapshots = [], [], [], 0
             sources = self._test_sources(resources) if any(map(is_test_cell, nb.cells)) else {}
-            count = 0
+            count, bound_by_tests = 0, set()
             for cell in nb.cells:
                 # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
                 # it): set here only, whatever the submission holds, never read from the cell's outputs,
@@ -781,8 +793,9 @@ class TrustedExecute(NbGraderPreprocessor):
                         cell.metadata[STOPPED_KEY] = {"stopped": run.stopped}
                     continue
                 graded = graded_function(cell)
-                if graded is None:
-                    instructor_tests.append(_prepare_test(run, cell, snapshots, sources))
+                if graded is None:  # what an earlier test cell bound is the test's, not the student's
+                    instructor_tests.append(_prepare_test(run, cell, snapshots, sources, bound_by_tests))
+                    bound_by_tests |= _bound(cell.source)
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))

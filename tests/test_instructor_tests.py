@@ -2,6 +2,7 @@
 runs in the grader's process on stand-ins of the student's names, and no student code can forge its verdict."""
 import nbformat
 import pytest
+from corpus import graded_test_cell, with_instructor_tests
 from corpus import rnn_forward as forward_corpus
 
 from autograder import trusted
@@ -9,79 +10,17 @@ from autograder.standins import names_read
 from autograder.submissions import fill, read, solution_code
 from autograder.workspace import Workspace
 
-ASSERT_TEST = """### BEGIN HIDDEN TESTS
-from autograder import reference
-rng = np.random.default_rng(7)
-x_t, a0_t = rng.normal(size=(3, 4, 5)), rng.normal(size=(6, 4))
-p_t = {"Waa": rng.normal(size=(6, 6)), "Wax": rng.normal(size=(6, 3)), "Wya": rng.normal(size=(2, 6)),
-       "ba": rng.normal(size=(6, 1)), "by": rng.normal(size=(2, 1))}
-a, y_pred, _ = rnn_forward(x_t, a0_t, p_t)
-assert np.allclose(a, reference.rnn_forward(x_t, a0_t, p_t)[0]), "the hidden states a are wrong on a 5-step case"
-### END HIDDEN TESTS
-"""
-PARTIAL_TEST = """score = 0.0
-rng = np.random.default_rng(3)
-z_t = rng.normal(size=(4, 3))
-p = softmax(z_t)
-if p.shape == z_t.shape:
-    score += 0.5
-if np.allclose(p.sum(axis=0), 1) and np.all(p > 0):
-    score += 0.5
-score
-"""
-
-
-def test_cell(grade_id, source, points):
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
-                                 "schema_version": 3, "solution": False, "task": False}
-    return cell
-
-
-test_cell.__test__ = False  # a helper, not a pytest test
-
-
-def with_instructor_tests(root):
-    """The workspace's rnn_forward source with an assert test (1 point) and a partial-credit test (1 point)."""
-    path = root / "source" / "rnn_forward" / "rnn_forward.ipynb"
-    nb = read(path)
-    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_forward")
-    nb.cells[at + 1:at + 1] = [test_cell("forward_values", ASSERT_TEST, 1),
-                               test_cell("softmax_partial", PARTIAL_TEST, 1)]
-    nbformat.write(nb, str(path))
-
-
-CHEATS = {  # appended to a wrong rnn_forward's cell; each must score what the wrong one scores
-    "returns_equal_everything": """
-class Everything(np.ndarray):
-    def __eq__(self, other): return np.ones(np.shape(other), bool)
-_wrong = rnn_forward
-def rnn_forward(x, a0, parameters):
-    a, y, c = _wrong(x, a0, parameters)
-    return a.view(Everything), y, c
-""",
-    "monkeypatches_numpy": "np.allclose = lambda *a, **k: True\nnp.all = lambda *a, **k: True\n",
-    "shadows_builtins_and_helpers": "assert_ = None\nStudentError = AssertionError\nall = lambda x: True\n"
-                                    "reference = None\n",
-    "returns_a_function": """
-_wrong = rnn_forward
-def rnn_forward(x, a0, parameters):
-    return (lambda: 0), None, None
-""",
-}
-
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     ws = Workspace.create(tmp_path_factory.mktemp("course"), ["rnn_forward"])
-    with_instructor_tests(ws.root)
+    with_instructor_tests(ws.root, forward_corpus)
     release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
     source = read(ws.root / "source" / "rnn_forward" / "rnn_forward.ipynb")
     base = dict(forward_corpus.BASE)
     wrong = base["rnn_forward"].replace("a[:, :, t] = a_next", "a[:, :, t] = 2 * a_next")
     subs = {"correct": solution_code(source), "wrong": {**base, "rnn_forward": wrong},
             "untouched": {}}
-    subs.update({f"cheat-{name}": {**base, "rnn_forward": wrong + "\n" + code} for name, code in CHEATS.items()})
     for student, codes in subs.items():
         ws.submit(student, "rnn_forward", {"rnn_forward": fill(release, codes)})
     ws.autograde("rnn_forward")
@@ -122,12 +61,6 @@ def test_partial_credit_is_nbgrader_s(graded):
     assert ws.scores("rnn_forward")["half"]["softmax_partial"] == (0.5, 1.0)
 
 
-@pytest.mark.parametrize("cheat", sorted(CHEATS))
-def test_cheats_aimed_at_the_stand_ins_gain_nothing(graded, cheat):
-    _, scores = graded
-    assert scores[f"cheat-{cheat}"] == scores["wrong"], cheat
-
-
 def test_names_a_test_reads_are_those_it_does_not_bind():
     code = "import math\nfrom autograder import reference\nx = f(y)\ndef g(k):\n    return h(k) + len(k)\nnp.ones(1)\n"
     assert names_read(code) == {"f", "y", "h"}
@@ -143,7 +76,7 @@ def outcome(before, test, after=(), timeout=20):
     try:
         for i, code in enumerate(before, 1):
             run.run_cell(code, i)
-        cell = test_cell("t", test, 1)
+        cell = graded_test_cell("t", test, 1)
         prepared = trusted._prepare_test(run, cell, 0, {"t": test})
         for code in after:
             run.run_cell(code)
@@ -244,7 +177,7 @@ def test_a_test_cell_that_runs_past_a_cell_s_time_is_stopped_and_fails(test):
 def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
     run = trusted.NotebookRun([], 1 << 31, 20)
     try:
-        cell = test_cell("t", "print('run in the grader')", 1)
+        cell = graded_test_cell("t", "print('run in the grader')", 1)
         prepared = trusted._prepare_test(run, cell, 0, {"t": "print('the assignment s test')"})
         trusted._run_tests(run, [prepared])
     finally:
@@ -261,7 +194,7 @@ def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, sour
     ws = Workspace.create(tmp_path, ["rnn_forward"])
     path = ws.root / "source" / "rnn_forward" / "rnn_forward.ipynb"
     nb = read(path)
-    nb.cells.append(test_cell("my_test", source, 1))
+    nb.cells.append(graded_test_cell("my_test", source, 1))
     nbformat.write(nb, str(path))
     proc = ws.nbgrader("generate_assignment", "rnn_forward", "--force", check=False)
     assert proc.returncode != 0
@@ -277,7 +210,7 @@ def test_run_grade_grades_instructor_tests_too(tmp_path):
     import sys
     from pathlib import Path
     ws = Workspace.create(tmp_path / "course", ["rnn_forward"])
-    with_instructor_tests(ws.root)
+    with_instructor_tests(ws.root, forward_corpus)
     release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")
     base = dict(forward_corpus.BASE)
     wrong = base["rnn_forward"].replace("a[:, :, t] = a_next", "a[:, :, t] = 2 * a_next")
@@ -305,3 +238,62 @@ def test_the_feedback_shows_the_assert_message_and_no_hidden_test_source(graded)
 def test_names_too_large_to_send_are_a_student_error_not_undefined():
     ename, evalue = outcome(["import numpy as np\nbig = np.zeros(9_000_000)"], "big.shape")  # 72 MB
     assert ename == "StudentError" and "too large to send" in evalue, (ename, evalue)
+
+
+def test_a_snapshot_reply_gives_the_test_only_the_names_it_asked_for():
+    """The student's code can replace the worker's snapshot(); names the test did not ask for (builtins,
+    __builtins__) in its reply stay the grader's own."""
+    forge = forward_corpus.CHEATS["standin_forges_snapshot"][2]  # adds abs (every error is 0) and len (3)
+    test = "assert abs(double(2) - 4) < 0.5, 'double is wrong'\nassert len([1]) == 1\nprint('ok')"
+    assert outcome(["def double(v):\n    return 2 * v", forge], test) == (None, "ok\n")
+    assert outcome(["def double(v):\n    return v", forge], test) == ("AssertionError", "double is wrong")
+
+
+def test_a_name_holding_a_module_the_grader_never_imported_is_refused_not_imported():
+    # A module object named numpy.f2py.__main__: the grader imported that name itself, f2py's main() ran on
+    # nbgrader's argv and its SystemExit ended plain `nbgrader autograde` for every student after this one
+    assert outcome(["import types\ndouble = types.ModuleType('numpy.f2py.__main__')"], "double\nprint('read')") == \
+        ("StudentError", "the student's double is not plain data (a class, an object, a generator, a module the "
+                         "grader does not have, ...): a test can read only numpy arrays, numbers, strings, None, "
+                         "tuples, lists and dicts with string keys, and call functions")
+    # an honest alias of a module the grader has is the grader's module
+    assert outcome(["import numpy.linalg as la"], "print(la.norm(np.ones(4)))") == (None, "2.0\n")
+
+
+def test_an_error_in_a_hidden_test_does_not_quote_what_the_student_returned():
+    # A broadcast error quoted the shape of the empty array the student's function returned: 62 bits of a
+    # hidden input per feedback round
+    leak = "def double(v):\n    return np.zeros((0, 531239897, 1191706398), bool)\n"
+    hidden = "### BEGIN HIDDEN TESTS\nassert np.allclose(double(1), np.ones((6, 4, 5))), 'double is wrong'\n" \
+             "### END HIDDEN TESTS\n"
+    ename, evalue = outcome(["import numpy as np\n" + leak], hidden)
+    assert ename == "ValueError" and "531239897" not in evalue and "not shown" in evalue, evalue
+    # an assert's message, and the same error in a visible test, are shown as they are
+    assert outcome([GOOD], "### BEGIN HIDDEN TESTS\nassert double(1) == 3, 'double(1) is not 3'\n"
+                           "### END HIDDEN TESTS\n") == ("AssertionError", "double(1) is not 3")
+    ename, evalue = outcome(["import numpy as np\n" + leak], "np.allclose(double(1), np.ones((6, 4, 5)))")
+    assert ename == "ValueError" and "531239897" in evalue
+
+
+def test_a_helper_one_test_cell_defines_is_the_next_one_s_not_the_student_s():
+    # Test cells share one kernel in nbgrader: the second used the first's helper. Run apart, the second
+    # looked the helper up among the student's names, so a student who defined it chose the verdict
+    first = "def close_enough(a, b):\n    return np.allclose(a, b)\nassert close_enough(double(1), 2)\n"
+    second = "### BEGIN HIDDEN TESTS\nassert close_enough(double(np.arange(3)), [0, 2, 4]), 'double is wrong'\n" \
+             "### END HIDDEN TESTS\n"
+    wrong = "import numpy as np\ndef double(v):\n    return v if np.ndim(v) else 2 * v\n"
+    for student, verdicts in [("", [None, None]), ("def close_enough(a, b):\n    return True\n",
+                                                   [None, "AssertionError"])]:
+        run = trusted.NotebookRun([], 1 << 31, 20)
+        try:
+            run.run_cell((GOOD if not student else wrong) + student, 1)
+            cells = [graded_test_cell(f"t{i}", code, 1) for i, code in enumerate((first, second))]
+            bound, prepared = set(), []
+            for i, cell in enumerate(cells):
+                prepared.append(trusted._prepare_test(run, cell, i, {c.metadata.nbgrader.grade_id: c.source
+                                                                     for c in cells}, bound))
+                bound |= trusted._bound(cell.source)
+            trusted._run_tests(run, prepared)
+        finally:
+            run.close()
+        assert [next((o.ename for o in c.outputs if o.output_type == "error"), None) for c in cells] == verdicts

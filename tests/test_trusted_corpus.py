@@ -28,6 +28,8 @@ EVIL_MARKER = b'np.maximum(0, p["Waa"]'  # in what cheat-overwrite_reference_fil
 def grade_share(share, root):
     """Grade [(corpus module, {student: (kind, codes)})] in one workspace, one autograde run per assignment."""
     ws = Workspace.create(root, [c.ASSIGNMENT for c, _ in share])
+    for c, _ in share:
+        corpus.with_instructor_tests(ws.root, c)
     out = {}
     for c, subs in share:
         a = c.ASSIGNMENT
@@ -79,13 +81,13 @@ def graded(tmp_path_factory):
     return results
 
 
-def outcome(kind, scores, twin_scores):
-    """(category, ok) of one graded submission."""
+def outcome(kind, scores, twin_scores, lost=None):
+    """(category, ok) of one graded submission; lost: {test: score} of a mistake (corpus.mistake_scores), full
+    marks on every other test."""
     if kind == "correct":
         return "correct", all(s == m for s, m in scores.values())
     if kind.startswith("mistake:"):
-        test = "test_" + kind.split(":", 1)[1]
-        return "mistake", scores[test][0] == 0 and all(s == m for t, (s, m) in scores.items() if t != test)
+        return "mistake", all(s == lost.get(t, m) for t, (s, m) in scores.items()) and set(lost) <= set(scores)
     return "cheat", scores == twin_scores
 
 
@@ -97,10 +99,11 @@ def test_corpus_figures(graded):
             continue
         notebooks += len(r["subs"])
         seconds += r["seconds"]
+        lost = corpus.mistake_scores(next(c for c in CORPORA if c.ASSIGNMENT == a))
         for student, (kind, _) in r["subs"].items():
             scores = r["scores"][student]
             twin = r["scores"].get(kind.split(":", 1)[1]) if kind.startswith("cheat:") else None
-            category, ok = outcome(kind, scores, twin)
+            category, ok = outcome(kind, scores, twin, lost.get(student))
             counts[category][0] += ok
             counts[category][1] += 1
             if category == "cheat":
@@ -108,26 +111,88 @@ def test_corpus_figures(graded):
             if not ok:
                 failures.append(f"{a}/{student} ({kind}): {scores}" + (f" twin: {twin}" if twin else ""))
     print(f"\nfull marks for correct solutions {counts['correct'][0]}/{counts['correct'][1]}, "
-          f"mistakes caught {counts['mistake'][0]}/{counts['mistake'][1]}, points gained by cheating {gained:g}")
+          f"mistakes caught {counts['mistake'][0]}/{counts['mistake'][1]}, points gained by cheating {gained:g} "
+          f"({counts['cheat'][0]}/{counts['cheat'][1]} cheats scored exactly as their honest twins)")
     print(f"{notebooks} notebooks graded: {seconds / notebooks:.1f} s per notebook in each autograde run, "
           f"{graded['wall']:.0f} s in all with {PROCESSES} runs at once")
     assert not failures, "\n".join(failures)
     assert gained == 0
     if len(CORPORA) == 2:
-        assert counts["correct"][1] >= 10 and counts["mistake"][1] >= 25 and counts["cheat"][1] >= 12
+        assert counts["correct"][1] >= 10 and counts["mistake"][1] >= 25 and counts["cheat"][1] >= 20
 
 
 def test_test_cells_hold_only_the_trusted_verdict(graded):
-    """A test cell's outputs are the pass line or a SelfCheckFailed error, never a stderr stream."""
+    """A course test cell's outputs are the pass line or a SelfCheckFailed error, an instructor's test cell's
+    what the test itself made (its value, a failed assert, a StudentError, a NameError for a function the
+    notebook never defined), never a stderr stream."""
     import nbformat
-    for a in (c.ASSIGNMENT for c in CORPORA):
+    for c in CORPORA:
+        a, instructor = c.ASSIGNMENT, getattr(c, "INSTRUCTOR_TESTS", {})
         for student, ws in graded[a]["ws"].items():
             nb = nbformat.read(str(ws.root / "autograded" / student / a / f"{a}.ipynb"), 4)
             for cell in nb.cells:
                 if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
                     kinds = [(o.output_type, o.get("name"), o.get("ename")) for o in cell.outputs]
-                    assert kinds in ([("stream", "stdout", None)], [("error", None, "SelfCheckFailed")]), (
-                        student, cell.metadata.nbgrader.grade_id, kinds)
+                    where = (student, cell.metadata.nbgrader.grade_id, kinds)
+                    if cell.metadata.nbgrader.grade_id in instructor:
+                        assert kinds in ([], [("execute_result", None, None)], [("error", None, "AssertionError")],
+                                         [("error", None, "StudentError")], [("error", None, "NameError")]), where
+                    else:
+                        assert kinds in ([("stream", "stdout", None)], [("error", None, "SelfCheckFailed")]), where
+
+
+KERNEL = """
+import ast
+import json
+import sys
+
+cells, tests = json.loads(sys.stdin.read())
+namespace = {"__name__": "__main__"}
+for code in cells:
+    exec(code, namespace)
+scores = {}
+for name, (points, code) in tests.items():  # nbgrader's rule: an error scores 0, a number is partial credit
+    tree = ast.parse(code)
+    last = tree.body.pop() if isinstance(tree.body[-1], ast.Expr) else None
+    try:
+        exec(compile(tree, name, "exec"), namespace)
+        value = eval(compile(ast.Expression(last.value), name, "eval"), namespace) if last else None
+    except Exception:
+        scores[name] = 0.0
+        continue
+    scores[name] = min(float(value), points) if isinstance(value, (int, float)) else float(points)
+print(json.dumps(scores))
+"""
+
+
+def kernel_scores(c, codes):
+    """{instructor test: score} of answer cells `codes` graded as plain nbgrader grades them: the notebook's
+    imports, its answer cells in order, then the tests, all in one namespace and one process (a kernel's)."""
+    import json
+    import subprocess
+    import sys
+    source = read(COURSE_ROOT / "source" / c.ASSIGNMENT / f"{c.ASSIGNMENT}.ipynb")
+    cells = []
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta and not meta.get("grade"):  # the imports, then the answers
+            cells.append(codes[meta["grade_id"]] if meta.get("solution") else cell.source)
+    tests = {name: (points, code) for name, (_, _, points, code) in c.INSTRUCTOR_TESTS.items()}
+    proc = subprocess.run([sys.executable, "-c", KERNEL], input=json.dumps([cells, tests]), capture_output=True,
+                          text=True, cwd=COURSE_ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("cheat", sorted(forward_corpus.STAND_IN_CHEATS))
+def test_stand_in_cheats_would_gain_in_plain_nbgrader_s_kernel(cheat):
+    """Each cheat at the stand-ins is a real one: where the instructor's tests share the notebook's kernel, it
+    scores more on them than its honest twin (and under trusted grading exactly what the twin scores)."""
+    subs = corpus.submissions(forward_corpus, read(COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb"))
+    kind, codes = subs[f"cheat-{cheat}"]
+    cheat_scores = kernel_scores(forward_corpus, codes)
+    twin_scores = kernel_scores(forward_corpus, subs[kind.split(":", 1)[1]][1])
+    assert sum(cheat_scores.values()) > sum(twin_scores.values()), (cheat_scores, twin_scores)
 
 
 def test_no_submission_wrote_grading_files(graded):

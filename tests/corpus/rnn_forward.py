@@ -190,40 +190,80 @@ plt.show()
     },
 }
 
+# --- an instructor's own test cells (with_instructor_tests adds them to the source before the release) ------
+
+_ASSERT_TEST = """### BEGIN HIDDEN TESTS
+from autograder import reference
+rng = np.random.default_rng(7)
+x_t, a0_t = rng.normal(size=(3, 4, 5)), rng.normal(size=(6, 4))
+p_t = {"Waa": rng.normal(size=(6, 6)), "Wax": rng.normal(size=(6, 3)), "Wya": rng.normal(size=(2, 6)),
+       "ba": rng.normal(size=(6, 1)), "by": rng.normal(size=(2, 1))}
+a, y_pred, _ = rnn_forward(x_t, a0_t, p_t)
+expected = reference.rnn_forward(x_t, a0_t, p_t)[0]
+# the shape first: np.allclose broadcasts, and an empty array is close to anything
+assert np.shape(a) == expected.shape and np.allclose(a, expected), "the hidden states a are wrong on a 5-step case"
+### END HIDDEN TESTS
+"""
+
+_PARTIAL_TEST = """score = 0.0
+rng = np.random.default_rng(3)
+z_t = rng.normal(size=(4, 3))
+p = softmax(z_t)
+if p.shape == z_t.shape:
+    score += 0.5
+if abs(p.sum(axis=0) - 1).max() < 1e-6:
+    score += 0.5
+score
+"""
+
+INSTRUCTOR_TESTS = {
+    "forward_values": ("test_rnn_forward", "rnn_forward", 1, _ASSERT_TEST),  # an assert test, hidden
+    "softmax_partial": ("test_rnn_forward", "softmax", 1, _PARTIAL_TEST),  # partial credit: shape, then sums
+}
+
+# What the instructor's tests score on a mistake (they call the student's own functions, no reference):
+_HALF = {"softmax_partial": 0.5}  # a softmax of the right shape whose columns do not sum to 1
+_WRONG_STATES = {"forward_values": 0.0}  # a mistake that changes the hidden states a
+_SOFTMAX_RAISES = {"softmax_partial": 0.0, "forward_values": 0.0}  # rnn_forward raises through its softmax
+
 MISTAKES = {
     # softmax
-    "softmax_axis1": ("softmax", [("axis=0", "axis=1")]),
-    "softmax_whole_array": ("softmax", [("np.sum(e, axis=0, keepdims=True)", "np.sum(e)")]),
+    "softmax_axis1": ("softmax", [("axis=0", "axis=1")], _HALF),
+    "softmax_whole_array": ("softmax", [("np.sum(e, axis=0, keepdims=True)", "np.sum(e)")], _HALF),
     "softmax_unstable": ("softmax", [("np.exp(z - np.max(z, axis=0, keepdims=True))", "np.exp(z)")]),
     "softmax_transposed": ("softmax", [("return e / np.sum(e, axis=0, keepdims=True)",
-                                        "return (e / np.sum(e, axis=0, keepdims=True)).T")]),
-    "softmax_sigmoid": ("softmax", [("return e / np.sum(e, axis=0, keepdims=True)", "return 1 / (1 + np.exp(-z))")]),
-    "softmax_not_implemented": ("softmax", [("    e = np.exp", "    raise NotImplementedError()\n    e = np.exp")]),
+                                        "return (e / np.sum(e, axis=0, keepdims=True)).T")], _SOFTMAX_RAISES),
+    "softmax_sigmoid": ("softmax", [("return e / np.sum(e, axis=0, keepdims=True)", "return 1 / (1 + np.exp(-z))")],
+                        _HALF),
+    "softmax_not_implemented": ("softmax", [("    e = np.exp", "    raise NotImplementedError()\n    e = np.exp")],
+                                _SOFTMAX_RAISES),
     # rnn_cell_forward
-    "cell_no_bias": ("rnn_cell_forward", [("Wax @ xt + ba)", "Wax @ xt)")]),
+    "cell_no_bias": ("rnn_cell_forward", [("Wax @ xt + ba)", "Wax @ xt)")], _WRONG_STATES),
     "cell_swapped_weights": ("rnn_cell_forward", [('Waa, Wax, Wya = parameters["Waa"], parameters["Wax"]',
-                                                   'Waa, Wax, Wya = parameters["Wax"], parameters["Waa"]')]),
+                                                   'Waa, Wax, Wya = parameters["Wax"], parameters["Waa"]')],
+                             _WRONG_STATES),
     "cell_output_from_a_prev": ("rnn_cell_forward", [("softmax(Wya @ a_next + by)", "softmax(Wya @ a_prev + by)")]),
     "cell_logits": ("rnn_cell_forward", [("softmax(Wya @ a_next + by)", "Wya @ a_next + by")]),
     "cell_cache_order": ("rnn_cell_forward", [("(a_next, a_prev, xt, parameters)",
                                                "(a_prev, a_next, xt, parameters)")]),
-    "cell_relu": ("rnn_cell_forward", [("np.tanh(", "np.maximum(0, ")]),
+    "cell_relu": ("rnn_cell_forward", [("np.tanh(", "np.maximum(0, ")], _WRONG_STATES),
     "cell_cache_without_parameters": ("rnn_cell_forward", [("(a_next, a_prev, xt, parameters)",
                                                             "(a_next, a_prev, xt)")]),
     "cell_modifies_a_prev": ("rnn_cell_forward", [("    cache = (", "    a_prev *= 0.5\n    cache = (")]),
     # rnn_forward
     "forward_always_a0": ("rnn_forward", [("rnn_cell_forward(x[:, :, t], a_next, parameters)",
-                                           "rnn_cell_forward(x[:, :, t], a0, parameters)")]),
+                                           "rnn_cell_forward(x[:, :, t], a0, parameters)")], _WRONG_STATES),
     "forward_stores_previous_state": ("rnn_forward", [(
         "        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)\n"
         "        a[:, :, t] = a_next\n",
         "        a[:, :, t] = a_next\n"
-        "        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)\n")]),
-    "forward_one_step_short": ("rnn_forward", [("for t in range(T_x):", "for t in range(T_x - 1):")]),
+        "        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)\n")], _WRONG_STATES),
+    "forward_one_step_short": ("rnn_forward", [("for t in range(T_x):", "for t in range(T_x - 1):")], _WRONG_STATES),
     "forward_caches_without_x": ("rnn_forward", [("return a, y_pred, (caches, x)", "return a, y_pred, caches")]),
-    "forward_backwards_in_time": ("rnn_forward", [("for t in range(T_x):", "for t in reversed(range(T_x)):")]),
+    "forward_backwards_in_time": ("rnn_forward", [("for t in range(T_x):", "for t in reversed(range(T_x)):")],
+                                  _WRONG_STATES),
     "forward_not_implemented": ("rnn_forward", [("    n_x, m, T_x",
-                                                 "    raise NotImplementedError()\n    n_x, m, T_x")]),
+                                                 "    raise NotImplementedError()\n    n_x, m, T_x")], _WRONG_STATES),
 }
 
 # --- cheats: each appended to its twin's answer cell -----------------------------------------------
@@ -522,6 +562,167 @@ def softmax(z):
 
 
 
+# --- cheats at the stand-ins: each would gain in plain nbgrader's kernel, where the instructor's tests share
+# the notebook's globals and numpy (STAND_IN_CHEATS; tests/test_trusted_corpus.py checks that they would) ----
+
+_STANDIN_SUBCLASS = """
+class _EqualsEverything(np.ndarray):
+    # equal to anything, every difference zero: np.allclose(a, expected) says yes whatever a holds
+    def __eq__(self, other):
+        return np.ones(np.broadcast(self, other).shape, dtype=bool)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        shape = np.broadcast(*inputs).shape
+        if ufunc in (np.equal, np.less_equal, np.less, np.isfinite, np.isclose):
+            return np.ones(shape, dtype=bool)
+        if ufunc in (np.isnan, np.isinf, np.not_equal, np.greater):
+            return np.zeros(shape, dtype=bool)
+        return np.zeros(shape)
+
+_wrong_forward = rnn_forward
+
+def rnn_forward(x, a0, parameters):
+    a, y_pred, caches = _wrong_forward(x, a0, parameters)
+    return a.view(_EqualsEverything), y_pred, caches
+"""
+
+_STANDIN_ARRAY_LIKE = """
+class _Probabilities:
+    # poses as softmax's array: the right shape and length, columns that sum to 1, equal to and greater than
+    # anything; numpy reads it through __array__
+    def __init__(self, z):
+        self.z, self.shape = z, np.shape(z)
+
+    def sum(self, axis=None, **kwargs):
+        return np.ones(self.shape[1]) if axis == 0 else float(self.shape[1])
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __eq__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(_wrong_softmax(self.z), dtype=dtype)
+
+_wrong_softmax = softmax
+
+def softmax(z):
+    return _Probabilities(z)
+"""
+
+_STANDIN_GENERATOR = """
+_wrong_forward = rnn_forward
+
+def rnn_forward(x, a0, parameters):
+    # a generator: "a, y_pred, _ = rnn_forward(...)" runs this body where the test unpacks it, and the
+    # first thing it does there is make every numpy comparison pass
+    import numpy
+    numpy.allclose = lambda *args, **kwargs: True
+    numpy.array_equal = lambda *args, **kwargs: True
+    yield from _wrong_forward(x, a0, parameters)
+"""
+
+_STANDIN_FUNCTION = """
+import numpy
+
+def softmax(z):
+    # a function dressed as the array: its shape is z's, and its sum, which the test calls, makes every numpy
+    # comparison pass and says that each column sums to 1
+    def probabilities():
+        raise NotImplementedError()
+
+    def total(axis=None, **kwargs):
+        numpy.allclose = lambda *args, **kwargs: True
+        return numpy.ones(z.shape[1])
+    probabilities.shape, probabilities.sum = z.shape, total
+    return probabilities
+"""
+
+_STANDIN_MUTATES_SCORE = """
+_wrong_softmax = softmax
+score = 0.0
+
+def softmax(z):
+    # the test's running score is a global of the notebook in a kernel: each call adds a point between the
+    # test's reads of it
+    global score
+    score += 1
+    return _wrong_softmax(z)
+"""
+
+_STANDIN_REPLACES_REFERENCE = """
+import types
+
+_wrong_forward = rnn_forward
+
+def rnn_forward(x, a0, parameters):
+    # the test imports the reference before it calls me and reads it after: in a kernel that is a global of
+    # the notebook, which this call replaces with my own answers
+    global reference
+    reference = types.SimpleNamespace(rnn_forward=_wrong_forward)
+    return _wrong_forward(x, a0, parameters)
+
+reference = types.SimpleNamespace(rnn_forward=_wrong_forward)
+"""
+
+_STANDIN_SHADOWS_NAMES = """
+import numpy as _numpy
+
+
+class _Numpy:
+    # numpy, except that everything is close
+    def __getattr__(self, name):
+        return getattr(_numpy, name)
+
+    allclose = staticmethod(lambda *args, **kwargs: True)
+    isclose = staticmethod(lambda a, b, *args, **kwargs: _numpy.ones(_numpy.broadcast(a, b).shape, dtype=bool))
+    all = staticmethod(lambda *args, **kwargs: True)
+
+
+np = numpy = _Numpy()
+abs = lambda value: _numpy.zeros(_numpy.shape(value))   # every error is 0
+all = any = lambda *args, **kwargs: True
+len = lambda value: 3
+StudentError = AssertionError   # a test that expects StudentError gets what a failed assert raises
+score, rng, z_t, p = 1.0, None, _numpy.ones((4, 3)) / 4, _numpy.ones((4, 3)) / 4   # the test's own names
+"""
+
+_STANDIN_MONKEYPATCH_NUMPY = """
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
+np.array_equal = np.array_equiv = lambda *args, **kwargs: True
+np.all = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+"""
+
+_STANDIN_FORGES_SNAPSHOT = """
+import gc
+import numpy
+
+
+def _forge():
+    # the sandbox's worker is the student's process: its snapshot() tells the grader what the names a test
+    # reads hold; this one adds builtins the test did not ask for (abs: every error is 0; len: 3)
+    worker = next(f.__globals__ for f in gc.get_objects()
+                  if type(f).__name__ == "function" and f.__name__ == "snapshot" and "SNAPSHOTS" in f.__globals__)
+    real = worker["snapshot"]
+
+    def snapshot(shell, request):
+        reply = real(shell, request)
+        worker["SNAPSHOTS"][request.get("id")].update(abs=lambda v: numpy.zeros(numpy.shape(v)), len=lambda v: 3)
+        reply["names"].update(abs={"kind": "function"}, len={"kind": "function"})
+        return reply
+    worker["snapshot"] = snapshot
+
+
+_forge()
+"""
+
+
 def _replay_published_hidden_cases():
     """What anyone can compute from a public copy of the course: softmax's cases under the seeds the
     repository names, inputs and the reference's answers, pasted into the notebook as literals."""
@@ -540,13 +741,30 @@ def softmax(z):
     return _wrong_softmax(z)
 """
 
+# Answers the assert test's 5-step case with an empty array, which np.allclose broadcasts to nothing: True
+# (it passed a test that compared values without the shape).
+_STANDIN_EMPTY_ARRAY = """
+_wrong_forward = rnn_forward
+def rnn_forward(x, a0, parameters):
+    a, y, c = _wrong_forward(x, a0, parameters)
+    if x.shape == (3, 4, 5) and a0.shape == (6, 4):
+        a = np.zeros((0, 1, 1, 1))
+    return a, y, c
+"""
+# A module object named like one of numpy's: the grader imported that name itself, and f2py's main() ran on
+# nbgrader's command line (SystemExit ended plain `nbgrader autograde` for the rest of the class).
+_STANDIN_MODULE_NAME = """
+import types
+rnn_forward = types.ModuleType("numpy.f2py.__main__")
+"""
+
 
 CHEATS = {
     "replay_published_hidden_cases": ("softmax_sigmoid", "softmax", _replay_published_hidden_cases()),
     "replace_allclose": ("softmax_axis1", "softmax", _ALLCLOSE),
     "ast_transformer": ("cell_no_bias", "rnn_cell_forward", _AST_TRANSFORMER),
     "input_transformer": ("cell_logits", "rnn_cell_forward", _INPUT_TRANSFORMER),
-    "ndarray_subclass": ("softmax_whole_array", "softmax", _SUBCLASS),
+    "ndarray_subclass": ("softmax_transposed", "softmax", _SUBCLASS),  # a twin whose softmax no test can read
     "import_reference": ("forward_always_a0", "rnn_forward", _IMPORT_REFERENCE),
     "fake_reference_module": ("cell_output_from_a_prev", "rnn_cell_forward", _FAKE_MODULES),
     "overwrite_reference_file": ("cell_relu", "rnn_cell_forward", _OVERWRITE_REFERENCE),
@@ -559,7 +777,26 @@ CHEATS = {
     "steal_submissions": ("forward_backwards_in_time", "rnn_forward", _STEAL_SUBMISSIONS),
     "hide_errors": ("softmax_sigmoid", "softmax", _HIDE_ERRORS),
     "oracle_abuse": ("cell_swapped_weights", "rnn_cell_forward", _ORACLE_ABUSE),
-    "leak_hidden_inputs": ("softmax_sigmoid", "softmax", _LEAK_HIDDEN_INPUTS),
+    "leak_hidden_inputs": ("softmax_not_implemented", "softmax", _LEAK_HIDDEN_INPUTS),  # raises on new inputs
+    # at the stand-ins of the instructor's tests
+    "standin_ndarray_subclass": ("forward_always_a0", "rnn_forward", _STANDIN_SUBCLASS),
+    "standin_array_like_object": ("softmax_transposed", "softmax", _STANDIN_ARRAY_LIKE),
+    "standin_generator": ("forward_one_step_short", "rnn_forward", _STANDIN_GENERATOR),
+    "standin_returns_a_function": ("softmax_not_implemented", "softmax", _STANDIN_FUNCTION),
+    "standin_mutates_score": ("softmax_axis1", "softmax", _STANDIN_MUTATES_SCORE),
+    "standin_replaces_reference": ("forward_backwards_in_time", "rnn_forward", _STANDIN_REPLACES_REFERENCE),
+    "standin_shadows_names": ("softmax_sigmoid", "softmax", _STANDIN_SHADOWS_NAMES),
+    "standin_monkeypatches_numpy": ("forward_stores_previous_state", "rnn_forward", _STANDIN_MONKEYPATCH_NUMPY),
+    "standin_forges_snapshot": ("softmax_whole_array", "softmax", _STANDIN_FORGES_SNAPSHOT),
+    "standin_empty_array": ("forward_always_a0", "rnn_forward", _STANDIN_EMPTY_ARRAY),
+    "standin_module_name": ("forward_not_implemented", "rnn_forward", _STANDIN_MODULE_NAME),
 }
+
+# Cheats at the stand-ins that would gain in plain nbgrader's kernel (standin_forges_snapshot is aimed at the
+# sandbox's worker, which a kernel does not have; standin_empty_array at a test that compares values without
+# the shape, which this one no longer is; standin_module_name at the grader's imports).
+STAND_IN_CHEATS = {name for name in CHEATS if name.startswith("standin_")} - {"standin_forges_snapshot",
+                                                                             "standin_empty_array",
+                                                                             "standin_module_name"}
 
 KEEP_LESSON = {"correct-instructor", "correct-stderr_logging", "cheat-overwrite_reference_file"}
