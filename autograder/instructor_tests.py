@@ -60,6 +60,8 @@ def _error(exc, filename, hidden):
     own messages quote what the student's function returned (a broadcast error named the shape of an empty
     array, whose 62 bits carried a hidden input into the feedback)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    if isinstance(exc, SelfCheckFailed):  # the course's report names the function and the case: no frames needed
+        frames = []
     lines = ["Traceback (most recent call last):\n"] if frames else []
     for frame in frames:
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
