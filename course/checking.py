@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course.diagnose import FLOAT32_HINT, MAX_PROBLEMS, compare, float32_precision, matching_hint, split_names
+from course.diagnose import FLOAT32_HINT, MAX_PROBLEMS, compare, float32_precision, matching_hints, split_names
 from course.signatures import SIGNATURES
 
 _HERE = Path(__file__).parent
@@ -155,10 +155,9 @@ def _problems(name, call, case, detail):
         return [returned_nothing(name)]
     problems = _first_problems(compare(got, case["expected"], out_names, detail))
     if problems:
-        hint = matching_hint(got, case.get("mistakes", {}), out_names) or (
-            FLOAT32_HINT if float32_precision(got, case["expected"]) else None)
-        if hint:
-            problems.insert(0, f"Hint: {hint}")
+        hints = matching_hints(got, case["expected"], case.get("mistakes", {}), out_names) or (
+            [FLOAT32_HINT] if float32_precision(got, case["expected"]) else [])
+        problems[:0] = [f"Hint: {hint}" for hint in hints]
     for arg_name, before, after in zip(arg_names, case["args"], args_after):
         if compare(after, before, arg_name) or _added_keys(after, before):
             problems.append(f"{name} modified its argument `{arg_name}`; work on new arrays instead "

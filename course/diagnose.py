@@ -246,3 +246,48 @@ def matching_hint(got, mistakes, names="output"):
         if not compare(got, wrong, names):
             return hint
     return None
+
+
+def matching_hints(got, expected, mistakes, names="output"):
+    """The hints of the known mistakes `got` shows: the first whose whole output it matches, else each one it
+    shows in part (_evidence), in the mistakes' order, but one whose evidence another's contains (m times too
+    large everywhere also makes the hidden part m times too large). Two mistakes at once (no 1/m, and a dby
+    that lost its column) matched neither whole, so the report had no hint at all."""
+    whole = matching_hint(got, mistakes, names)
+    if whole is not None:
+        return [whole]
+    shown = {hint: e for hint, wrong in mistakes.items() if (e := _evidence(got, expected, wrong))}
+    return [hint for hint, e in shown.items() if not any(e < other for other in shown.values())]
+
+
+def _parts(value, expected):
+    """[(part, expected part)] of the leaves (arrays, numbers) of a dict or tuple output, nested ones too;
+    a part missing from `value` is None. None for an output without parts."""
+    if isinstance(expected, dict):
+        pairs = [(value.get(k) if type(value) is dict else None, e) for k, e in expected.items()]
+    elif isinstance(expected, (tuple, list)):
+        ok = type(value) in (tuple, list) and len(value) == len(expected)
+        pairs = list(zip(value, expected)) if ok else [(None, e) for e in expected]
+    else:
+        return None
+    leaves = []
+    for v, e in pairs:
+        inner = _parts(v, e)
+        leaves += [(v, e)] if inner is None else inner
+    return leaves
+
+
+def _evidence(got, expected, wrong):
+    """The parts (indices of _parts) that show the mistake whose output is `wrong`, or an empty set when `got`
+    does not show it: where that mistake alone gets a part wrong, got is wrong too, and in at least two parts
+    of three the same way (the same values, or the same wrong shape), the other parts being another mistake's
+    doing."""
+    got_parts, wrong_parts = _parts(got, expected), _parts(wrong, expected)
+    if got_parts is None or wrong_parts is None:
+        return set()
+    differing = [(i, g, w, e) for i, ((g, e), (w, _)) in enumerate(zip(got_parts, wrong_parts)) if compare(w, e, "p")]
+    if not differing or any(not compare(g, e, "p") for _, g, _, e in differing):
+        return set()
+    same = {i for i, g, w, e in differing
+            if not compare(g, w, "p") or np.shape(w) != np.shape(e) and np.shape(g) == np.shape(w)}
+    return same if 3 * len(same) >= 2 * len(differing) else set()

@@ -126,8 +126,9 @@ def test_a_dby_that_lost_its_column_gets_a_hint(new):
     assert "Hint: the sum over the examples lost its column" in report, report
 
 
-def test_two_mistakes_no_one_over_m_and_a_wrong_dby():
-    # the student's case of issue 31: no 1/m and dby + np.sum(dz_y, axis=1)
+def test_two_mistakes_at_once_get_both_hints():
+    # the student's case of issue 31: no 1/m and dby + np.sum(dz_y, axis=1) gave three "wrong values" lines,
+    # no hint, and no word about dby (neither mistake's whole output matched)
     code = solution_code(read(COURSE_ROOT / "source" / "bptt" / "bptt.ipynb"))["bptt"]
     wrong = code.replace("(y_pred[:, :, t] - y[:, :, t]) / m", "(y_pred[:, :, t] - y[:, :, t])") \
         .replace("dby += dzy.sum(axis=1, keepdims=True)", "dby = dby + np.sum(dzy, axis=1)")
@@ -136,9 +137,17 @@ def test_two_mistakes_no_one_over_m_and_a_wrong_dby():
     with np.errstate(all="ignore"), pytest.raises(SelfCheckFailed) as failed:
         check("bptt", namespace["bptt"])
     lines = str(failed.value).splitlines()
-    assert lines[1] == '  - gradients["dby"] has shape (2, 2), expected (2, 1)', lines  # structure first
-    assert re.fullmatch(r"  - and \d+ more problems? not listed here", lines[4]), lines
-    print("\n".join(lines))
+    assert lines[1].startswith("  - Hint: the gradients are m times too large"), lines
+    assert lines[2].startswith("  - Hint: the sum over the examples lost its column"), lines
+    assert lines[3] == '  - gradients["dby"] has shape (2, 2), expected (2, 1)', lines  # structure first
+    assert re.fullmatch(r"  - and \d+ more problems? not listed here", lines[-1]), lines
+
+
+def test_a_dby_overwritten_at_each_step_gets_a_hint():
+    # was: dby's wrong values alone, with no word that it holds only the last step
+    report = self_check_report("bptt", "bptt", "dby += dzy.sum(axis=1, keepdims=True)",
+                               "dby = dzy.sum(axis=1, keepdims=True)")
+    assert "Hint: dby holds only the last step" in report, report
 
 
 def test_wrong_steps_are_named_as_the_arrays_index_them():

@@ -195,6 +195,9 @@ LOST_COLUMN = ("the sum over the examples lost its column: np.sum over axis 1 gi
                "dby line (the dba of rnn_cell_backward has the same shape question).")
 
 BPTT_DBY = {
+    "dby holds only the last step; by is shared by every step, so its gradient adds up the contributions of all "
+    "T_x steps (look at how your loop updates dby).":
+        lambda x, y, a0, p: _bptt(x, y, a0, p, dby_step=lambda dby, d: np.sum(d, axis=1, keepdims=True)),
     LOST_COLUMN.format(""): lambda x, y, a0, p: _bptt(x, y, a0, p, dby_step=lambda dby, d: dby + np.sum(d, axis=1)),
     LOST_COLUMN.format(", which dby += cannot hold"): lambda x, y, a0, p: _bptt(x, y, a0, p,
                                                                                  dby_step=_add_lost_column),
