@@ -45,7 +45,8 @@ KINDS = ["alice", "bob", "carol"]  # correct, partly wrong, untouched
 
 
 ASSERT_CELL = """### BEGIN HIDDEN TESTS
-from autograder.cases import hidden_cases, visible_cases
+from autograder import reference
+from autograder.cases import HIDDEN_SIZES, VISIBLE_SIZES, make_args
 
 def close(got, want):
     if want is None:
@@ -56,15 +57,17 @@ def close(got, want):
         return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(close, got, want))
     return np.shape(got) == np.shape(want) and np.allclose(got, want)
 
-for case in [*visible_cases({case_set!r}), *hidden_cases({case_set!r}, 1)]:
-    assert close({function}(*case["args"]), case["expected"]), case["label"]
+rng = np.random.default_rng(1)
+for size in [*VISIBLE_SIZES, *HIDDEN_SIZES]:
+    args = make_args({case_set!r}, size, rng)
+    assert close({function}(*args), reference.{function}(*args)), size
 ### END HIDDEN TESTS
 """
 
 
 def with_assert_cells(root, assignment):
     """Replace each of the course's test cells (check on a registered case set) by an instructor's assert cell
-    with the same points, asserting on the same visible and as many hidden cases."""
+    with the same points, asserting on as many cases of the same shapes against the reference."""
     from course.signatures import function_of
     for path in (root / "source" / assignment).glob("*.ipynb"):
         nb = nbformat.read(str(path), as_version=4)

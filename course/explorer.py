@@ -36,6 +36,12 @@ NOT_RUNNING = ("The explorer runs in the notebook's kernel, and this output come
                "Above Selected Cell, then run this cell.")
 
 
+# Under every explorer: after a kernel restart the page keeps the old sliders, which move and draw nothing, and
+# no error says why (nothing reaches a kernel that is gone)
+STALE = ("Sliders move but the picture stays? The kernel was restarted: use Run > Run All Above Selected Cell, "
+         "then run this cell.")
+
+
 class NotReady(Exception):
     """The student's function cannot drive the explorer (or a demo cell) yet; the message says why.
 
@@ -192,7 +198,8 @@ class Explorer:
             max_width=f"{int(round(figure.bbox.width))}px"))
         self._notice = widgets.HTML()
         self._readout = widgets.HTML()
-        self.widget = widgets.VBox([self._controls_box(), self._notice, self._image, self._readout])
+        self.widget = widgets.VBox([self._controls_box(), self._notice, self._image, self._readout,
+                                    widgets.HTML(f'<span style="color: #666; font-size: 0.85em">{STALE}</span>')])
         for control in controls.values():
             control.observe(self.update, names="value")
         self.update()

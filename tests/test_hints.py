@@ -292,6 +292,14 @@ def test_an_explorer_displays_what_to_do_as_its_plain_text():
     assert "application/vnd.jupyter.widget-view+json" in shown[0]
 
 
+def test_an_explorer_says_under_its_sliders_what_a_restart_did_to_them():
+    # was: after a kernel restart, with the page open, the sliders moved and nothing redrew, and nothing said why
+    from course.explorer import STALE
+    from course.state_explorer import StateExplorer
+    captions = [w.value for w in StateExplorer(reference.rnn_forward).widget.children if hasattr(w, "value")]
+    assert any(STALE in c for c in captions) and "Run All Above Selected Cell" in STALE
+
+
 # ---- Small things ----
 
 def test_the_training_tables_header_lines_up_with_its_columns():
