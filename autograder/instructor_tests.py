@@ -69,6 +69,8 @@ def _error(exc, filename, hidden):
     message = str(exc)
     if any(f.lineno in hidden for f in frames) and not isinstance(exc, CHOSEN_MESSAGES):
         message = f"raised in a hidden test (the message of a {type(exc).__name__} there is not shown)"
+    elif any(f.lineno in hidden for f in frames) and isinstance(exc, StudentError):
+        message = exc.in_hidden  # which exception the student's code raised is the student's choice: a channel
     # As a kernel shows it: the exception's own name (not its module's path), in red
     lines += (traceback.format_exception_only(type(exc), exc) if isinstance(exc, SyntaxError)
               else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {message}"])

@@ -10,6 +10,7 @@ exact. It never enters the repository, the sandbox (which cannot reach the grade
 import functools
 import hashlib
 import hmac
+import json
 import secrets
 
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
@@ -64,5 +65,6 @@ def hidden_seed(secret, assignment, student, code="", grading="", started=1):
 
 
 def notebook_code(nb):
-    """What of a notebook decides its hidden cases (hidden_seed's `code`): its code cells' sources, in order."""
-    return "\0".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    """What of a notebook decides its hidden cases (draw_name's `code`): its code cells' sources, in order, as
+    JSON (a separator that a cell can hold, "\\0", made [A, B\\0C] and [A, B, C] one draw)."""
+    return json.dumps([cell.source for cell in nb.cells if cell.cell_type == "code"])

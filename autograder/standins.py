@@ -32,7 +32,12 @@ TRUSTED_PACKAGES = ("numpy", "course", "math")  # autograder/worker.py MODULES: 
 
 class StudentError(Exception):
     """What a test cell gets when the student's code raised, ended its process, or handed over something
-    that is not plain data. It carries only words the grader chose (for an exception: a built-in's name)."""
+    that is not plain data. It carries only words the grader chose (for an exception: a built-in's name, and
+    in a hidden test not even that: `in_hidden`, the message a hidden test's error shows)."""
+
+    def __init__(self, message, in_hidden=None):
+        super().__init__(message)
+        self.in_hidden = in_hidden or message
 
 
 class TestTimeLimit(BaseException):
@@ -144,7 +149,8 @@ def _raised(name, reply):
     builtin = getattr(builtins, type_name, None)
     if not (isinstance(builtin, type) and issubclass(builtin, BaseException)):
         type_name = "an exception of its own class"
-    raise StudentError(f"{name} raised {type_name}")
+    raise StudentError(f"{name} raised {type_name}", in_hidden=f"{name} raised an exception (which one is not "
+                                                              "shown in a hidden test)")
 
 
 def _gone(name, gone, run):

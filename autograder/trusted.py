@@ -23,7 +23,6 @@ by the reference in this process (an "oracle"), so one mistake costs only its ow
 never enters the sandbox. The reference is loaded from bytes whose digest is verified first, so nothing a
 submission did to the file (or to its cached bytecode) changes anyone's grade.
 """
-import builtins
 import functools
 import hashlib
 import os
@@ -319,20 +318,19 @@ class NotebookRun:
 UNREADABLE = {"nested": "it is nested too deeply or holds itself", "too large": "it is too large to send",
               "other": "the grader's encoder failed on it"}
 
-HIDDEN_MESSAGE = "(not shown for hidden checks; the self-check's cases show it if they raise it too)"
+HIDDEN_MESSAGE = "(which one is not shown for hidden checks; the self-check's cases show it if they raise it too)"
 
 
 def _raise(reply, hidden):
     """CallFailed describing what the student's function raised. The student's code chooses the exception's
-    type name, its message and (through linecache) the line shown, so for a hidden case only the name of a
-    built-in exception is kept: any of them could carry the hidden inputs into the feedback."""
+    type, its message and (through linecache) the line shown, so for a hidden case none is kept: any of them
+    could carry the hidden inputs into the feedback (which of 32 built-in exceptions a function raised carried
+    5 bits of an instructor's hidden input per check and round, and those inputs never change)."""
     type_name, message = str(reply.get("type", ""))[:100], str(reply.get("message", ""))
     if not re.fullmatch(r"[A-Za-z_][\w.]*", type_name):  # a class name can be any string, newlines too
         type_name = "an exception of its own class"
     if hidden:
-        builtin = getattr(builtins, type_name, None)
-        known = isinstance(builtin, type) and issubclass(builtin, BaseException)
-        raise CallFailed(type_name if known else "an exception of its own class", HIDDEN_MESSAGE)
+        raise CallFailed("an exception", HIDDEN_MESSAGE)
     short = message.splitlines()[0][:2000] if message.strip() else ""
     line = str(reply.get("line", "")).strip()  # one line: no text of the student's may start a line of the report
     line = line.splitlines()[0][:300] if line else ""
@@ -634,6 +632,7 @@ def _run_tests(run, prepared, graders_names=None):
             continue
         namespace.update(shared)
         namespace.update(graders_names or {})
+        before = dict(namespace)
         run.test_deadline = time.monotonic() + run.timeout  # a cell's time, as a kernel's cell has
         try:
             cell.outputs = run_test_cell(cell.source, namespace, grade_id, cell.get("execution_count"), run.timeout)
@@ -641,8 +640,10 @@ def _run_tests(run, prepared, graders_names=None):
             del run.test_deadline
         if cell.outputs and cell.outputs[-1].get("ename") == TestTimeLimit.__name__:
             run.discard()  # the limit may have cut a request to the sandbox short
-        own = [name for name in _bound(cell.source) if dict.__contains__(namespace, name)]  # no __missing__
-        shared.update({name: dict.__getitem__(namespace, name) for name in own})
+        # what the cell bound, as it ran: a star import or a global set in a function binds names no reading of
+        # the source sees (a helper from `from numpy.testing import *` was looked up among the student's names)
+        shared.update({name: value for name, value in dict.items(namespace)
+                       if name not in before or value is not before[name]})
 
 
 def _bound(code):
@@ -686,7 +687,7 @@ class TrustedExecute(NbGraderPreprocessor):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
         return dirs
 
-    def _draw(self, nb, resources, timeout):
+    def _draw(self, nb, resources, timeout, redraw=False):
         """(draw name, seed of its hidden cases, verdicts kept from its finished grading or None): see
         autograder/draws.py. The course secret and the draws are kept in the gradebook."""
         ids = resources.get("nbgrader", {})
@@ -700,11 +701,19 @@ class TrustedExecute(NbGraderPreprocessor):
         try:
             secret = course_secret(db_url, course_id)
             name = draw_name(secret, *who, grading)
-            started, kept = draws.start(db_url, course_id, name, self.redraw)
+            started, kept = draws.start(db_url, course_id, name, self.redraw or redraw)
         except SQLAlchemyError as exc:  # the grader's trouble, not the student's: stop, score no one
             raise TrustedGradingError(f"could not read or store the course secret or the draw in the gradebook "
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
         return name, hidden_seed(secret, *who, grading, started), kept
+
+    def _draw_or_replay(self, nb, resources, timeout):
+        """(draw name, seed, whether the kept verdicts were written into `nb`). Verdicts that do not fit the
+        notebook were kept for other code: it is graded on a draw of its own, never on theirs."""
+        draw, seed, kept = self._draw(nb, resources, timeout)
+        if kept is not None and not self._replay(nb, kept):
+            draw, seed, kept = self._draw(nb, resources, timeout, redraw=True)
+        return draw, seed, kept is not None
 
     def _keep(self, nb, resources, name):
         """Keep what this grading wrote into the code cells, for a later grading of the same draw to replay."""
@@ -763,8 +772,8 @@ class TrustedExecute(NbGraderPreprocessor):
         self._check_submission(resources)
         reference = verified_reference(self.reference_sha256)
         timeout = self.timeout or self.config.Execute.get("timeout") or 60
-        draw, seed, kept = self._draw(nb, resources, timeout)
-        if kept is not None and self._replay(nb, kept):
+        draw, seed, replayed = self._draw_or_replay(nb, resources, timeout)
+        if replayed:
             self.log.info("%s: the same code was graded to the end before, by the same grading code: its verdicts "
                           "are replayed (no sandbox is handed the same hidden cases twice)",
                           resources.get("unique_key", "notebook"))

@@ -119,6 +119,14 @@ def test_a_student_exception_arrives_as_student_error_with_only_a_builtin_name()
         ("StudentError", "double raised an exception of its own class")
 
 
+def test_in_a_hidden_test_a_student_exception_does_not_say_which_it_was():
+    # which of 32 built-in exceptions a function raised carried 5 bits of an instructor's hidden input per
+    # call and round, and those inputs are the same in every round
+    hidden = "### BEGIN HIDDEN TESTS\nassert double(np.arange(3))[1] == 2\n### END HIDDEN TESTS\n"
+    assert outcome(["def double(v):\n    raise KeyError(int(v[1]))"], hidden) == \
+        ("StudentError", "double raised an exception (which one is not shown in a hidden test)")
+
+
 def test_names_are_read_where_the_test_stands_and_later_cells_change_nothing():
     later = ["def double(v):\n    return [0, 2, 4]", "np.array_equal = lambda *a: True"]
     assert outcome([GOOD], TEST, after=later) == (None, "ok\n")
@@ -297,3 +305,26 @@ def test_a_helper_one_test_cell_defines_is_the_next_one_s_not_the_student_s():
         finally:
             run.close()
         assert [next((o.ename for o in c.outputs if o.output_type == "error"), None) for c in cells] == verdicts
+
+
+def test_a_name_a_test_cell_star_imports_is_the_next_one_s_not_the_student_s():
+    # `from numpy.testing import *` in one test cell, assert_allclose in the next: no reading of the source
+    # sees the star import bind it, so the student's assert_allclose (return None) ran on the test's data
+    first = "from numpy.testing import *\nassert_allclose(double(1), 2)\n"
+    second = "### BEGIN HIDDEN TESTS\nassert_allclose(double(np.arange(3)), [0, 2, 4])\n### END HIDDEN TESTS\n"
+    wrong = "import numpy as np\ndef double(v):\n    return v if np.ndim(v) else 2 * v\n" \
+            "def assert_allclose(*args, **kwargs):\n    return None\n"
+    run = trusted.NotebookRun([], 1 << 31, 20)
+    try:
+        run.run_cell(wrong, 1)
+        cells = [graded_test_cell(f"t{i}", code, 1) for i, code in enumerate((first, second))]
+        sources = {c.metadata.nbgrader.grade_id: c.source for c in cells}
+        bound, prepared = set(), []
+        for i, cell in enumerate(cells):
+            prepared.append(trusted._prepare_test(run, cell, i, sources, bound))
+            bound |= trusted._bound(cell.source)
+        trusted._run_tests(run, prepared)
+    finally:
+        run.close()
+    assert [next((o.ename for o in c.outputs if o.output_type == "error"), None) for c in cells] == \
+        [None, "AssertionError"]

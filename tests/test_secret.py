@@ -91,3 +91,25 @@ def test_a_draw_started_and_never_finished_is_drawn_afresh_and_a_finished_one_is
     execute._keep(nb, resources, name)
     _, _, kept = execute._draw(nb, resources, 60)
     assert kept == [{"count": 1, "outputs": nb.cells[0].outputs, "stopped": None}]
+
+
+def test_code_cells_that_join_alike_draw_apart_and_verdicts_that_do_not_fit_are_never_reused(tmp_path):
+    # An attack: cells joined with "\\0" made [A, B\\0C] and [A, B, C] one draw; the second was then graded on
+    # the same hidden cases (the replay refused, the draw not started afresh), again and again, and a changed
+    # notebook of the same cell count got its earlier notebook's verdicts
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.trusted import TrustedExecute
+
+    def notebook(*sources):
+        return new_notebook(cells=[new_code_cell(source) for source in sources])
+    assert notebook_code(notebook("A", "B\0C")) != notebook_code(notebook("A", "B", "C"))
+    execute = TrustedExecute()
+    resources = {"nbgrader": {"db_url": f"sqlite:///{tmp_path / 'gradebook.db'}", "assignment": "a",
+                              "student": "alice"}}
+    nb = notebook("x = 1")
+    name, first, replayed = execute._draw_or_replay(nb, resources, 60)
+    assert not replayed
+    execute._keep(notebook("x = 1", "y = 2"), resources, name)  # verdicts of other code under this draw's name
+    again, second, replayed = execute._draw_or_replay(nb, resources, 60)
+    assert again == name and not replayed and second != first
