@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from autograder.sheet import number
 
@@ -21,7 +22,13 @@ def _environment():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=False)
     env.filters["num"] = number
+    env.filters["breakable"] = breakable
     return env
+
+
+def breakable(name):
+    """A grade id, escaped, that may wrap after each underscore (test_rnn_cell_/forward), not mid-word."""
+    return Markup(str(escape(name)).replace("_", "_<wbr>"))
 
 
 def _sha256(text):
@@ -46,6 +53,9 @@ def render(assignment, sheet, rows, stats, mistakes, counts, links):
     """The page's HTML. rows, mistakes, counts: autograder.report_data; stats: autograder.report.pass_rates;
     links: {student: feedback_links}."""
     script, style = (TEMPLATES / "report.js").read_text(), (TEMPLATES / "report.css").read_text()
+    # the grid's columns: student, name, status, score, late, penalty, one per graded cell, feedback, reason
+    style += (f"table.grid tr {{ grid-template-columns: 7em 11em 9em 6.5em 5.5em 5.5em "
+              f"repeat({len(sheet['cells'])}, 7.5em) 8em minmax(26em, 1fr); }}\n")
     states = [s for s in STATES if s in counts["counts"]]
     return _environment().get_template("report.html").render(
         assignment=assignment, duedate=sheet["duedate"], max_score=sheet["max_score"], cells=sheet["cells"],
