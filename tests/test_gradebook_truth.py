@@ -157,3 +157,14 @@ def test_the_report_has_a_policy_that_runs_its_own_script_only(graded):
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     assert "script-src 'sha256-" in policy and "default-src 'none'" in policy
     assert "http" not in page.split("<body>")[0].replace('http-equiv', '')  # nothing loaded from a network
+
+
+def test_grades_csv_is_nbgraders_own_format_quoted(graded):
+    ws, _, _, _ = graded
+    run(ws, "nbgrader", "export", "--exporter=nbgrader.plugins.CsvExportPlugin", "--to=nbgraders.csv")
+    ours = read_csv(ws.root / "grades.csv")
+    theirs = (ws.root / "nbgraders.csv").read_text().splitlines()
+    # the same text field by field, but where nbgrader's unquoted commas broke bob's row into 12 fields
+    assert [",".join(row) for row in ours if "Baker, Jr." not in row] == [t for t in theirs if "Baker" not in t]
+    assert len(next(r for r in read_csv(ws.root / "nbgraders.csv") if "bob" in r)) == 12
+    assert len(next(r for r in ours if "bob" in r)) == 11
