@@ -75,7 +75,8 @@ def standing(outcome, row, layout):
     if row is None or not row["submitted"]:  # nothing in the gradebook (a grading that recorded nothing)
         return outcome
     scores = {gid: (row["cells"].get(gid) or 0.0, points) for cells in layout.values() for gid, points in cells}
-    current = dict(outcome, scores=scores)
+    # pending: the cells the gradebook says still need a manual grade (scored 0 in scores until graded)
+    current = dict(outcome, scores=scores, pending=list(row["pending"]))
     reason = summarize(current, layout)[2]
     if row["seconds_late"] > 0:
         reason += f" (late by {lateness(row['seconds_late'])}" + (
