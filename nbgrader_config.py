@@ -74,5 +74,10 @@ c.ClearHiddenTests.enforce_metadata = False
 # nbconvert's pages, without its repeated work per student (autograder/feedback.py).
 c.GenerateFeedback.exporter_class = FeedbackExporter
 
+# `nbgrader export` writes grades.csv with nbgrader's columns, quoted where a field holds a comma
+# (autograder/grades_csv.py); other formats: --exporter=autograder.lms_canvas.CanvasExportPlugin (Canvas),
+# --exporter=autograder.lms_moodle.MoodleExportPlugin (Moodle).
+c.ExportApp.plugin_class = "autograder.grades_csv.GradesCsvExportPlugin"
+
 # Seconds per cell; TrustedExecute uses it for each cell and each graded call too.
 c.Execute.timeout = 60

@@ -42,6 +42,7 @@ from statistics import median
 
 from autograder import cgroups
 from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, releasable, save_outcome
+from autograder.sheet import lateness, number
 from autograder.submitted import fingerprint
 
 
@@ -65,6 +66,23 @@ def summarize(outcome, layout):
     if not outcome["failed"] and outcome["problems"]:
         reason += " (" + "; ".join(outcome["problems"]) + ")"
     return score, max_score, reason
+
+
+def standing(outcome, row, layout):
+    """The outcome as the gradebook has it now (row: the student's in autograder.sheet.read_sheet): its
+    scores, after manual grading, extra credit and the late penalty, and the reason recomputed from them.
+    What the outcome file holds is the autograde's, written once; the gradebook changes after it."""
+    if row is None or not row["submitted"]:  # nothing in the gradebook (a grading that recorded nothing)
+        return outcome
+    scores = {gid: (row["cells"].get(gid) or 0.0, points) for cells in layout.values() for gid, points in cells}
+    # pending: the cells the gradebook says still need a manual grade (scored 0 in scores until graded)
+    current = dict(outcome, scores=scores, pending=list(row["pending"]))
+    reason = summarize(current, layout)[2]
+    if row["seconds_late"] > 0:
+        reason += f" (late by {lateness(row['seconds_late'])}" + (
+            f": penalty {number(row['penalty'])})" if row["penalty"] else ")")
+    current.update(score=row["score"], max_score=row["max_score"], reason=reason)
+    return current
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -526,7 +544,9 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         progress.finish()
     in_server(ctx, "autograder.sandbox.discard_ahead")  # those no worker claimed: fewer notebooks than workers
     in_server(ctx, "autograder.gradebook.export_csv", db_url, course_id, course / "grades.csv")
-    return {s: outcomes[s] for s in selected if s in outcomes}
+    # the table shows the gradebook's scores, as grades.csv and the report do (manual grades, late penalties)
+    sheet = in_server(ctx, "autograder.sheet.class_sheet", db_url, course_id, assignment, course)["students"]
+    return {s: standing(outcomes[s], sheet.get(s), layout) for s in selected if s in outcomes}
 
 
 def grade_table(outcomes):

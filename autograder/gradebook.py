@@ -3,10 +3,8 @@
 The gradebook is nbgrader's (SQLite by default, or PostgreSQL through RNN_COURSE_DB_URL); everything here
 goes through nbgrader's own API, so nbgrader's commands and the formgrader see the same grades.
 """
-import os
 import sqlite3
 import sys
-from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -172,12 +170,9 @@ def graded_students(db_url, course_id, assignment):
 
 
 def export_csv(db_url, course_id, path):
-    """nbgrader's own CSV export (what `nbgrader export` writes), of the whole gradebook; replaced whole, so
-    runs on several machines sharing the course directory never leave half of one."""
-    from nbgrader.plugins import CsvExportPlugin
+    """The course's grades.csv (`nbgrader export`'s columns, autograder.grades_csv), of the whole gradebook;
+    replaced whole, so runs on several machines sharing the course directory never leave half of one."""
+    from autograder.grades_csv import GradesCsvExportPlugin
 
-    path = Path(path)
-    writing = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with Gradebook(db_url, course_id) as gb:
-        CsvExportPlugin(to=str(writing)).export(gb)
-    os.replace(writing, path)
+        GradesCsvExportPlugin(to=str(path)).export(gb)

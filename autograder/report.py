@@ -2,24 +2,28 @@
 
     ./run python -m autograder.report ASSIGNMENT [--course DIR]
 
-Reads what `./run grade` recorded (reports/<assignment>/outcomes/) and writes, next to it:
-scores.png (histogram of total scores), tests.png (pass rate of every test), grades.csv (score and reason
-of every student) and report.html (all of it on one page).
+Every score comes from the nbgrader gradebook (autograder.sheet), so manual grades, extra credit and late
+penalties given after ./run grade show as soon as the report is written again; what grading recorded about
+each student (the reason, the hints) comes from reports/<assignment>/outcomes/. Writes, in the course
+directory, grades.csv (nbgrader export's, the whole gradebook), and next to the outcomes: cell-scores.csv
+(one row per student of the roster, one column per graded cell), scores.png (histogram of total scores),
+tests.png (pass rate of every test) and report.html (all of it on one page, sortable and filterable).
 """
 import argparse
-import csv
-import html
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.gradebook import assignment_layout, load_config, require_assignment  # noqa: E402
+from autograder.gradebook import export_csv, load_config, require_assignment  # noqa: E402
 from autograder.outcomes import load_outcomes, outcomes_dir  # noqa: E402
+from autograder.report_csv import write_cell_scores  # noqa: E402
+from autograder.report_data import known_mistakes, student_rows, summary  # noqa: E402
+from autograder.report_html import feedback_links, render  # noqa: E402
+from autograder.sheet import class_sheet  # noqa: E402
 
 
 def pass_rates(outcomes, layout):
@@ -43,9 +47,8 @@ def _passed(outcome, gid):
     return not outcome["failed"] and score >= max_score
 
 
-def plot_scores(outcomes, max_score, path):
+def plot_scores(scores, max_score, path):
     """Histogram of total scores, one bar per point."""
-    scores = [o["score"] for o in outcomes.values()]
     fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
     bins = [b - 0.5 for b in range(int(max_score) + 2)]
     ax.hist(scores, bins=bins, color="#4c72b0", edgecolor="white")
@@ -74,83 +77,34 @@ def plot_tests(stats, path):
     plt.close(fig)
 
 
-def write_csv(outcomes, path):
-    with open(path, "w", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["student", "score", "max_score", "graded", "reason"])
-        for s, o in sorted(outcomes.items()):
-            out.writerow([s, o["score"], o["max_score"], "no" if o["failed"] else "yes", o["reason"]])
-
-
-def feedback_links(course, assignment, student, notebooks):
-    """Links, from reports/<assignment>/, to the student's feedback page of each of `notebooks` (names). Only
-    those: nbgrader copies every other file a student handed in into feedback/, an .html page of theirs too."""
-    folder = course / "feedback" / student / assignment
-    pages = [f"{n}.html" for n in sorted(notebooks) if (folder / f"{n}.html").is_file()]
-    href = f"../../feedback/{quote(student)}/{quote(assignment)}"
-    return " ".join(f"<a href='{href}/{quote(p)}'>{html.escape(p[:-5])}</a>" for p in pages) or "none"
-
-
-def write_html(assignment, outcomes, stats, max_score, links, path):
-    """`links`: {student: HTML links to their feedback pages}."""
-    e = html.escape
-    scores = sorted(o["score"] for o in outcomes.values())
-    n, failed = len(scores), sum(o["failed"] for o in outcomes.values())
-    median = (scores[(n - 1) // 2] + scores[n // 2]) / 2
-    rows = "".join(
-        f"<tr class='{'bad' if o['failed'] else 'warn' if o['problems'] else ''}'><td>{e(s)}</td>"
-        f"<td class=num>{o['score']:g} / {o['max_score']:g}</td>"
-        f"<td>{links[s]}</td><td>{e(o['reason'])}</td></tr>"
-        for s, o in sorted(outcomes.items()))
-    test_rows = "".join(
-        f"<tr><td>{e(gid)}</td><td class=num>{points:g}</td><td class=num>{passed}/{total}</td>"
-        f"<td>{e(top) + f' <span class=count>({count})</span>' if top else ''}</td></tr>"
-        for gid, points, passed, total, top, count in stats)
-    path.write_text(f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{e(assignment)}: grading report</title>
-<style>
-body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }}
-td.num {{ text-align: right; white-space: nowrap; }}
-tr.bad {{ background: #fbe3e4; }} tr.warn {{ background: #fff6d9; }}
-.count {{ color: #777; }} img {{ max-width: 100%; }}
-</style></head><body>
-<h1>{e(assignment)}: grading report</h1>
-<p>{n} students; mean {sum(scores) / n:.2f}, median {median:g} out of {max_score:g};
-{failed} not graded (they score 0; the reason is in the table).</p>
-<img src="scores.png" alt="histogram of total scores">
-<h2>Tests, most failed first</h2>
-<p>The diagnosis is the most frequent hint (or, without one, the most frequent first problem) in the
-failing test cells of the graded notebooks.</p>
-<table><tr><th>test</th><th>points</th><th>passed</th><th>diagnosis (hints first)</th></tr>{test_rows}</table>
-<img src="tests.png" alt="pass rate of each test">
-<h2>Grades</h2>
-<p>Red: not graded. Yellow: graded, but something went wrong on the way (the reason says what).
-Also as <a href="grades.csv">grades.csv</a>.</p>
-<table><tr><th>student</th><th>score</th><th>feedback</th><th>reason</th></tr>{rows}</table>
-</body></html>
-""")
-
-
 def write_report(course, assignment):
-    """Write the report files into reports/<assignment>/; returns the path of report.html."""
+    """Write grades.csv and the report files into reports/<assignment>/; returns the path of report.html."""
     course = Path(course).resolve()
     config = load_config(course, "report")
     require_assignment(course, assignment, "report")
+    db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
+    sheet = class_sheet(db_url, course_id, assignment, course)
     outcomes = load_outcomes(course, assignment)
-    if not outcomes:
+    if not outcomes and not any(r["submitted"] for r in sheet["students"].values()):
         raise SystemExit(f"report: {assignment} has not been graded in {course} yet: run ./run grade {assignment}")
-    layout = assignment_layout(config.CourseDirectory.db_url, config.CourseDirectory.course_id, assignment, course)
-    max_score = sum(p for cells in layout.values() for _, p in cells)
-    stats = pass_rates(outcomes, layout)
+    layout = {}
+    for notebook, gid, points in sheet["cells"]:
+        layout.setdefault(notebook, []).append((gid, points))
+    rows = student_rows(sheet, outcomes, layout)
+    graded = {r["student"]: r["outcome"] for r in rows if r["outcome"] is not None}
+    stats = pass_rates(graded, layout)
     folder = outcomes_dir(course, assignment).parent
-    plot_scores(outcomes, max_score, folder / "scores.png")
+    folder.mkdir(parents=True, exist_ok=True)
+    plot_scores([r["score"] for r in rows if r["status"] != "missing"], sheet["max_score"], folder / "scores.png")
     plot_tests(stats, folder / "tests.png")
-    write_csv(outcomes, folder / "grades.csv")
-    links = {s: feedback_links(course, assignment, s, layout) for s in outcomes}
-    write_html(assignment, outcomes, stats, max_score, links, folder / "report.html")
-    return folder / "report.html"
+    export_csv(db_url, course_id, course / "grades.csv")  # the one grades.csv, from the same gradebook
+    write_cell_scores(rows, sheet["cells"], folder / "cell-scores.csv")
+    (folder / "grades.csv").unlink(missing_ok=True)  # what earlier versions wrote here, from the outcome files
+    links = {r["student"]: feedback_links(course, assignment, r["student"], layout) for r in rows}
+    page = folder / "report.html"
+    page.write_text(render(assignment, sheet, rows, stats, known_mistakes(rows, sheet["cells"]), summary(rows),
+                           links))
+    return page
 
 
 def main(argv=None):
