@@ -81,7 +81,11 @@ def _write_user_settings(config_dir):
 
 
 class LabServer:
-    def __init__(self, base, root):
+    """A student's JupyterLab (`./run lab` on `root`), or with `instructor` the instructor's: plain
+    `jupyter lab` in the course directory `root`, every nbgrader tool on (formgrader reads the course's
+    nbgrader_config.py there). `env`: more environment variables for the server."""
+
+    def __init__(self, base, root, instructor=False, env=None):
         self.root, self.port, self.token = root, free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         homes = {k: base / k.lower() for k in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
@@ -91,14 +95,16 @@ class LabServer:
         _write_user_settings(homes["JUPYTER_CONFIG_DIR"])
         env = {**os.environ, **{k: str(v) for k, v in homes.items()},
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+               "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}
         env.pop("JUPYTER_PATH", None)
         env.pop("JUPYTER_CONFIG_PATH", None)
         self.log_path = base / "server.log"
         self.log = open(self.log_path, "w")  # closed in stop()
-        # `./run lab` on a folder of one's own: the students' lab, with the Jupyter config `./run lab` adds
-        # (nbgrader's student side only, autograder/studentlab.py)
-        cmd = [str(COURSE_ROOT / "run"), "lab", f"--notebook-dir={root}", "--no-browser", "--allow-root",
+        # a student's: `./run lab` on a folder of one's own, with the Jupyter config `./run lab` adds (nbgrader's
+        # student side only, autograder/studentlab.py)
+        start = ([sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}"] if instructor
+                 else [str(COURSE_ROOT / "run"), "lab", f"--notebook-dir={root}"])
+        cmd = [*start, "--no-browser", "--allow-root",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={self.token}",
                "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True",
