@@ -110,6 +110,7 @@ def test_a_student_lab_with_exchange_has_the_assignment_list_only(exchange_lab):
     assert registered(page, INSTRUCTOR_PLUGINS) == []
     assert commands(page, INSTRUCTOR_COMMANDS) == []
     assert "Nbgrader" in menu_bar(page), menu_bar(page)
+    page.locator(".jp-DirListing-item", has_text="work").wait_for()  # the lab's folder, listed as usual
     page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
     items = [t.strip() for t in page.locator(".lm-Menu:visible .lm-Menu-itemLabel:visible").all_inner_texts()]
     assert items == ["Assignment List"], items
