@@ -20,10 +20,11 @@ An exchange is configured when the nbgrader configuration that the Assignment Li
 exchange plugin of its own, or when the directory of the default exchange (`c.Exchange.root`, by default
 /usr/local/share/nbgrader/exchange) exists and is writable, which nbgrader requires of it.
 
-JUPYTER_CONFIG_PATH sits below the user's own config directory (~/.jupyter): a setting there, such as
-`jupyter labextension enable @jupyter/nbgrader:formgrader` at the user level, still wins. JupyterLab reads
-`labconfig/` again on every page load, so each of the two directories always holds the same files: two labs,
-one with an exchange and one without, never see each other's settings.
+Jupyter gives the directories on JUPYTER_CONFIG_PATH precedence over every other config directory, the
+user's own (~/.jupyter) included, so these settings hold in `./run lab` whatever else enables the tools. An
+instructor's lab is plain `jupyter lab` in the environment, which reads none of this (README, Instructors).
+JupyterLab reads `labconfig/` again on every page load, so each of the two directories always holds the same
+files: two labs, one with an exchange and one without, never see each other's settings.
 """
 import json
 import os
@@ -84,7 +85,7 @@ def write_config(config_dir, exchange):
         # JupyterLab merges labconfig/page_config.json of every config directory (jupyterlab_server.config)
         Path("labconfig", "page_config.json"): {
             "disabledExtensions": {PLUGIN.format(p): True for p in off_plugins}},
-        # the server reads jupyter_server_config.d/*.json of every config directory, the user's last
+        # the server reads jupyter_server_config.d/*.json of every config directory, JUPYTER_CONFIG_PATH's last
         Path("jupyter_server_config.d", "rnn-course-student-lab.json"): {
             "ServerApp": {"jpserver_extensions": {SERVER_EXTENSION.format(s): False for s in off_server}}},
     }

@@ -2,6 +2,7 @@
 Assignment List only where an exchange is configured. tests/browser/test_browser_student_lab.py looks at it
 in a browser."""
 import json
+import os
 import subprocess
 import sys
 
@@ -64,3 +65,24 @@ def test_an_exchange_plugin_counts_as_configured_and_one_that_does_not_import_do
     config.write_text("c = get_config()\nc.ExchangeFactory.list = 'no_such_exchange.List'\n")
     configured, where = exchange_configured(tmp_path)
     assert not configured and "did not load" in where
+
+
+def test_a_users_own_jupyter_config_does_not_turn_the_instructor_tools_back_on(tmp_path):
+    config, *_ = run_studentlab(tmp_path / "cfg", f"--notebook-dir={tmp_path}", cwd=tmp_path)
+    user = tmp_path / "user"
+    (user / "labconfig").mkdir(parents=True)
+    (user / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyter/nbgrader:formgrader": False}}))
+    (user / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": True}}}))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(user), JUPYTER_CONFIG_PATH=str(tmp_path / "cfg" / config))
+    probe = ("from jupyter_core.paths import jupyter_config_path\n"
+             "from jupyter_server.extension.config import ExtensionConfigManager\n"
+             "from jupyterlab_server.config import get_page_config\n"
+             "print(get_page_config([], None)['disabledExtensions'])\n"
+             "manager = ExtensionConfigManager(read_config_path=jupyter_config_path())  # as ServerApp merges them\n"
+             "print(manager.get_jpserver_extensions()['nbgrader.server_extensions.formgrader'])\n")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    disabled, formgrader = out.stdout.splitlines()[-2:]
+    assert "@jupyter/nbgrader:formgrader" in disabled
+    assert formgrader == "False"
