@@ -1,9 +1,10 @@
 """Drive JupyterLab in a real browser as a student does, on a server set up as a student's machine would be.
 
-LabServer: JupyterLab on 127.0.0.1 with a token, in a temporary root holding a copy of release/ (the student
-notebooks, untouched) and solved/ (the same notebooks with the instructor's answers in the answer cells), and
-with temporary Jupyter config/data/runtime and IPython directories, so nothing leaks between runs or into the
-developer's own settings. The kernel imports `course` from the installed package, as a student's does.
+LabServer: JupyterLab as `./run lab` starts it (nbgrader's student side only), on 127.0.0.1 with a token, in a
+temporary root holding a copy of release/ (the student notebooks, untouched) and solved/ (the same notebooks
+with the instructor's answers in the answer cells), and with temporary Jupyter config/data/runtime and IPython
+directories, so nothing leaks between runs or into the developer's own settings. The kernel imports `course`
+from the installed package, as a student's does.
 
 Lab: one browser page on it, where notebooks open as tabs; Notebook: one of them: run it with the menus, use
 the toolbar, move sliders, read the screen.
@@ -80,7 +81,11 @@ def _write_user_settings(config_dir):
 
 
 class LabServer:
-    def __init__(self, base, root):
+    """A student's JupyterLab (`./run lab` on `root`), or with `instructor` the instructor's: plain
+    `jupyter lab` in the course directory `root`, every nbgrader tool on (formgrader reads the course's
+    nbgrader_config.py there). `env`: more environment variables for the server."""
+
+    def __init__(self, base, root, instructor=False, env=None):
         self.root, self.port, self.token = root, free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         homes = {k: base / k.lower() for k in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
@@ -90,13 +95,18 @@ class LabServer:
         _write_user_settings(homes["JUPYTER_CONFIG_DIR"])
         env = {**os.environ, **{k: str(v) for k, v in homes.items()},
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+               "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}
         env.pop("JUPYTER_PATH", None)
+        env.pop("JUPYTER_CONFIG_PATH", None)
         self.log_path = base / "server.log"
         self.log = open(self.log_path, "w")  # closed in stop()
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
+        # a student's: `./run lab` on a folder of one's own, with the Jupyter config `./run lab` adds (nbgrader's
+        # student side only, autograder/studentlab.py)
+        start = ([sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}"] if instructor
+                 else [str(COURSE_ROOT / "run"), "lab", f"--notebook-dir={root}"])
+        cmd = [*start, "--no-browser", "--allow-root",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={self.token}",
                "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         # cwd = the root, as when a student starts `jupyter lab` among their notebooks: nbgrader's Validate
