@@ -41,16 +41,27 @@ from pathlib import Path
 from statistics import median
 
 from autograder import cgroups
-from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, releasable, save_outcome
+from autograder.outcomes import (
+    PENDING,
+    UNANSWERED,
+    failure_feedback,
+    forget_outcome,
+    load_outcomes,
+    outcomes_dir,
+    releasable,
+    save_outcome,
+)
 from autograder.submitted import fingerprint
 
 
 def summarize(outcome, layout):
     """Score, maximum and a one-line reason of an outcome."""
     scores = outcome["scores"]
-    tests = [gid for cells in layout.values() for gid, _ in cells]
-    score = sum(scores.get(g, (0, 0))[0] for g in tests)
-    max_score = sum(m for cells in layout.values() for _, m in cells)
+    points = {gid: m for cells in layout.values() for gid, m in cells}
+    manual = outcome.get("manual", {})  # written answers, graded by hand (autograder.manual)
+    tests = [gid for gid in points if gid not in manual]
+    score = sum(scores.get(g, (0, 0))[0] for g in points)
+    max_score = sum(points.values())
     failed_tests = [g for g in tests if scores.get(g, (0, 0))[0] < scores.get(g, (0, 1))[1]]
     if outcome["failed"]:
         # retry: nothing was recorded for the student (the grader failed, not the submission)
@@ -62,9 +73,24 @@ def summarize(outcome, layout):
         reason = f"failed {', '.join(failed_tests)}"
     else:
         reason = f"failed {len(failed_tests)} of {len(tests)} tests ({', '.join(failed_tests[:2])}, ...)"
+    if not outcome["failed"]:
+        reason += written_answers_note(manual, points)
     if not outcome["failed"] and outcome["problems"]:
         reason += " (" + "; ".join(outcome["problems"]) + ")"
     return score, max_score, reason
+
+
+def written_answers_note(manual, points):
+    """What the reason adds about the answers graded by hand (manual: autograder.manual.manual_states): those
+    left unanswered, and the points that await manual grading, never as failed tests."""
+    unanswered = [g for g, state in manual.items() if state == UNANSWERED]
+    pending = [g for g, state in manual.items() if state == PENDING]
+    note = f"; no answer to {', '.join(unanswered)}" if unanswered else ""
+    if pending:
+        waiting = sum(points.get(g, 0) for g in pending)
+        note += f"; {waiting:g} point{'' if waiting == 1 else 's'} await{'s' if waiting == 1 else ''} manual grading " \
+                f"({', '.join(pending)})"
+    return note
 
 
 # --- workers -------------------------------------------------------------------------------------

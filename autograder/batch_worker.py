@@ -27,6 +27,7 @@ from autograder import budget, sandbox
 from autograder.copied import ignore_patterns, not_copied, reasons
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
+from autograder.manual import kept_grades, manual_digest, manual_states, restore_grades
 from autograder.outcomes import (
     drop_handed_in_pages,
     failure_feedback,
@@ -300,6 +301,9 @@ def ignoring(coursedir, patterns):
 def _grade(api, course, assignment, student, layout, limits, folder, started, outcome, bad, good, tell):
     db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     TrustedGradingError.raised.clear()
+    # Manual grades of written answers, as the last grading's notebooks hold them: nbgrader's autograde flags
+    # every one for grading again, restore_grades unflags those whose text is unchanged (autograder.manual).
+    kept = kept_grades(db_url, course_id, course, assignment, student)
     if good and not bad:
         runs = [api.autograde(assignment, student, force=True, create=True)]
     else:
@@ -323,6 +327,9 @@ def _grade(api, course, assignment, student, layout, limits, folder, started, ou
     zero = [n for n in layout if n in bad]
     if zero:
         zero_submission(db_url, course_id, assignment, student, zero)
+    if good:
+        restore_grades(db_url, course_id, course, assignment, student,
+                       {n: answers for n, answers in kept.items() if n in good})
     for name in good:
         problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits,
                                                  recorded_by(api.config))
@@ -351,7 +358,9 @@ def _grade(api, course, assignment, student, layout, limits, folder, started, ou
     if unwritten:  # the grade stands, but the student is graded again (and the page written) next run
         outcome["problems"].append(f"its feedback could not be written ({'; '.join(unwritten)})")
         outcome["fingerprint"] = None
-    outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2))
+    outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2),
+                   manual=manual_states(db_url, course_id, assignment, student),
+                   manual_digest=manual_digest(db_url, course_id, assignment, student))
     return outcome
 
 
