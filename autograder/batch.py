@@ -555,6 +555,44 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
     return {s: outcomes[s] for s in selected if s in outcomes}
 
 
+def refresh_feedback(course, assignment, students=None, everyone=False, progress_stream=sys.stderr):
+    """After manual grading in formgrader: rewrite the feedback pages of the graded students whose manual
+    grades (scores, comments, extra credit) changed since their page was written, or of all of them
+    (everyone), and take their scores and what awaits grading from the gradebook into their outcomes (for
+    the table and the report). Returns {student: outcome} of the students considered."""
+    course = Path(course).resolve()
+    lock = hold_course(course, assignment) if course.is_dir() else None
+    try:
+        ctx = worker_context()
+        settings = in_server(ctx, "autograder.gradebook.batch_settings", course, assignment)
+        layout = settings["layout"]
+        outcomes = load_outcomes(course, assignment)
+        unknown = sorted(set(students or []) - set(outcomes))
+        if unknown:
+            sys.exit(f"grade: {', '.join(unknown)} {'has' if len(unknown) == 1 else 'have'} not been graded on "
+                     f"{assignment}: grade first (./run grade {assignment} {' '.join(unknown)})")
+        chosen = [s for s in (students or sorted(outcomes)) if not outcomes[s]["failed"]]  # no page of nbgrader's
+        fresh = in_server(ctx, "autograder.batch_worker.refresh_feedback", course, assignment,
+                          {s: outcomes[s].get("manual_digest") for s in chosen}, everyone)
+        for student, now in fresh.items():
+            for problem in now.pop("problems"):
+                print(f"{printable(student)}: {printable(problem)}", file=progress_stream)
+            outcome = outcomes[student]
+            outcome.update({k: v for k, v in now.items() if k != "rewritten"})
+            outcome.update(zip(("score", "max_score", "reason"), summarize(outcome, layout)))
+            save_outcome(course, assignment, outcome)
+        rewritten = sum(now["rewritten"] for now in fresh.values())
+        print(f"feedback {assignment}: {_count(len(chosen), 'graded student')}, {rewritten} "
+              f"page{'' if rewritten == 1 else 's'} rewritten ("
+              + ("all, as asked" if everyone else "those whose manual grades changed") + ")", file=progress_stream)
+        in_server(ctx, "autograder.gradebook.export_csv", settings["db_url"], settings["course_id"],
+                  course / "grades.csv")
+        return {s: outcomes[s] for s in (students or sorted(outcomes))}
+    finally:
+        if lock:
+            lock.close()
+
+
 def grade_table(outcomes):
     """The grade table as text: student, score, reason."""
     width = max([len("student")] + [len(printable(s)) for s in outcomes]) + 2
@@ -600,6 +638,9 @@ def main(argv=None):
                         "student is in exactly one slice")
     parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML/PNG report")
+    parser.add_argument("--feedback-only", action="store_true", help="grade nobody: after manual grading in "
+                        "formgrader, rewrite the feedback of the students whose manual grades changed (with "
+                        "--force: of every student), then the grade table, grades.csv and the report")
     args = parser.parse_intermixed_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -613,6 +654,9 @@ def main(argv=None):
     args.assignment = args.assignment.rstrip("/")
 
     again = "run the same command again (--force is not needed) to grade the students left"
+    if args.feedback_only:
+        outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
+        return report_on(args, outcomes)
     try:
         outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
                          args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
@@ -622,6 +666,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"\ngrade: interrupted. Students graded so far are kept; {again}.", file=sys.stderr)
         sys.exit(130)
+    report_on(args, outcomes)
+
+
+def report_on(args, outcomes):
+    """Print the grade table and where feedback, grades and report are; write the report."""
     print("\n" + grade_table(outcomes))
     course = Path(args.course).resolve()
     print(f"\nfeedback: {course / 'feedback'}/<student>/{args.assignment}/\ngrades:   {course / 'grades.csv'}")

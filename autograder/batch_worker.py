@@ -371,6 +371,51 @@ def limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
+def nbgrader_api(config):
+    """nbgrader's API on the course `config` configures, logging into a logger of its own, for each call's
+    result (the batch's outcome), not onto the terminal."""
+    log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
+    log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
+    log.setLevel(logging.INFO)
+    # The batch never uses the exchange, but NbGraderAPI checks it when made and logs an error when it is
+    # missing ("Unwritable directory, please contact your instructor"), as on any machine without one.
+    log.disabled = True
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
+    log.disabled = False
+    return api
+
+
+def refresh_feedback(course, assignment, digests, everyone=False):
+    """After manual grading in formgrader: rewrite the feedback of every student of `digests` ({student: the
+    autograder.manual.manual_digest their page was written under}) whose manual grades changed since (all
+    of them: everyone), with nbgrader's generate_feedback --force. Returns {student: what their outcome
+    takes from the gradebook now: scores, manual, manual_digest, and "rewritten" (bool) and "problems"}."""
+    warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
+    serialize_sqlite_writes()  # formgrader may be writing to the same gradebook
+    os.chdir(course)
+    config = load_config(course)
+    db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
+    api, out = None, {}
+    for student, digest in digests.items():
+        now = manual_digest(db_url, course_id, assignment, student)
+        entry = {"scores": gradebook_scores(db_url, course_id, assignment, student), "manual_digest": now,
+                 "manual": manual_states(db_url, course_id, assignment, student), "rewritten": False, "problems": []}
+        if everyone or now != digest:
+            api = api or nbgrader_api(config)
+            result = api.generate_feedback(assignment, student, force=True)
+            notebooks = [p.stem for p in (course / "autograded" / student / assignment).glob("*.ipynb")]
+            drop_handed_in_pages(course, assignment, student, notebooks)
+            entry["problems"] += releasable(course / "feedback" / student / assignment,
+                                            course / "submitted" / student / assignment)
+            entry["rewritten"] = result["success"]
+            if not result["success"]:
+                why = error_line(result.get("error", "") + "\n" + result.get("log", "")) or "see nbgrader's log"
+                entry["problems"].append(f"its feedback page could not be rewritten ({why}): the last one stands")
+                entry["manual_digest"] = digest  # tried again next time
+        out[student] = entry
+    return out
+
+
 def worker_main(conn, course, limits, log_path):
     """A grading process: receives (assignment, student, layout), sends back outcomes, until None."""
     # Kernels and nbgrader write warnings to stderr; keep them in a log, off the progress line.
@@ -390,14 +435,7 @@ def worker_main(conn, course, limits, log_path):
         config.Execute.timeout = limits["timeout"]  # subclasses of Execute (e.g. a sandboxed one) inherit it
     if limits.get("redraw"):
         config.TrustedExecute.redraw = True
-    log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
-    log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
-    log.setLevel(logging.INFO)
-    # The batch never uses the exchange, but NbGraderAPI checks it when made and logs an error when it is
-    # missing ("Unwritable directory, please contact your instructor"), as on any machine without one.
-    log.disabled = True
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
-    log.disabled = False
+    api = nbgrader_api(config)
     sandbox.on_claim = lambda pid: conn.send({"sandbox": pid})  # killed with this process (Worker.kill)
     while True:
         task = conn.recv()

@@ -290,12 +290,11 @@ PAGE_SCORE = re.compile(r"(<h4>[^<]*\(Score: [\d.]+ / [\d.]+)\)</h4>")  # nbgrad
 SCORE = r"Score: [\d.]+ / ([\d.]+)"
 
 
-def pending_marked(html, nb, resources):
+def pending_marked(html, resources):
     """nbgrader's template shows an answer that awaits manual grading as "Score: 0.0 / 2.0", as if it had
-    failed. Marked by autograder.manual.MarkPendingGrades, each says "awaiting manual grading (2 points)"
+    failed. Those autograder.manual.MarkPendingGrades found (resources) say "awaiting manual grading (2 points)"
     instead, in the list at the top and at the cell, and the total says how many points are still to come."""
-    pending = [cell.metadata.nbgrader["grade_id"] for cell in nb.cells
-               if cell.get("metadata", {}).get("nbgrader", {}).get("pending")]
+    pending = resources.get("nbgrader", {}).get("pending") or {}
     for grade_id in pending:
         anchor = re.escape(grade_id)
         html = re.sub(rf'(<a href="#{anchor}">[^<]*</a> )\({SCORE}\)',
@@ -303,10 +302,10 @@ def pending_marked(html, nb, resources):
         html = re.sub(rf'(<a name="{anchor}"></a>.*?){SCORE}',
                       lambda m: f"{m.group(1)}Awaiting manual grading ({float(m.group(2)):g} points)", html, count=1,
                       flags=re.DOTALL)
-    points = resources.get("nbgrader", {}).get("pending")
-    if pending and points:
-        html = PAGE_SCORE.sub(lambda m: f"{m.group(1)}; {points:g} more points await manual grading)</h4>", html,
-                              count=1)
+    points = sum(pending.values())
+    if points:
+        html = PAGE_SCORE.sub(lambda m: f"{m.group(1)}; {points:g} more point{'' if points == 1 else 's'} await"
+                              f"{'s' if points == 1 else ''} manual grading)</h4>", html, count=1)
     return html
 
 
@@ -395,7 +394,7 @@ class FeedbackExporter(HTMLExporter):
             html = MATHJAX.sub("", html, count=1)
         if "widgets" not in nb.metadata:
             html = html.replace(f'<script src="{resources["require_js_url"]}"></script>', "", 1)
-        html = content_security_policy(wrapped_outputs(named_tests(pending_marked(accessible(html), nb, resources))))
+        html = content_security_policy(wrapped_outputs(named_tests(pending_marked(accessible(html), resources))))
         if len(html) > budget.FEEDBACK_PAGE_BYTES // 4 and len(html.encode()) > budget.FEEDBACK_PAGE_BYTES:
             raise PageTooLargeError(f"the page would take {len(html.encode()) / 1e6:,.0f} MB, more than the "
                                     f"{budget.FEEDBACK_PAGE_BYTES / 1e6:g} MB a feedback page may")

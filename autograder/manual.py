@@ -118,9 +118,9 @@ def restore_grades(db_url, course_id, course, assignment, student, kept):
 
 
 class MarkPendingGrades(NbGraderPreprocessor):
-    """GenerateFeedback step, after GetGrades: marks each cell that awaits manual grading
-    (`metadata.nbgrader.pending`) and puts the points they hold in resources["nbgrader"]["pending"], for
-    the page to say so (autograder.feedback.pending_marked) instead of "Score: 0.0 / 2.0"."""
+    """GenerateFeedback step, after GetGrades: the cells that await manual grading and their points,
+    {grade_id: points} in resources["nbgrader"]["pending"], for the page to say so
+    (autograder.feedback.pending_marked) instead of "Score: 0.0 / 2.0"."""
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -130,10 +130,8 @@ class MarkPendingGrades(NbGraderPreprocessor):
             except MissingEntry:
                 return nb, resources
             pending = {g.name: g.max_score for g in notebook.grades if g.needs_manual_grade}
-        for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader")
-            if isinstance(meta, dict) and meta.get("grade") and meta.get("grade_id") in pending:
-                meta["pending"] = True
-        info["pending"] = sum(pending.values())
+        present = {cell.metadata.nbgrader.get("grade_id") for cell in nb.cells
+                   if isinstance(cell.get("metadata", {}).get("nbgrader"), dict)}
+        info["pending"] = {gid: points for gid, points in pending.items() if gid in present}
         return nb, resources
 
