@@ -73,10 +73,10 @@ def summarize(outcome, layout):
         reason = f"failed {', '.join(failed_tests)}"
     else:
         reason = f"failed {len(failed_tests)} of {len(tests)} tests ({', '.join(failed_tests[:2])}, ...)"
-    if not outcome["failed"]:
-        reason += written_answers_note(manual, points)
     if not outcome["failed"] and outcome["problems"]:
         reason += " (" + "; ".join(outcome["problems"]) + ")"
+    if not outcome["failed"]:
+        reason += written_answers_note(manual, points)
     return score, max_score, reason
 
 
