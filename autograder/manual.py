@@ -34,8 +34,9 @@ def _grades(gb, assignment, student):
 
 
 def _is_manual(grade):
-    """A cell graded by hand: a written answer (markdown), or any cell a grader must look at now."""
-    return grade.cell.cell_type == "markdown" or grade.needs_manual_grade
+    """A cell graded by hand: a written answer (markdown). A test cell nbgrader could not score (a student
+    hid its code) is flagged for grading too, but it failed, and is reported so."""
+    return grade.cell.cell_type == "markdown"
 
 
 def manual_states(db_url, course_id, assignment, student):
