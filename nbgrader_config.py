@@ -26,6 +26,7 @@ from nbgrader.validator import Validator
 from autograder.deduplicate import KeepLastOfEachGradeId
 from autograder.feedback import FeedbackExporter
 from autograder.gradable import CheckTestCells
+from autograder.manual import MarkPendingGrades
 from autograder.restore import RestoreCellMetadata
 from autograder.trusted import TrustedExecute
 
@@ -68,8 +69,9 @@ _validate_steps = Validator.class_traits()["preprocessors"].default_args[0]
 if CheckTestCells not in _validate_steps:
     _validate_steps.insert(0, CheckTestCells)
 
-# Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise. A written answer that
+# awaits manual grading is shown as such, not as "Score: 0.0 / 2.0" (autograder/manual.py).
+c.GenerateFeedback.preprocessors = [GetGrades, MarkPendingGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = False
 # nbconvert's pages, without its repeated work per student (autograder/feedback.py).
 c.GenerateFeedback.exporter_class = FeedbackExporter

@@ -41,7 +41,17 @@ from pathlib import Path
 from statistics import median
 
 from autograder import cgroups
-from autograder.outcomes import failure_feedback, forget_outcome, load_outcomes, outcomes_dir, releasable, save_outcome
+from autograder.outcomes import (
+    GRADED,
+    PENDING,
+    UNANSWERED,
+    failure_feedback,
+    forget_outcome,
+    load_outcomes,
+    outcomes_dir,
+    releasable,
+    save_outcome,
+)
 from autograder.sheet import lateness, number
 from autograder.submitted import fingerprint
 
@@ -49,9 +59,11 @@ from autograder.submitted import fingerprint
 def summarize(outcome, layout):
     """Score, maximum and a one-line reason of an outcome."""
     scores = outcome["scores"]
-    tests = [gid for cells in layout.values() for gid, _ in cells]
-    score = sum(scores.get(g, (0, 0))[0] for g in tests)
-    max_score = sum(m for cells in layout.values() for _, m in cells)
+    points = {gid: m for cells in layout.values() for gid, m in cells}
+    manual = outcome.get("manual", {})  # written answers, graded by hand (autograder.manual)
+    tests = [gid for gid in points if gid not in manual]
+    score = sum(scores.get(g, (0, 0))[0] for g in points)
+    max_score = sum(points.values())
     failed_tests = [g for g in tests if scores.get(g, (0, 0))[0] < scores.get(g, (0, 1))[1]]
     if outcome["failed"]:
         # retry: nothing was recorded for the student (the grader failed, not the submission)
@@ -65,6 +77,8 @@ def summarize(outcome, layout):
         reason = f"failed {len(failed_tests)} of {len(tests)} tests ({', '.join(failed_tests[:2])}, ...)"
     if not outcome["failed"] and outcome["problems"]:
         reason += " (" + "; ".join(outcome["problems"]) + ")"
+    if not outcome["failed"]:
+        reason += written_answers_note(manual, points)
     return score, max_score, reason
 
 
@@ -76,13 +90,28 @@ def standing(outcome, row, layout):
         return outcome
     scores = {gid: (row["cells"].get(gid) or 0.0, points) for cells in layout.values() for gid, points in cells}
     # pending: the cells the gradebook says still need a manual grade (scored 0 in scores until graded)
-    current = dict(outcome, scores=scores, pending=list(row["pending"]))
+    manual = {gid: state if state == UNANSWERED else PENDING if gid in row["pending"] else GRADED
+              for gid, state in outcome.get("manual", {}).items()}  # graded by hand since the outcome was written
+    current = dict(outcome, scores=scores, pending=list(row["pending"]), manual=manual)
     reason = summarize(current, layout)[2]
     if row["seconds_late"] > 0:
         reason += f" (late by {lateness(row['seconds_late'])}" + (
             f": penalty {number(row['penalty'])})" if row["penalty"] else ")")
     current.update(score=row["score"], max_score=row["max_score"], reason=reason)
     return current
+
+
+def written_answers_note(manual, points):
+    """What the reason adds about the answers graded by hand (manual: autograder.manual.manual_states): those
+    left unanswered, and the points that await manual grading, never as failed tests."""
+    unanswered = [g for g, state in manual.items() if state == UNANSWERED]
+    pending = [g for g, state in manual.items() if state == PENDING]
+    note = f"; no answer to {', '.join(unanswered)}" if unanswered else ""
+    if pending:
+        waiting = sum(points.get(g, 0) for g in pending)
+        note += f"; {waiting:g} point{'' if waiting == 1 else 's'} await{'s' if waiting == 1 else ''} manual grading " \
+                f"({', '.join(pending)})"
+    return note
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -549,6 +578,44 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
     return {s: standing(outcomes[s], sheet.get(s), layout) for s in selected if s in outcomes}
 
 
+def refresh_feedback(course, assignment, students=None, everyone=False, progress_stream=sys.stderr):
+    """After manual grading in formgrader: rewrite the feedback pages of the graded students whose manual
+    grades (scores, comments, extra credit) changed since their page was written, or of all of them
+    (everyone), and take their scores and what awaits grading from the gradebook into their outcomes (for
+    the table and the report). Returns {student: outcome} of the students considered."""
+    course = Path(course).resolve()
+    lock = hold_course(course, assignment) if course.is_dir() else None
+    try:
+        ctx = worker_context()
+        settings = in_server(ctx, "autograder.gradebook.batch_settings", course, assignment)
+        layout = settings["layout"]
+        outcomes = load_outcomes(course, assignment)
+        unknown = sorted(set(students or []) - set(outcomes))
+        if unknown:
+            sys.exit(f"grade: {', '.join(unknown)} {'has' if len(unknown) == 1 else 'have'} not been graded on "
+                     f"{assignment}: grade first (./run grade {assignment} {' '.join(unknown)})")
+        chosen = [s for s in (students or sorted(outcomes)) if not outcomes[s]["failed"]]  # no page of nbgrader's
+        fresh = in_server(ctx, "autograder.batch_worker.refresh_feedback", course, assignment,
+                          {s: outcomes[s].get("manual_digest") for s in chosen}, everyone)
+        for student, now in fresh.items():
+            for problem in now.pop("problems"):
+                print(f"{printable(student)}: {printable(problem)}", file=progress_stream)
+            outcome = outcomes[student]
+            outcome.update({k: v for k, v in now.items() if k != "rewritten"})
+            outcome.update(zip(("score", "max_score", "reason"), summarize(outcome, layout)))
+            save_outcome(course, assignment, outcome)
+        rewritten = sum(now["rewritten"] for now in fresh.values())
+        print(f"feedback {assignment}: {_count(len(chosen), 'graded student')}, {rewritten} "
+              f"page{'' if rewritten == 1 else 's'} rewritten ("
+              + ("all, as asked" if everyone else "those whose manual grades changed") + ")", file=progress_stream)
+        in_server(ctx, "autograder.gradebook.export_csv", settings["db_url"], settings["course_id"],
+                  course / "grades.csv")
+        return {s: outcomes[s] for s in (students or sorted(outcomes))}
+    finally:
+        if lock:
+            lock.close()
+
+
 def grade_table(outcomes):
     """The grade table as text: student, score, reason."""
     width = max([len("student")] + [len(printable(s)) for s in outcomes]) + 2
@@ -594,6 +661,9 @@ def main(argv=None):
                         "student is in exactly one slice")
     parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML/PNG report")
+    parser.add_argument("--feedback-only", action="store_true", help="grade nobody: after manual grading in "
+                        "formgrader, rewrite the feedback of the students whose manual grades changed (with "
+                        "--force: of every student), then the grade table, grades.csv and the report")
     args = parser.parse_intermixed_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -607,6 +677,9 @@ def main(argv=None):
     args.assignment = args.assignment.rstrip("/")
 
     again = "run the same command again (--force is not needed) to grade the students left"
+    if args.feedback_only:
+        outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
+        return report_on(args, outcomes)
     try:
         outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
                          args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
@@ -616,6 +689,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"\ngrade: interrupted. Students graded so far are kept; {again}.", file=sys.stderr)
         sys.exit(130)
+    report_on(args, outcomes)
+
+
+def report_on(args, outcomes):
+    """Print the grade table and where feedback, grades and report are; write the report."""
     print("\n" + grade_table(outcomes))
     course = Path(args.course).resolve()
     print(f"\nfeedback: {course / 'feedback'}/<student>/{args.assignment}/\ngrades:   {course / 'grades.csv'}")

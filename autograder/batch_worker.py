@@ -27,6 +27,7 @@ from autograder import budget, sandbox
 from autograder.copied import ignore_patterns, not_copied, reasons
 from autograder.feedback import FeedbackExporter
 from autograder.gradebook import gradebook_scores, load_config, serialize_sqlite_writes, share_engines, zero_submission
+from autograder.manual import kept_grades, manual_digest, manual_states, restore_grades
 from autograder.outcomes import (
     drop_handed_in_pages,
     failure_feedback,
@@ -300,6 +301,9 @@ def ignoring(coursedir, patterns):
 def _grade(api, course, assignment, student, layout, limits, folder, started, outcome, bad, good, tell):
     db_url, course_id = api.coursedir.db_url, api.coursedir.course_id
     TrustedGradingError.raised.clear()
+    # Manual grades of written answers, as the last grading's notebooks hold them: nbgrader's autograde flags
+    # every one for grading again, restore_grades unflags those whose text is unchanged (autograder.manual).
+    kept = kept_grades(db_url, course_id, course, assignment, student)
     if good and not bad:
         runs = [api.autograde(assignment, student, force=True, create=True)]
     else:
@@ -323,6 +327,9 @@ def _grade(api, course, assignment, student, layout, limits, folder, started, ou
     zero = [n for n in layout if n in bad]
     if zero:
         zero_submission(db_url, course_id, assignment, student, zero)
+    if good:
+        restore_grades(db_url, course_id, course, assignment, student,
+                       {n: answers for n, answers in kept.items() if n in good})
     for name in good:
         problems, diagnoses = inspect_autograded(course / "autograded" / student / assignment / f"{name}.ipynb", limits,
                                                  recorded_by(api.config))
@@ -351,7 +358,9 @@ def _grade(api, course, assignment, student, layout, limits, folder, started, ou
     if unwritten:  # the grade stands, but the student is graded again (and the page written) next run
         outcome["problems"].append(f"its feedback could not be written ({'; '.join(unwritten)})")
         outcome["fingerprint"] = None
-    outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2))
+    outcome.update(failed=not good, scores=scores, seconds=round(time.monotonic() - started, 2),
+                   manual=manual_states(db_url, course_id, assignment, student),
+                   manual_digest=manual_digest(db_url, course_id, assignment, student))
     return outcome
 
 
@@ -360,6 +369,51 @@ def limit_memory(megabytes):
     if megabytes:
         cap = megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def nbgrader_api(config):
+    """nbgrader's API on the course `config` configures, logging into a logger of its own, for each call's
+    result (the batch's outcome), not onto the terminal."""
+    log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
+    log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
+    log.setLevel(logging.INFO)
+    # The batch never uses the exchange, but NbGraderAPI checks it when made and logs an error when it is
+    # missing ("Unwritable directory, please contact your instructor"), as on any machine without one.
+    log.disabled = True
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
+    log.disabled = False
+    return api
+
+
+def refresh_feedback(course, assignment, digests, everyone=False):
+    """After manual grading in formgrader: rewrite the feedback of every student of `digests` ({student: the
+    autograder.manual.manual_digest their page was written under}) whose manual grades changed since (all
+    of them: everyone), with nbgrader's generate_feedback --force. Returns {student: what their outcome
+    takes from the gradebook now: scores, manual, manual_digest, and "rewritten" (bool) and "problems"}."""
+    warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
+    serialize_sqlite_writes()  # formgrader may be writing to the same gradebook
+    os.chdir(course)
+    config = load_config(course)
+    db_url, course_id = config.CourseDirectory.db_url, config.CourseDirectory.course_id
+    api, out = None, {}
+    for student, digest in digests.items():
+        now = manual_digest(db_url, course_id, assignment, student)
+        entry = {"scores": gradebook_scores(db_url, course_id, assignment, student), "manual_digest": now,
+                 "manual": manual_states(db_url, course_id, assignment, student), "rewritten": False, "problems": []}
+        if everyone or now != digest:
+            api = api or nbgrader_api(config)
+            result = api.generate_feedback(assignment, student, force=True)
+            notebooks = [p.stem for p in (course / "autograded" / student / assignment).glob("*.ipynb")]
+            drop_handed_in_pages(course, assignment, student, notebooks)
+            entry["problems"] += releasable(course / "feedback" / student / assignment,
+                                            course / "submitted" / student / assignment)
+            entry["rewritten"] = result["success"]
+            if not result["success"]:
+                why = error_line(result.get("error", "") + "\n" + result.get("log", "")) or "see nbgrader's log"
+                entry["problems"].append(f"its feedback page could not be rewritten ({why}): the last one stands")
+                entry["manual_digest"] = digest  # tried again next time
+        out[student] = entry
+    return out
 
 
 def worker_main(conn, course, limits, log_path):
@@ -381,14 +435,7 @@ def worker_main(conn, course, limits, log_path):
         config.Execute.timeout = limits["timeout"]  # subclasses of Execute (e.g. a sandboxed one) inherit it
     if limits.get("redraw"):
         config.TrustedExecute.redraw = True
-    log = logging.getLogger(f"autograder.batch.worker{os.getpid()}")
-    log.propagate = False  # nbgrader's log goes into each outcome, not onto the progress line
-    log.setLevel(logging.INFO)
-    # The batch never uses the exchange, but NbGraderAPI checks it when made and logs an error when it is
-    # missing ("Unwritable directory, please contact your instructor"), as on any machine without one.
-    log.disabled = True
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
-    log.disabled = False
+    api = nbgrader_api(config)
     sandbox.on_claim = lambda pid: conn.send({"sandbox": pid})  # killed with this process (Worker.kill)
     while True:
         task = conn.recv()

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder import batch
+from autograder.outcomes import PENDING
 from autograder.workspace import COURSE_ROOT, Workspace
 
 WORK = COURSE_ROOT / "work"
@@ -36,6 +37,10 @@ def report(assignment, outcome, layout, feedback):
     lines = [f"{assignment}: {outcome['score']:g}/{outcome['max_score']:g}, {outcome['reason']}"]
     for cells in layout.values():
         for test, max_score in cells:
+            if outcome.get("manual", {}).get(test) == PENDING:  # a written answer: only a person can score it
+                lines.append(f"  {'wait':<4} {test:<32}{'-':>4}/{max_score:g}    a written answer, graded by hand "
+                             f"(the model answer is in source/{assignment}/)")
+                continue
             score = outcome["scores"].get(test, (0, max_score))[0]
             hint = outcome["diagnoses"].get(test, "") if score < max_score else ""
             line = f"  {'ok  ' if score >= max_score else 'FAIL'} {test:<32}{score:>4g}/{max_score:g}"

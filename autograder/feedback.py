@@ -286,6 +286,29 @@ def named_tests(html):
     return TOC_TEST_CELL.sub(r'<a href="#\1">\1</a>', html)
 
 
+PAGE_SCORE = re.compile(r"(<h4>[^<]*\(Score: [\d.]+ / [\d.]+)\)</h4>")  # nbgrader's template: the notebook's total
+SCORE = r"Score: [\d.]+ / ([\d.]+)"
+
+
+def pending_marked(html, resources):
+    """nbgrader's template shows an answer that awaits manual grading as "Score: 0.0 / 2.0", as if it had
+    failed. Those autograder.manual.MarkPendingGrades found (resources) say "awaiting manual grading (2 points)"
+    instead, in the list at the top and at the cell, and the total says how many points are still to come."""
+    pending = resources.get("nbgrader", {}).get("pending") or {}
+    for grade_id in pending:
+        anchor = re.escape(grade_id)
+        html = re.sub(rf'(<a href="#{anchor}">[^<]*</a> )\({SCORE}\)',
+                      lambda m: f"{m.group(1)}(awaiting manual grading, {float(m.group(2)):g} points)", html, count=1)
+        html = re.sub(rf'(<a name="{anchor}"></a>.*?){SCORE}',
+                      lambda m: f"{m.group(1)}Awaiting manual grading ({float(m.group(2)):g} points)", html, count=1,
+                      flags=re.DOTALL)
+    points = sum(pending.values())
+    if points:
+        html = PAGE_SCORE.sub(lambda m: f"{m.group(1)}; {points:g} more point{'' if points == 1 else 's'} await"
+                              f"{'s' if points == 1 else ''} manual grading)</h4>", html, count=1)
+    return html
+
+
 def wrapped_outputs(html):
     """The page's own style (PAGE_STYLE): outputs wrap their long lines, as JupyterLab shows them (a check's
     report ran off the page's edge), failed checks are red, tables have rules, math has the text's size."""
@@ -371,7 +394,7 @@ class FeedbackExporter(HTMLExporter):
             html = MATHJAX.sub("", html, count=1)
         if "widgets" not in nb.metadata:
             html = html.replace(f'<script src="{resources["require_js_url"]}"></script>', "", 1)
-        html = content_security_policy(wrapped_outputs(named_tests(accessible(html))))
+        html = content_security_policy(wrapped_outputs(named_tests(pending_marked(accessible(html), resources))))
         if len(html) > budget.FEEDBACK_PAGE_BYTES // 4 and len(html.encode()) > budget.FEEDBACK_PAGE_BYTES:
             raise PageTooLargeError(f"the page would take {len(html.encode()) / 1e6:,.0f} MB, more than the "
                                     f"{budget.FEEDBACK_PAGE_BYTES / 1e6:g} MB a feedback page may")

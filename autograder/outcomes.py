@@ -10,6 +10,10 @@ import secrets
 import shutil
 import stat
 
+# What an outcome's "manual" says of each cell graded by hand (autograder.manual.manual_states): a grader has
+# still to score it, has scored it, or it was handed in as released (nbgrader scores that 0 at once)
+PENDING, GRADED, UNANSWERED = "pending", "graded", "unanswered"
+
 
 def outcomes_dir(course, assignment):
     """One file per student, so that several grading machines sharing the course directory never write

@@ -19,7 +19,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 from autograder.gradebook import export_csv, load_config, require_assignment  # noqa: E402
-from autograder.outcomes import load_outcomes, outcomes_dir  # noqa: E402
+from autograder.outcomes import PENDING, load_outcomes, outcomes_dir  # noqa: E402
 from autograder.report_csv import write_cell_scores  # noqa: E402
 from autograder.report_data import known_mistakes, student_rows, summary  # noqa: E402
 from autograder.report_html import feedback_links, render  # noqa: E402
@@ -27,19 +27,25 @@ from autograder.sheet import class_sheet  # noqa: E402
 
 
 def pass_rates(outcomes, layout):
-    """[(grade_id, points, students passed, students, most frequent diagnosis or None, "k of n" diagnosed
-    failures that have it)],
-    the test the class failed most first. A student who could not be graded failed every test."""
+    """[(grade_id, points, students passed, students graded on it, most frequent diagnosis or None, "k of n"
+    diagnosed failures that have it)],
+    the test the class failed most first. A student who could not be graded failed every test. A written
+    answer that awaits manual grading has neither passed nor failed: it is left out of its cell's counts, and
+    the diagnosis says how many await grading."""
     stats = []
     for cells in layout.values():
         for gid, points in cells:
-            passed = sum(1 for o in outcomes.values() if _passed(o, gid))
-            failing = [o["diagnoses"][gid] for o in outcomes.values()
+            graded = [o for o in outcomes.values() if o.get("manual", {}).get(gid) != PENDING]
+            passed = sum(1 for o in graded if _passed(o, gid))
+            failing = [o["diagnoses"][gid] for o in graded
                        if not _passed(o, gid) and not o["failed"] and gid in o.get("diagnoses", {})]
             hints = Counter(d for d in failing if d.startswith("Hint:")) or Counter(failing)
             top, count = hints.most_common(1)[0] if hints else (None, 0)
-            stats.append((gid, points, passed, len(outcomes), top, f"{count} of {len(failing)}"))
-    return sorted(stats, key=lambda s: (s[2] / max(s[3], 1), s[0]))
+            waiting = len(outcomes) - len(graded)
+            if waiting and top is None:
+                top, count, failing = "awaiting manual grading", waiting, outcomes
+            stats.append((gid, points, passed, len(graded), top, f"{count} of {len(failing)}"))
+    return sorted(stats, key=lambda s: (s[2] / s[3] if s[3] else 1.0, s[0]))
 
 
 def _passed(outcome, gid):
@@ -67,9 +73,11 @@ def plot_tests(stats, path):
     fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.5 * len(stats)), dpi=100)
     names = [s[0] for s in stats][::-1]
     rates = [100 * s[2] / max(s[3], 1) for s in stats][::-1]
-    bars = ax.barh(names, rates, color=["#c44e52" if r < 50 else "#dd8452" if r < 80 else "#55a868" for r in rates])
+    colours = ["#c44e52" if r < 50 else "#dd8452" if r < 80 else "#55a868" for r in rates]
+    bars = ax.barh(names, rates, color=colours)
     for bar, s in zip(bars, stats[::-1]):
-        ax.text(min(bar.get_width() + 1, 88), bar.get_y() + bar.get_height() / 2, f"{s[2]}/{s[3]}", va="center")
+        label = f"{s[2]}/{s[3]}" if s[3] else "awaiting manual grading"  # no answer graded yet: not a failure
+        ax.text(min(bar.get_width() + 1, 88 if s[3] else 1), bar.get_y() + bar.get_height() / 2, label, va="center")
     ax.set(xlim=(0, 100), xlabel="students who passed (%): red under 50, orange under 80, green 80 or more",
            title="Pass rate of each test")
     fig.tight_layout()

@@ -4,7 +4,7 @@ Correct, partly wrong and untouched notebooks, and the ones that break a grader:
 notebook, a kernel that exits, a cell that never ends, a memory hog, a flood of output, and a student who
 tampers with the grading code instead of writing the functions.
 """
-from autograder.submissions import answer_cells, fill, read, solution_code
+from autograder.submissions import answer_cells, fill, read, solution
 from autograder.workspace import COURSE_ROOT
 
 # One wrong line per partly-wrong student: (grade_id, text in the solution, replacement). Pick a known
@@ -67,7 +67,7 @@ def sample_submissions(ws, assignment, students=None):
     out = {s: {} for s in students}
     for i, path in enumerate(sorted((ws.root / "release" / assignment).glob("*.ipynb"))):
         released = read(path)
-        correct = solution_code(read(COURSE_ROOT / "source" / assignment / path.name))
+        correct = solution(read(COURSE_ROOT / "source" / assignment / path.name))  # written answers too
         for s in students:
             kind = STUDENTS[s] if i == 0 else "correct"
             if kind == "partly wrong":

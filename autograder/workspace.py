@@ -58,10 +58,13 @@ class Workspace:
     def autograde(self, assignment, *extra):
         return self.nbgrader("autograde", assignment, "--create", "--force", *extra)
 
-    def scores(self, assignment):
-        """{student: {grade cell id: (auto score, max score)}} from the gradebook."""
+    def scores(self, assignment, written=False):
+        """{student: {grade cell id: (auto score, max score)}} of the autograded cells, from the gradebook;
+        written: the written answers too (graded by hand: their auto score is None until then, or 0 when
+        left as released)."""
         with Gradebook(self.db_url, course_id="rnn-from-scratch") as gb:
             out = {}
             for sub in gb.assignment_submissions(assignment):
-                out[sub.student.id] = {g.name: (g.auto_score, g.max_score) for nb in sub.notebooks for g in nb.grades}
+                out[sub.student.id] = {g.name: (g.auto_score, g.max_score) for nb in sub.notebooks for g in nb.grades
+                                       if written or g.cell.cell_type == "code"}
             return out

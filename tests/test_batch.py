@@ -285,10 +285,11 @@ def test_another_assignments_notebook_and_copied_cells_are_named(tmp_path):
     ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: copied})
     ws.submit("sam", ASSIGNMENT, {ASSIGNMENT: sample_submissions(ws, "bptt", ["alice"])["alice"]["bptt"]})
     proc = grade(ws, "--no-report")
-    assert re.search(r"mallory\s+8/8\s+all tests passed \(rnn_forward.ipynb has softmax and test_softmax more "
+    assert re.search(r"mallory\s+8/12\s+all tests passed \(rnn_forward.ipynb has softmax and test_softmax more "
                      r"than once \(a copied cell\?\): the last copy of each was graded\)", proc.stdout), proc.stdout
-    assert re.search(r"sam\s+0/8\s+not graded, scored 0: rnn_forward.ipynb holds none of the assignment's test "
-                     r"cells \(test_softmax, test_rnn_cell_forward, test_rnn_forward\): is it another", proc.stdout)
+    assert re.search(r"sam\s+0/12\s+not graded, scored 0: rnn_forward.ipynb holds none of the assignment's test "
+                     r"cells \(test_softmax, test_rnn_cell_forward, test_rnn_forward, \.\.\.\): is it another",
+                     proc.stdout)
     ws.autograde(ASSIGNMENT, "--student", "mallory")  # plain nbgrader reads the same configuration
     assert sum(auto for auto, _ in ws.scores(ASSIGNMENT)["mallory"].values()) == 8
 
@@ -376,8 +377,8 @@ def test_a_killed_worker_takes_its_sandbox_along_and_odd_collected_files_stop_no
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, out + err
     assert left_running == [], "adam's sandbox outlived its worker"
-    assert re.search(r"alice\s+8/8\s+all tests passed", out), out
-    assert re.search(r"adam\s+0/8\s+not graded, scored 0: grading took longer than the 8 s.*its "
+    assert re.search(r"alice\s+8/12\s+all tests passed", out), out
+    assert re.search(r"adam\s+0/12\s+not graded, scored 0: grading took longer than the 8 s.*its "
                      r"submission_secret.txt is not a small text file", out), out
     assert (ws.root / "feedback" / "adam" / ASSIGNMENT / "submission_secret.txt").is_file()
 
@@ -485,7 +486,7 @@ def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written
         (ws.root / "feedback" / student / ASSIGNMENT).write_text("a file where the feedback folder goes")
     proc = grade(ws, "--workers", "1", "--no-report")
     table = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.split()}
-    assert table["alice"].split()[1] == "8/8", table["alice"]
+    assert table["alice"].split()[1] == "8/12", table["alice"]
     for student in ("alice", "dave"):  # one line naming the error, not a piece of a traceback
         assert re.search(r"its feedback could not be written \(\w+Error: [^\n]*\)", table[student]), table[student]
     assert "Traceback" not in proc.stdout and "NbGraderException" not in proc.stdout
@@ -513,8 +514,8 @@ def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
     ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: forged})
     proc = grade(ws, "--workers", "1", "--no-report")
     table = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.split()}
-    assert table["alice"].split()[1] == "8/8", proc.stdout
-    assert table["mallory"].split()[1] == "8/8" and "a cell with an odd grade id is not a cell of the assignment" \
+    assert table["alice"].split()[1] == "8/12", proc.stdout
+    assert table["mallory"].split()[1] == "8/12" and "a cell with an odd grade id is not a cell of the assignment" \
         in table["mallory"], proc.stdout
     assert "TrustedGradingError" not in proc.stdout + proc.stderr
 
@@ -548,7 +549,7 @@ def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
     assert not (ws.root / "feedback" / "alice").exists()
 
     proc = grade(ws, "--no-report")
-    assert "1 student, 1 to grade" in proc.stderr and re.search(r"alice\s+8/8\s+all tests passed", proc.stdout)
+    assert "1 student, 1 to grade" in proc.stderr and re.search(r"alice\s+8/12\s+all tests passed", proc.stdout)
 
 
 def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_path):
@@ -659,7 +660,7 @@ def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_p
     assert "wait for that run to end" in proc.stderr and "Traceback" not in proc.stderr
     assert not (ws.root / "autograded").exists() and not (ws.root / "reports").exists()
     proc = grade(ws, "--no-report")  # the lock went with the first run
-    assert re.search(r"alice\s+8/8\s+all tests passed", proc.stdout), proc.stdout
+    assert re.search(r"alice\s+8/12\s+all tests passed", proc.stdout), proc.stdout
 
 
 def test_a_misspelled_student_is_named_with_the_closest_name_and_nobody_is_graded(tmp_path):
@@ -777,7 +778,7 @@ def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
         (bob / name / "draft.txt").write_text("my notes")
     (bob / "notes.txt").write_text("a file of another name")  # the honest twin: copied as nbgrader copies it
     proc = grade(ws, "--no-report")
-    assert re.search(r"bob\s+8/8\s+all tests passed \(the folder notes.html was not copied into the feedback: a "
+    assert re.search(r"bob\s+8/12\s+all tests passed \(the folder notes.html was not copied into the feedback: a "
                      r"name ending in .html there is taken for a feedback page \(rename the folder to keep it\)",
                      proc.stdout), proc.stdout
     assert (ws.root / "feedback" / "bob" / ASSIGNMENT / "notes.txt").read_text() == "a file of another name"
@@ -792,9 +793,9 @@ def test_a_notebook_nested_far_deeper_than_any_scores_zero_once_with_the_reason(
     ws.submit("alice", ASSIGNMENT, correct)  # the honest twin
     ws.submit("deep", ASSIGNMENT, {ASSIGNMENT: b"[" * 100_000 + b"]" * 100_000})
     proc = grade(ws, "--no-report")
-    assert re.search(r"deep\s+0/8\s+not graded, scored 0: rnn_forward.ipynb's JSON is nested 100,000 levels deep, "
+    assert re.search(r"deep\s+0/12\s+not graded, scored 0: rnn_forward.ipynb's JSON is nested 100,000 levels deep, "
                      r"far deeper than any notebook", proc.stdout), proc.stdout
-    assert re.search(r"alice\s+8/8\s+all tests passed", proc.stdout), proc.stdout
+    assert re.search(r"alice\s+8/12\s+all tests passed", proc.stdout), proc.stdout
     with open(ws.root / "grades.csv") as f:
         assert {row["student_id"] for row in csv.DictReader(f)} == {"alice", "deep"}
     assert "nested 100,000 levels" in (ws.root / "feedback" / "deep" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
@@ -819,7 +820,7 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
     assert fingerprint(folder) != fingerprint(ws.root / "submitted" / "alice" / ASSIGNMENT)
     assert time.monotonic() - started < 1.5  # reading the 2 GiB took 3 s per GiB
     proc = grade(ws, "--no-report")
-    assert re.search(rf"loud\s+8/8\s+all tests passed \(.*the notebook printed more than "
+    assert re.search(rf"loud\s+8/12\s+all tests passed \(.*the notebook printed more than "
                      rf"{budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output in all: output from cell \d+ on was "
                      rf"cut", proc.stdout), proc.stdout
     assert re.search(r"hole.bin was not copied: it is a sparse file \(2,147,483,648 bytes long, 0 on disk\), which a "
@@ -843,7 +844,7 @@ def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade
     folder = ws.submit("wordy", ASSIGNMENT, {ASSIGNMENT: wordy})
     (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
     proc = grade(ws, "--no-report")
-    assert re.search(r"wordy\s+8/8\s+all tests passed \(.*its feedback page could not be made \([\w.]*"
+    assert re.search(r"wordy\s+8/12\s+all tests passed \(.*its feedback page could not be made \([\w.]*"
                      r"PageTooLargeError: the page would take \d+ MB, more than the \d+ MB a feedback page may\): a "
                      r"page of its scores stands in\)", proc.stdout), proc.stdout
     page = (ws.root / "feedback" / "wordy" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()

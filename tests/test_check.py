@@ -5,7 +5,7 @@ import sys
 import nbformat
 
 from autograder.samples import partly_wrong
-from autograder.submissions import fill, read, solution_code
+from autograder.submissions import fill, read, solution
 from autograder.workspace import COURSE_ROOT
 
 ASSIGNMENT = "rnn_forward"
@@ -18,14 +18,17 @@ def check(*args):
 def test_check_grades_the_notebooks_in_work_with_every_test_its_points_and_hint(tmp_path):
     notebook = f"{ASSIGNMENT}.ipynb"
     released = read(COURSE_ROOT / "release" / ASSIGNMENT / notebook)
-    correct = solution_code(read(COURSE_ROOT / "source" / ASSIGNMENT / notebook))
+    correct = solution(read(COURSE_ROOT / "source" / ASSIGNMENT / notebook))  # the written answers too
     (tmp_path / ASSIGNMENT).mkdir()
     nbformat.write(fill(released, partly_wrong(ASSIGNMENT, correct)), str(tmp_path / ASSIGNMENT / notebook))
 
     proc = check(ASSIGNMENT, "--work", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert f"{ASSIGNMENT}: 5/8, failed test_rnn_cell_forward" in lines, proc.stdout
+    assert f"{ASSIGNMENT}: 5/12, failed test_rnn_cell_forward; 4 points await manual grading (q_saturation, " \
+        "q_radius)" in lines, proc.stdout
+    waiting = next(line for line in lines if "q_saturation" in line and "/2" in line)
+    assert waiting.split()[:3] == ["wait", "q_saturation", "-/2"] and "graded by hand" in waiting, waiting
     assert any(line.split()[:3] == ["ok", "test_softmax", "2/2"] for line in lines), proc.stdout
     failed = next(line for line in lines if "test_rnn_cell_forward" in line and "FAIL" in line)
     assert "0/3" in failed and "Hint:" in failed, failed

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from ipykernel.ipkernel import IPythonKernel
 
-from autograder.submissions import fill, read, solution_code
+from autograder.submissions import fill, read, solution
 from autograder.workspace import COURSE_ROOT, Workspace
 from conftest import ASSIGNMENTS
 
@@ -49,7 +49,7 @@ def test_source_notebooks_validate(workspace, assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_full_marks_and_release_zero(workspace, assignment):
     release = workspace.root / "release" / assignment
-    solved = {n[:-6]: fill(read(release / n), solution_code(read(COURSE_ROOT / "source" / assignment / n)))
+    solved = {n[:-6]: fill(read(release / n), solution(read(COURSE_ROOT / "source" / assignment / n)))
               for n in notebooks(release)}
     untouched = {n[:-6]: read(release / n) for n in notebooks(release)}
     workspace.submit("instructor", assignment, solved)
@@ -58,6 +58,11 @@ def test_solution_full_marks_and_release_zero(workspace, assignment):
     scores = workspace.scores(assignment)
     assert scores["instructor"] and all(s == m for s, m in scores["instructor"].values()), scores["instructor"]
     assert all(s == 0 for s, _ in scores["untouched"].values()), scores["untouched"]
+    # the written answers: the instructor's await a grader (no automatic score), the untouched ones score 0
+    written = {student: {gid: s for gid, (s, _) in got.items() if gid.startswith("q_")}
+               for student, got in workspace.scores(assignment, written=True).items()}
+    assert written["instructor"] and set(written["instructor"].values()) == {None}, written
+    assert set(written["untouched"].values()) == {0}, written
 
 
 def test_lab_opens_copies_of_the_release_and_never_overwrites_them(tmp_path):
