@@ -20,9 +20,11 @@ from autograder.cpu_limit import cpu_time_limit
 from autograder.standins import StudentError, TestTimeLimit
 from course.checking import SelfCheckFailed
 
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # ClearHiddenTests' defaults
-# Errors whose message the test or the grader wrote (the course's reports: course_checks, one line for a hidden case)
-CHOSEN_MESSAGES = (AssertionError, StudentError, TestTimeLimit, SelfCheckFailed)
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # ClearHiddenTests' delimiters (defaults)
+# Errors whose message the grader wrote (the course's reports: course_checks, one line for a hidden case). An
+# AssertionError keeps its message only when the cell's own assert raised it: numpy.testing's asserts print
+# the actual and desired values, the hidden inputs and the reference's answers among them.
+CHOSEN_MESSAGES = (StudentError, TestTimeLimit, SelfCheckFailed)
 MAX_PRINTED = 100_000  # characters of what one test cell prints, per stream
 
 
@@ -41,14 +43,16 @@ def _text_plain(value):
 
 
 def hidden_lines(code):
-    """Numbers of the lines of `code` between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS (markers too)."""
+    """Numbers of the lines of `code` that nbgrader's ClearHiddenTests removes: from a line that holds
+    "BEGIN HIDDEN TESTS" to one that holds "END HIDDEN TESTS" (markers too), as it finds them (anywhere in
+    the line: `# BEGIN HIDDEN TESTS` hides as well as `### BEGIN HIDDEN TESTS`)."""
     hidden, inside = set(), False
     for number, line in enumerate(code.splitlines(), 1):
-        if line.strip() == BEGIN_HIDDEN:
+        if BEGIN_HIDDEN in line:
             inside = True
         if inside:
             hidden.add(number)
-        if line.strip() == END_HIDDEN:
+        if END_HIDDEN in line:
             inside = False
     return hidden
 
@@ -56,7 +60,7 @@ def hidden_lines(code):
 def _error(exc, filename, hidden):
     """An nbformat error output whose traceback shows only the test cell's own frames, and of those the
     lines of hidden tests by their number only: the feedback never shows hidden-test source. An error raised
-    in a hidden test keeps its message only when the grader or the test chose it (CHOSEN_MESSAGES): numpy's
+    in a hidden test keeps its message only when the grader or the cell's own assert chose it: numpy's
     own messages quote what the student's function returned (a broadcast error named the shape of an empty
     array, whose 62 bits carried a hidden input into the feedback)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
@@ -67,7 +71,9 @@ def _error(exc, filename, hidden):
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
         lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
     message = str(exc)
-    if any(f.lineno in hidden for f in frames) and not isinstance(exc, CHOSEN_MESSAGES):
+    raised = traceback.extract_tb(exc.__traceback__)
+    own_assert = isinstance(exc, AssertionError) and bool(raised) and raised[-1].filename == filename
+    if any(f.lineno in hidden for f in frames) and not (own_assert or isinstance(exc, CHOSEN_MESSAGES)):
         message = f"raised in a hidden test (the message of a {type(exc).__name__} there is not shown)"
     elif any(f.lineno in hidden for f in frames) and isinstance(exc, StudentError):
         message = exc.in_hidden  # which exception the student's code raised is the student's choice: a channel
@@ -76,6 +82,14 @@ def _error(exc, filename, hidden):
               else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {message}"])
     return new_output("error", ename=type(exc).__name__, evalue=message,
                       traceback=[line.rstrip("\n") for line in lines])
+
+
+def _show_warning(stream):
+    """warnings.showwarning for a test cell: where and what, never the source line, which would quote a hidden
+    test (a RuntimeWarning of np.log printed the hidden line with the reference's expected value)."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        stream.write(warnings.formatwarning(message, category, filename, lineno, line=""))
+    return show
 
 
 def run_test_cell(code, namespace, name, count=None, seconds=None):
@@ -94,6 +108,7 @@ def run_test_cell(code, namespace, name, count=None, seconds=None):
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings(), limit:
                 warnings.simplefilter("always")  # the same warnings for every student, whoever was graded before
+                warnings.showwarning = _show_warning(err)
                 body, last = _parts(code, filename)
                 exec(body, namespace)
                 value = eval(last, namespace) if last is not None else None

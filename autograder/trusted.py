@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import types
+import zlib
 from pathlib import Path
 
 import nbformat
@@ -623,15 +624,17 @@ def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=No
 def _run_tests(run, prepared, graders_names=None):
     """Run each prepared test cell (its outputs are set), in order, each seeing what the cells before it bound
     (as test cells share one kernel in nbgrader: a helper one defines, another uses); graders_names:
-    {name: value} the cells read from the grader (the course's check and grade_hidden)."""
+    {name: value} the cells read from the grader (the course's check and grade_hidden), or a function of
+    the cell's grade id that gives them."""
     shared = {}
     for cell, namespace, grade_id in prepared:
+        names = graders_names(grade_id) if callable(graders_names) else graders_names
         if namespace is None:
             cell.outputs = [_error("NotATestCell", "this graded cell is not a test cell of the assignment as the "
                                                    "gradebook holds it, so it was not run; scored 0")]
             continue
         namespace.update(shared)
-        namespace.update(graders_names or {})
+        namespace.update(names or {})
         before = dict(namespace)
         run.test_deadline = time.monotonic() + run.timeout  # a cell's time, as a kernel's cell has
         try:
@@ -644,6 +647,24 @@ def _run_tests(run, prepared, graders_names=None):
         # the source sees (a helper from `from numpy.testing import *` was looked up among the student's names)
         shared.update({name: value for name, value in dict.items(namespace)
                        if name not in before or value is not before[name]})
+
+
+def _instructor_phase(run, prepared, seed):
+    """Run the instructor's test cells, then end the sandbox they called: the course's hidden checks run in a
+    fresh one, which replays the notebook, so no function that saw an instructor's hidden inputs (the same for
+    every student and round) answers them (which check failed first, and how, carried 19 bits of those
+    inputs per grading). hidden_rng gives a test inputs of this student's draw instead."""
+    if prepared:
+        _run_tests(run, prepared, lambda grade_id: {"hidden_rng": _hidden_rng(seed, grade_id)})
+        run.discard()
+
+
+def _hidden_rng(seed, grade_id):
+    def hidden_rng():
+        """A numpy Generator of this student's draw for this test cell: hidden inputs made with it differ per
+        student and per changed notebook, so what one grading lets slip about them is of no use later."""
+        return np.random.default_rng([seed, zlib.crc32(grade_id.encode())])
+    return hidden_rng
 
 
 def _bound(code):
@@ -803,7 +824,8 @@ class TrustedExecute(NbGraderPreprocessor):
                     continue
                 graded = graded_function(cell)
                 if graded is None:  # what an earlier test cell bound is the test's, not the student's
-                    instructor_tests.append(_prepare_test(run, cell, snapshots, sources, bound_by_tests))
+                    instructor_tests.append(_prepare_test(run, cell, snapshots, sources,
+                                                          bound_by_tests | {"hidden_rng"}))
                     bound_by_tests |= _bound(cell.source)
                 else:
                     run.keep(graded[0])
@@ -811,7 +833,7 @@ class TrustedExecute(NbGraderPreprocessor):
                     course_tests.append(_prepare_test(run, cell, snapshots, sources, GRADERS_NAMES, graded[0]))
                 snapshots += 1
             verdicts = grade_case_sets(run, reference, tests, seed,
-                                       between=lambda: _run_tests(run, instructor_tests))
+                                       between=lambda: _instructor_phase(run, instructor_tests, seed))
             _run_tests(run, course_tests, course_checks.helpers(verdicts))
         except SandboxError as exc:
             raise TrustedGradingError(str(exc)) from None

@@ -328,3 +328,49 @@ def test_a_name_a_test_cell_star_imports_is_the_next_one_s_not_the_student_s():
         run.close()
     assert [next((o.ename for o in c.outputs if o.output_type == "error"), None) for c in cells] == \
         [None, "AssertionError"]
+
+
+def test_numpy_testing_s_messages_in_a_hidden_test_are_not_shown():
+    # np.testing.assert_allclose raises AssertionError with the actual and desired values: the hidden inputs
+    # (a function that returns its input) and the reference's answers, all in one feedback
+    hidden = "### BEGIN HIDDEN TESTS\nnp.testing.assert_allclose(double(np.array([0.25, 0.5])), [0.5, 1.0])\n" \
+             "### END HIDDEN TESTS\n"
+    ename, evalue = outcome(["def double(v):\n    return v"], hidden)
+    assert ename == "AssertionError" and "0.25" not in evalue and "not shown" in evalue, evalue
+
+
+def test_a_warning_in_a_test_cell_does_not_quote_its_line():
+    # a RuntimeWarning of np.log printed the hidden line, with the reference's expected value in it
+    hidden = "### BEGIN HIDDEN TESTS\np = np.log(double(np.zeros(2)))  # expected 0.31326168751822286\n" \
+             "print('done')\n### END HIDDEN TESTS\n"
+    ename, printed = outcome([GOOD], hidden)
+    assert ename is None and "RuntimeWarning" in printed and "0.3132" not in printed and "done" in printed, printed
+
+
+def test_every_marker_nbgrader_hides_by_is_a_hidden_test_here_too():
+    # `# BEGIN HIDDEN TESTS` is hidden by nbgrader (it looks for the words anywhere in a line); the grader
+    # took only `### BEGIN HIDDEN TESTS`, graded such a test as visible and showed numpy's messages from it
+    from autograder.instructor_tests import hidden_lines
+    assert hidden_lines("a = 1\n# BEGIN HIDDEN TESTS\nb = 2\n#END HIDDEN TESTS\nc = 3") == {2, 3, 4}
+
+
+def test_the_course_s_hidden_checks_never_meet_a_function_that_saw_an_instructor_s_inputs():
+    # The instructor's tests ran in the sandbox that then answered the course's hidden checks: a function that
+    # remembered the instructor's (fixed) hidden inputs chose which check failed first, and how: 19 bits a round
+    run = trusted.NotebookRun([], 1 << 31, 20)
+    try:
+        run.run_cell("SEEN = []\ndef double(v):\n    SEEN.append(v)\n    return 2 * v\n", 1)
+        test = "### BEGIN HIDDEN TESTS\nassert double(7) == 14\n### END HIDDEN TESTS\n"
+        cell = graded_test_cell("t", test, 1)
+        trusted._instructor_phase(run, [trusted._prepare_test(run, cell, 0, {"t": test})], seed=1)
+        assert cell.outputs == []  # passed, silently
+        assert "".join(o.get("text", "") for o in run.run_cell("print(SEEN)", 2)) == "[]\n"
+    finally:
+        run.close()
+
+
+def test_hidden_rng_draws_per_student_and_per_cell():
+    draws = {(seed, cell): trusted._hidden_rng(seed, cell)().normal(size=3).tolist()
+             for seed in (1, 2) for cell in ("a", "b")}
+    assert len({tuple(v) for v in draws.values()}) == 4
+    assert trusted._hidden_rng(1, "a")().normal(size=3).tolist() == draws[1, "a"]  # a regrade: the same

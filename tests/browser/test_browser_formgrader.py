@@ -1,10 +1,11 @@
 """Manual grading in nbgrader's formgrader, in a real browser, on this course's own rnn_forward: the course's
-grading, then an instructor's partial credit and comment in formgrader, the total that follows, and the
-student's feedback page that shows both once it is regenerated.
+grading (written answers pending), then an instructor's partial credit and comment on a written answer in
+formgrader, the total that follows, and the student's feedback page and the report, which show both once the
+documented refresh (`./run grade rnn_forward --feedback-only`) has run.
 
-bob's rnn_cell_forward forgets `ba` (autograder/samples.py): the autograder gives test_rnn_cell_forward 0 of 3
-and bob 5 of 8. The instructor gives that test cell 1 point by hand (formgrader's manual override of an
-autograded cell) and writes a comment on bob's answer cell (formgrader takes comments on answer cells).
+bob's rnn_cell_forward forgets `ba` (autograder/samples.py): the autograder gives test_rnn_cell_forward 0 of 3,
+and his two written answers (q_saturation, q_radius, 2 points each) await a grader: 5 of 12. The instructor
+gives q_saturation 1.5 points and a comment.
 """
 import os
 import subprocess
@@ -18,9 +19,8 @@ from autograder.workspace import COURSE_ROOT, Workspace
 from .labdriver import ACTION_TIMEOUT_MS, ARTIFACTS, VIEWPORT, LabServer
 
 ASSIGNMENT = "rnn_forward"
-TEST_CELL = "test_rnn_cell_forward"
-ANSWER_CELL = "rnn_cell_forward"
-COMMENT = "You left out the bias `ba`; the rest of the step is right, so 1 point of 3."
+ANSWER_CELL = "q_saturation"
+COMMENT = "Right about the flat tails of `tanh`; say also why the gradient then vanishes. 1.5 of 2."
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def course(tmp_path_factory):
                            "--workers", "2"], env=dict(os.environ, RNN_COURSE_DB_URL=ws.db_url),
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "5/8" in proc.stdout and "failed test_rnn_cell_forward" in proc.stdout, proc.stdout
+    assert "5/12" in proc.stdout and "failed test_rnn_cell_forward" in proc.stdout, proc.stdout
+    assert "4 points await manual grading (q_saturation, q_radius)" in proc.stdout, proc.stdout
     return ws
 
 
@@ -80,19 +81,18 @@ def submission_score(ws, student):
         return gb.find_submission(ASSIGNMENT, student).score
 
 
-def test_manual_grade_and_comment_reach_the_total_and_the_feedback(course, formgrader):
+def test_manual_grade_and_comment_reach_the_total_the_feedback_and_the_report(course, formgrader):
     page = formgrader
-    assert overall_scores(page) == {"alice": "8 / 8", "bob": "5 / 8"}
+    assert overall_scores(page) == {"alice": "8 / 12", "bob": "5 / 12"}
     snapshot(page, "formgrader-submissions-before")
 
     # bob's submission in formgrader's manual grading view
     page.locator("#main-table tr").filter(has_text="bob").locator("a.name-shown").click()
     page.wait_for_function("() => { const f = window.formgrader;"
                            "        return !!(f && f.grades && f.grades.loaded && f.comments && f.comments.loaded); }")
-    score = page.locator(f"input.score#{TEST_CELL}")
-    assert score.get_attribute("placeholder") == "0"  # the autograder's score, shown until one is typed
+    score = page.locator(f"input.score#{ANSWER_CELL}")
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as put:
-        score.fill("1")
+        score.fill("1.5")
         score.press("Tab")  # a score is saved when it changes (on leaving the box)
     assert put.value.ok, put.value.status
     comment = page.locator(f"textarea#{ANSWER_CELL}-comment")
@@ -104,27 +104,29 @@ def test_manual_grade_and_comment_reach_the_total_and_the_feedback(course, formg
     snapshot(page, "formgrader-manual-grading-bob")
 
     # the total follows: formgrader's list, the gradebook
-    assert overall_scores(page) == {"alice": "8 / 8", "bob": "6 / 8"}
+    assert overall_scores(page) == {"alice": "8 / 12", "bob": "6.5 / 12"}
     snapshot(page, "formgrader-submissions-after")
-    assert submission_score(course, "bob") == 6
+    assert submission_score(course, "bob") == 6.5
 
-    # the feedback `./run grade` wrote still says 5; regenerated, it shows the manual score and the comment
+    # the feedback `./run grade` wrote says the answer awaits a grader; the refresh rewrites it and the report
     feedback = course.root / "feedback" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.html"
-    assert "(Score: 5.0 / 8.0)" in feedback.read_text()
-    course.nbgrader("generate_feedback", ASSIGNMENT, "--force")
+    assert "Awaiting manual grading" in feedback.read_text()
+    proc = subprocess.run([str(COURSE_ROOT / "run"), "grade", ASSIGNMENT, "--course", str(course.root),
+                           "--feedback-only"], env=dict(os.environ, RNN_COURSE_DB_URL=course.db_url),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "1 page rewritten" in proc.stderr, proc.stdout + proc.stderr
+    assert "6.5/12" in proc.stdout and "2 points await manual grading (q_radius)" in proc.stdout, proc.stdout
     page.goto(feedback.as_uri())
-    assert page.locator("h4", has_text="(Score: 6.0 / 8.0)").count() == 1
-    toc = page.locator("li").filter(has=page.locator(f"a[href='#{TEST_CELL}']"))  # the page's contents
-    assert toc.inner_text().strip() == f"{TEST_CELL} (Score: 1.0 / 3.0)"
-    # under bob's answer, rendered as markdown, and the test cell below it with its manual score
-    shown = page.locator(".panel-footer", has_text="Comments:")
+    answer = page.locator(".nbgrader_cell").filter(has=page.locator(f"a[name='{ANSWER_CELL}']"))
+    assert "Score: 1.5 / 2.0" in answer.locator(".panel-heading").inner_text()
+    shown = page.locator(".panel-footer", has_text="Comments:")  # under bob's answer, rendered as markdown
     assert shown.count() == 1
     assert shown.inner_text().split() == ["Comments:", *COMMENT.replace("`", "").split()]
-    assert shown.locator("code").inner_text() == "ba"
-    answer = page.locator(".nbgrader_cell").filter(has=page.locator(f"a[name='comment-{ANSWER_CELL}']"))
-    assert answer.locator(".panel-footer").count() == 1
-    test_cell = page.locator(".nbgrader_cell").filter(has=page.locator(f"a[name='{TEST_CELL}']"))
-    assert "Score: 1.0 / 3.0" in test_cell.locator(".panel-heading").inner_text()
+    assert shown.locator("code").inner_text() == "tanh"
     snapshot(page, "feedback-bob-top")
     shown.scroll_into_view_if_needed()
     snapshot(page, "feedback-bob-comment")
+    page.goto((course.root / "reports" / ASSIGNMENT / "report.html").as_uri())
+    bob = page.locator("#grades tr", has=page.locator("td", has_text="bob")).first
+    assert "6.5" in bob.text_content(), bob.text_content()  # text_content: rows off screen are not laid out
+    snapshot(page, "report-after-manual-grading")
