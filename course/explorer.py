@@ -36,6 +36,8 @@ NOT_RUNNING = ("The explorer runs in the notebook's kernel, and this output come
                "Above Selected Cell, then run this cell.")
 
 
+MIN_SCALE = 0.8  # of its own pixels, the least an explorer's picture is shrunk to fit a narrow notebook
+
 # Under every explorer: after a kernel restart the page keeps the old sliders, which move and draw nothing, and
 # no error says why (nothing reaches a kernel that is gone)
 STALE = ("Sliders move but the picture stays? The kernel was restarted: use Run > Run All Above Selected Cell, "
@@ -193,9 +195,12 @@ class Explorer:
         self._paused = False
         for artist in artists.values():
             artist.set_animated(True)  # left out of the background, drawn over it on every move
-        # Never wider than the figure's own pixels: a stretched PNG looks soft; a narrow notebook shrinks it.
+        # Never wider than the figure's own pixels: a stretched PNG looks soft; a narrow notebook shrinks it, but
+        # to MIN_SCALE at most (a 900 px window with the file browser open made the legend's text 6 px): below
+        # that the output area scrolls.
+        width = int(round(figure.bbox.width))
         self._image = widgets.Image(format="png", layout=widgets.Layout(
-            max_width=f"{int(round(figure.bbox.width))}px"))
+            max_width=f"{width}px", min_width=f"{int(width * MIN_SCALE)}px"))
         self._notice = widgets.HTML()
         self._readout = widgets.HTML()
         self.widget = widgets.VBox([self._controls_box(), self._notice, self._image, self._readout,

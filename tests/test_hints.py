@@ -292,6 +292,19 @@ def test_an_explorer_displays_what_to_do_as_its_plain_text():
     assert "application/vnd.jupyter.widget-view+json" in shown[0]
 
 
+def test_an_explorer_s_picture_is_never_shrunk_below_readable():
+    # was: a 900 px window with the file browser open shrank the gradient explorer's 765 px picture so far that
+    # its legend's text was 6 px high
+    from course.explorer import MIN_SCALE
+    from course.gradient_explorer import GradientExplorer
+    explorer = GradientExplorer(reference.rnn_forward, reference.rnn_backward)
+    width = explorer.figure.bbox.width
+    assert explorer._image.layout.min_width == f"{int(round(width) * MIN_SCALE)}px" and MIN_SCALE >= 0.8
+    legend = explorer.artists["norm"].axes.get_legend()
+    smallest_px = min(t.get_fontsize() for t in legend.get_texts()) * explorer.figure.dpi / 72 * MIN_SCALE
+    assert smallest_px >= 10, smallest_px
+
+
 def test_an_explorer_says_under_its_sliders_what_a_restart_did_to_them():
     # was: after a kernel restart, with the page open, the sliders moved and nothing redrew, and nothing said why
     from course.explorer import STALE
