@@ -255,6 +255,18 @@ def test_the_sine_question_has_an_answer():
     assert offset.max() > 0.8 and swing.min() < 0.05
 
 
+def test_the_written_question_on_radius_quotes_what_the_explorer_shows():
+    # was: "much more with radius 1.3 than with radius 0.3 (try noise input at input scale 1)", where the
+    # explorer shows 0% and 2% saturated
+    from course.state_explorer import explorer_problem
+    notebook = read(COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb")
+    assert any("step input at input scale 1: 0% of the states saturated at radius 0.3, 22% at 1.3" in c.source
+               for c in notebook.cells)
+    for radius, percent in ((0.3, 0), (1.3, 22)):
+        a = reference.rnn_forward(*explorer_problem(radius, 1.0, 0.0, 30, "step"))[0]
+        assert round(100 * np.mean(np.abs(a) > 0.95)) == percent
+
+
 def test_the_gradient_explorers_legend_is_readable():
     from course.gradient_explorer import GradientExplorer
     explorer = GradientExplorer(reference.rnn_forward, reference.rnn_backward)
