@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.submissions import fill, read, solution_code
+from autograder.submissions import fill, read, solution
 from autograder.workcopy import work_copy
 from autograder.workspace import COURSE_ROOT
 
@@ -67,7 +67,7 @@ def make_root(root):
         work_copy(COURSE_ROOT / "release" / assignment / name, root / "work" / assignment / name)
     for assignment, name in released_notebooks():
         source = COURSE_ROOT / "source" / assignment / name
-        solved = fill(read(COURSE_ROOT / "release" / assignment / name), solution_code(read(source)))
+        solved = fill(read(COURSE_ROOT / "release" / assignment / name), solution(read(source)))  # answers too
         (root / "solved" / assignment).mkdir(parents=True, exist_ok=True)
         nbformat.write(solved, root / "solved" / assignment / name)
 
