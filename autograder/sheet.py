@@ -70,7 +70,7 @@ def read_sheet(gb, assignment, layout=None):
         row.update(submitted=True, timestamp=timestamp.isoformat(sep=" ") if timestamp else None,
                    seconds_late=late, raw_score=raw, penalty=penalty, score=max(0.0, raw - penalty))
         for gid, score, needs_manual in by_student.get(student, []):
-            row["cells"][gid] = None if needs_manual and score is None else float(score or 0)
+            row["cells"][gid] = None if needs_manual else float(score or 0)  # awaiting a grader: no score yet
             if needs_manual:
                 row["pending"].append(gid)
     return {"assignment": assignment, "duedate": found.duedate.isoformat(sep=" ") if found.duedate else None,

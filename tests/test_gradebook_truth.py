@@ -87,7 +87,8 @@ def graded(tmp_path_factory):
     first = run(ws, "autograder.batch", ASSIGNMENT, "--workers", "2", "--timeout", "20", "--no-report")
     with Gradebook(ws.db_url, COURSE_ID) as gb:  # what an instructor gives in formgrader
         bob = gb.find_submission(ASSIGNMENT, "bob")
-        failed = [g for nb in bob.notebooks for g in nb.grades if g.score < g.max_score]
+        # the written answers (markdown, 2 points each) await a grader: not failed tests
+        failed = [g for nb in bob.notebooks for g in nb.grades if g.score < g.max_score and g.cell_type == "code"]
         assert len(failed) == 1, [(g.name, g.score) for nb in bob.notebooks for g in nb.grades]
         failed[0].manual_score, manual = failed[0].max_score, failed[0].name
         alice = gb.find_grade("test_softmax", ASSIGNMENT, ASSIGNMENT, "alice")
@@ -104,12 +105,12 @@ def graded(tmp_path_factory):
 def test_the_batch_table_shows_the_gradebook(graded):
     ws, first, again, manual = graded
     # right after grading: carol's late penalty is already in the table, and said
-    assert re.search(r"carol\s+0/8\s+all tests passed \(late by 2h 00m: penalty 8\)", first.stdout), first.stdout
-    assert re.search(rf"bob\s+5/8\s+failed {manual}", first.stdout), first.stdout
+    assert re.search(r"carol\s+0/12\s+all tests passed.*\(late by 2h 00m: penalty 8\)", first.stdout), first.stdout
+    assert re.search(rf"bob\s+5/12\s+failed {manual}", first.stdout), first.stdout
     # after the manual grades, a run that grades no one prints the gradebook's scores
     assert "0 to grade" in again.stderr
-    assert re.search(r"alice\s+8\.5/8\s+all tests passed", again.stdout), again.stdout
-    assert re.search(r"bob\s+8/8\s+all tests passed", again.stdout), again.stdout
+    assert re.search(r"alice\s+8\.5/12\s+all tests passed", again.stdout), again.stdout
+    assert re.search(r"bob\s+8/12\s+all tests passed", again.stdout), again.stdout
 
 
 def test_every_file_has_the_gradebooks_scores(graded):
@@ -126,7 +127,7 @@ def test_every_file_has_the_gradebooks_scores(graded):
     in_report = {r[0]: r for r in body}
 
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
-    assert canvas[1] == ["Points Possible", "", "", "", "", "8"]
+    assert canvas[1] == ["Points Possible", "", "", "", "", "12"]
     by_login = {r[3]: r for r in canvas[2:]}
     assert moodle[0] == ["First name", "Last name", "ID number", "Username", "Email address", ASSIGNMENT]
     by_email = {r[4]: r for r in moodle[1:]}
@@ -137,13 +138,15 @@ def test_every_file_has_the_gradebooks_scores(graded):
         assert float(by_login[s][5]) == want and by_login[s][1] == person["lms_user_id"], by_login[s]
         assert by_login[s][0] == f"{person['last_name']}, {person['first_name']}"
         assert float(by_email[person["email"]][5]) == want and by_email[person["email"]][3] == s
-        assert in_report[s][head.index("score")] == f"{want:g} / 8", in_report[s]
+        assert in_report[s][head.index("score")] == f"{want:g} / 12", in_report[s]
     # the per-test CSV: a column per graded cell, the manual grade and the extra credit in theirs
-    assert list(cells["bob"])[-4:] == ["test_softmax", "test_rnn_cell_forward", "test_rnn_forward", "reason"]
+    assert list(cells["bob"])[-6:] == ["test_softmax", "test_rnn_cell_forward", "test_rnn_forward", "q_saturation",
+                                       "q_radius", "reason"]
+    assert cells["bob"]["q_saturation"] == "" and "await manual grading" in cells["bob"]["reason"]  # pending
     assert cells["bob"][manual] == "3" and cells["alice"]["test_softmax"] == "2.5"
     assert in_report["bob"][head.index(f"{manual} (3)")] == "3"
     assert (cells["carol"]["raw_score"], cells["carol"]["late_submission_penalty"]) == ("8", "8")
-    assert (cells["carol"]["status"], cells["carol"]["seconds_late"]) == ("late", "7200")
+    assert (cells["carol"]["status"], cells["carol"]["seconds_late"]) == ("pending manual grading", "7200")
     assert (grades["carol"]["raw_score"], grades["carol"]["late_submission_penalty"]) == ("8.0", "8.0")
     # the student who never handed in: in every file, as missing
     assert cells["dave"]["status"] == "missing" and cells["dave"]["test_softmax"] == ""
