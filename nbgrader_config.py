@@ -28,6 +28,7 @@ from autograder.feedback import FeedbackExporter
 from autograder.gradable import CheckTestCells
 from autograder.manual import MarkPendingGrades
 from autograder.restore import RestoreCellMetadata
+from autograder.safe_html import EscapeStudentHtml
 from autograder.trusted import TrustedExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
@@ -43,10 +44,12 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Trusted grading (autograder/trusted.py): TrustedExecute takes the place of nbgrader's Execute. It runs the
 # student's cells in a bubblewrap sandbox and computes each test cell's verdict outside it, so submitted code
-# cannot forge a pass; the steps after it are nbgrader's defaults. To grade with plain nbgrader instead (the
-# hidden tests then run in the student's kernel, see autograder/hidden.py), delete this setting.
+# cannot forge a pass; EscapeStudentHtml shows the HTML of the student's markdown as text (formgrader renders
+# it as it is: a <script> in a written answer ran as the instructor); the steps after it are nbgrader's
+# defaults. To grade with plain nbgrader instead (the hidden tests then run in the student's kernel, see
+# autograder/hidden.py), delete this setting.
 c.Autograde.autograde_preprocessors = [
-    TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    TrustedExecute, EscapeStudentHtml, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]
 # nbgrader's defaults, but neither a changed nbgrader flag nor a copied graded cell (same grade id twice) fails
 # the whole notebook: every cell's flags come from the gradebook (autograder/restore.py; first, so that the

@@ -30,7 +30,6 @@ import re
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
-import bleach
 from jinja2 import BytecodeCache, pass_context
 from latex2mathml.converter import convert as tex_to_mathml
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -41,6 +40,7 @@ from traitlets import Bool
 
 from autograder import budget
 from autograder.cpu_limit import cpu_time_limit
+from autograder.safe_html import clean_html
 
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's wording
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
@@ -123,38 +123,7 @@ class Remembered:
 
 
 REMEMBERED = Remembered()
-
-
-# MathML, as MathMLRenderer writes it: the elements of presentation, with the attributes that only change
-# how it looks
-MATH_TAGS = {"math", "menclose", "merror", "mfrac", "mi", "mmultiscripts", "mn", "mo", "mover", "mpadded",
-             "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace", "msqrt", "mstyle", "msub", "msubsup",
-             "msup", "mtable", "mtd", "mtext", "mtr", "munder", "munderover", "none"}
-MATH_ATTRIBUTES = ["accent", "accentunder", "columnalign", "columnlines", "columnspacing", "columnspan", "depth",
-                   "display", "displaystyle", "fence", "form", "frame", "height", "largeop", "linethickness",
-                   "lspace", "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowalign",
-                   "rowlines", "rowspacing", "rowspan", "rspace", "scriptlevel", "separator", "stretchy",
-                   "symmetric", "voffset", "width", "xmlns"]
-
-# What a feedback page keeps of the HTML a notebook brings (markdown, HTML outputs, highlighted code): the
-# tags and attributes of formatted text, tables, images and math. Anything else is removed, its text kept:
-# no script, event handler, style or javascript: URL. (nbconvert's own clean_html also escapes headings,
-# paragraphs and images, which every markdown cell has.)
-SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
-             "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
-             "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
-             "ul"} | MATH_TAGS
-SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "class", "id", "title"],
-                   "img": ["src", "alt", "width", "height", "class", "id", "title"],
-                   "td": ["align", "colspan", "rowspan", "class"], "th": ["align", "colspan", "rowspan", "class"],
-                   **{tag: MATH_ATTRIBUTES for tag in MATH_TAGS}}
-SAFE_PROTOCOLS = {"http", "https", "mailto", "data"}  # data: images are how notebooks embed pictures
 LONGEST_TEX = 2_000  # characters of one formula drawn as MathML; longer ones stay TeX
-
-
-def clean_html(html):
-    return bleach.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols=SAFE_PROTOCOLS, strip=True,
-                        strip_comments=True)
 
 
 def sanitized(element):

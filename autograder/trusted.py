@@ -46,6 +46,7 @@ from autograder import budget, course_checks, draws
 from autograder.course_checks import CaseSetVerdict
 from autograder.instructor_tests import run_test_cell
 from autograder.restore import assignment_cells
+from autograder.safe_html import clean_html
 from autograder.sandbox import (
     MAX_ORACLE_REQUESTS,
     MAX_REPLY,
@@ -69,6 +70,9 @@ REFERENCE = AUTOGRADER / "reference.py"
 MAX_ORACLE_ARGS = 8 << 20  # bytes of one oracle request's arguments
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 WIDGET = "application/vnd.jupyter.widget-view+json"  # a widget's output, which only its kernel can show
+# What of an output's data the autograded notebook keeps: formgrader (the instructor's page) and the feedback
+# show these; HTML sanitized. Not kept: javascript, SVG (it may hold scripts), markdown, other viewers' types.
+SHOWN = {"text/plain", "text/html", "text/latex", "image/png", "image/jpeg", "image/gif", "application/json"}
 ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nbconvert's ansi filters find them
 MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
 DEFINED = re.compile(r"^def\s+(\w+)\s*\(", re.MULTILINE)  # a function the cell defines at its top level
@@ -369,8 +373,11 @@ def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
             data = item.get("data")
             if type(data) is not dict:
                 continue
-            data = {str(k): (_text(v) if type(v) is str else _json(v)) for k, v in data.items()}
-            if WIDGET in data:  # its state stays in the sandbox, so nothing can show it; its repr is a long riddle
+            widget = WIDGET in data
+            data = {str(k): (_text(v) if type(v) is str else _json(v)) for k, v in data.items() if k in SHOWN}
+            if "text/html" in data:  # formgrader writes it into the instructor's page as it is
+                data["text/html"] = clean_html(data["text/html"]) if type(data["text/html"]) is str else ""
+            if widget:  # its state stays in the sandbox, so nothing can show it; its repr is a long riddle
                 data = {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
             output = new_output(kind, data=data, metadata=_json(item.get("metadata")) or {})
             if kind == "execute_result":

@@ -911,3 +911,29 @@ def test_parents_of_bound_paths_are_crossable():
     made = sandbox._parents_to_make(binds, [Path("/root")])
     assert set(made) == {Path("/root/.pyenv"), Path("/root/.pyenv/versions"), Path("/tmp/clone")}
     assert made.index(Path("/root/.pyenv")) < made.index(Path("/root/.pyenv/versions"))
+
+
+def test_outputs_keep_no_script_for_formgrader_s_page():
+    # formgrader writes an output's HTML into the instructor's page as it is (attack round 6: a script there
+    # ran with the instructor's login); javascript and SVG outputs would run too
+    script = "<script>document.title = 'XSS ran'</script><b onclick=\"x()\">bold</b>"
+    out, = trusted._outputs({"outputs": [{"output_type": "display_data", "metadata": {}, "data": {
+        "text/html": script, "application/javascript": "alert(1)", "image/svg+xml": "<svg onload='x()'/>",
+        "text/markdown": "<script>x()</script>", "text/plain": "<b>bold</b>", "image/png": "iVBORw0KGgo="}}]})
+    assert sorted(out.data) == ["image/png", "text/html", "text/plain"]
+    assert "<script" not in out.data["text/html"] and "onclick" not in out.data["text/html"]
+    assert "<b>bold</b>" in out.data["text/html"]
+
+
+def test_a_student_s_markdown_shows_its_html_as_text_and_the_assignment_s_keeps_it():
+    from nbformat.v4 import new_markdown_cell, new_notebook, new_raw_cell
+
+    from autograder.safe_html import EscapeStudentHtml
+    answer = new_markdown_cell("A *saturated* unit, where $a<b$.\n<script>x()</script><img src=x onerror=y()>")
+    given = new_markdown_cell("<details><summary>Hint</summary>given</details>")
+    given.metadata["nbgrader"] = {"locked": True}
+    raw = new_raw_cell("<script>x()</script>", metadata={"format": "text/html"})
+    nb, _ = EscapeStudentHtml().preprocess(new_notebook(cells=[answer, given, raw]), {})
+    assert "<script" not in answer.source and "<img" not in answer.source and "&lt;script>" in answer.source
+    assert "*saturated*" in answer.source and "$a&lt;b$" in answer.source  # markdown and math still render
+    assert given.source.startswith("<details>") and "format" not in raw.metadata

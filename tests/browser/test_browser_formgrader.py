@@ -20,6 +20,10 @@ from .labdriver import ACTION_TIMEOUT_MS, ARTIFACTS, VIEWPORT, LabServer
 
 ASSIGNMENT = "rnn_forward"
 ANSWER_CELL = "q_saturation"
+# A written answer's markdown and an HTML output are shown in formgrader as they are: this ran as the
+# instructor and rewrote the gradebook (attack round 6). The course escapes them (autograder/safe_html.py).
+SCRIPTS = ("\n<script>document.title = 'XSS ran';</script>"
+           "<img src=\"x\" onerror=\"document.title = 'XSS ran'\"><svg onload=\"document.title = 'XSS ran'\"></svg>\n")
 COMMENT = "Right about the flat tails of `tanh`; say also why the gradient then vanishes. 1.5 of 2."
 
 
@@ -31,6 +35,10 @@ def course(tmp_path_factory):
     ws = Workspace.create(base / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice", "bob"]).items():
+        if student == "bob":  # and scripts for the instructor's page, in a written answer and in an output
+            cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebooks[ASSIGNMENT].cells}
+            cells["q_radius"].source += SCRIPTS
+            cells["rnn_forward"].source += f"\nfrom IPython.display import HTML, display\ndisplay(HTML({SCRIPTS!r}))\n"
         folder = ws.submit(student, ASSIGNMENT, notebooks)
         (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
     proc = subprocess.run([str(COURSE_ROOT / "run"), "grade", ASSIGNMENT, "--course", str(ws.root),
@@ -90,6 +98,9 @@ def test_manual_grade_and_comment_reach_the_total_the_feedback_and_the_report(co
     page.locator("#main-table tr").filter(has_text="bob").locator("a.name-shown").click()
     page.wait_for_function("() => { const f = window.formgrader;"
                            "        return !!(f && f.grades && f.grades.loaded && f.comments && f.comments.loaded); }")
+    page.wait_for_timeout(500)  # an onerror handler runs once its image has failed to load
+    assert "XSS" not in page.title(), page.title()
+    assert "<script>document.title" in page.locator("body").inner_text()  # shown as text, for the grader to see
     score = page.locator(f"input.score#{ANSWER_CELL}")
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as put:
         score.fill("1.5")
