@@ -17,14 +17,14 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from autograder.cpu_limit import cpu_time_limit
-from autograder.standins import StudentError, TestTimeLimit
+from autograder.standins import TestTimeLimit
 from course.checking import SelfCheckFailed
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # ClearHiddenTests' delimiters (defaults)
-# Errors whose message the grader wrote (the course's reports: course_checks, one line for a hidden case). An
-# AssertionError keeps its message only when the cell's own assert raised it: numpy.testing's asserts print
-# the actual and desired values, the hidden inputs and the reference's answers among them.
-CHOSEN_MESSAGES = (StudentError, TestTimeLimit, SelfCheckFailed)
+# What a hidden test that failed other than by its own assert says (numpy.testing's asserts printed the actual
+# and desired values: the hidden inputs and the reference's answers)
+HIDDEN_FAILURE = ("the student's code failed this hidden test (an error in its result, or in the function "
+                  "itself; what it was is not shown for hidden tests)")
 MAX_PRINTED = 100_000  # characters of what one test cell prints, per stream
 
 
@@ -59,28 +59,31 @@ def hidden_lines(code):
 
 def _error(exc, filename, hidden):
     """An nbformat error output whose traceback shows only the test cell's own frames, and of those the
-    lines of hidden tests by their number only: the feedback never shows hidden-test source. An error raised
-    in a hidden test keeps its message only when the grader or the cell's own assert chose it: numpy's
-    own messages quote what the student's function returned (a broadcast error named the shape of an empty
-    array, whose 62 bits carried a hidden input into the feedback)."""
+    lines of hidden tests by their number only: the feedback never shows hidden-test source.
+
+    An error raised in a hidden test says only that the test failed, and keeps a message only when the
+    cell's own assert wrote it: whatever else ended it is the student's choice through what their function
+    returned (numpy's messages quoted shapes it chose, the exception's class and the grader's reasons made 13
+    outcomes of one test, about 4 bits a round of inputs that are the same in every round)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
     if isinstance(exc, SelfCheckFailed):  # the course's report names the function and the case: no frames needed
         frames = []
+    in_hidden = any(f.lineno in hidden for f in frames)
+    raised = traceback.extract_tb(exc.__traceback__)
+    own_assert = isinstance(exc, AssertionError) and bool(raised) and raised[-1].filename == filename
+    if in_hidden and not isinstance(exc, (SelfCheckFailed, TestTimeLimit)):
+        name = "AssertionError" if own_assert else "HiddenTestFailed"
+        message = str(exc) if own_assert else HIDDEN_FAILURE
+        lines = [f"\x1b[0;31m{name}\x1b[0m: {message}"] if message else [f"\x1b[0;31m{name}\x1b[0m"]
+        return new_output("error", ename=name, evalue=message, traceback=lines)
     lines = ["Traceback (most recent call last):\n"] if frames else []
     for frame in frames:
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
-        lines.append("    (a hidden test)\n" if frame.lineno in hidden else f"    {(frame.line or '').strip()}\n")
-    message = str(exc)
-    raised = traceback.extract_tb(exc.__traceback__)
-    own_assert = isinstance(exc, AssertionError) and bool(raised) and raised[-1].filename == filename
-    if any(f.lineno in hidden for f in frames) and not (own_assert or isinstance(exc, CHOSEN_MESSAGES)):
-        message = f"raised in a hidden test (the message of a {type(exc).__name__} there is not shown)"
-    elif any(f.lineno in hidden for f in frames) and isinstance(exc, StudentError):
-        message = exc.in_hidden  # which exception the student's code raised is the student's choice: a channel
+        lines.append(f"    {(frame.line or '').strip()}\n")
     # As a kernel shows it: the exception's own name (not its module's path), in red
     lines += (traceback.format_exception_only(type(exc), exc) if isinstance(exc, SyntaxError)
-              else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {message}"])
-    return new_output("error", ename=type(exc).__name__, evalue=message,
+              else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {exc}"])
+    return new_output("error", ename=type(exc).__name__, evalue=str(exc),
                       traceback=[line.rstrip("\n") for line in lines])
 
 

@@ -32,12 +32,8 @@ TRUSTED_PACKAGES = ("numpy", "course", "math")  # autograder/worker.py MODULES: 
 
 class StudentError(Exception):
     """What a test cell gets when the student's code raised, ended its process, or handed over something
-    that is not plain data. It carries only words the grader chose (for an exception: a built-in's name, and
-    in a hidden test not even that: `in_hidden`, the message a hidden test's error shows)."""
-
-    def __init__(self, message, in_hidden=None):
-        super().__init__(message)
-        self.in_hidden = in_hidden or message
+    that is not plain data. It carries only words the grader chose (for an exception: a built-in's name; in
+    a hidden test not even that, autograder.instructor_tests._error)."""
 
 
 class TestTimeLimit(BaseException):
@@ -149,8 +145,7 @@ def _raised(name, reply):
     builtin = getattr(builtins, type_name, None)
     if not (isinstance(builtin, type) and issubclass(builtin, BaseException)):
         type_name = "an exception of its own class"
-    raise StudentError(f"{name} raised {type_name}", in_hidden=f"{name} raised an exception (which one is not "
-                                                              "shown in a hidden test)")
+    raise StudentError(f"{name} raised {type_name}")
 
 
 def _gone(name, gone, run):
