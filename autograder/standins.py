@@ -12,6 +12,7 @@ cells defined is looked up in the student's namespace as it stood at the test ce
     StudentError, so an object with an odd __eq__, __array__ or __len__ never reaches the test.
 numpy (np), StudentError and Python's builtins are the grader's and win over a student's names.
 """
+import ast
 import builtins
 import importlib
 import math
@@ -52,6 +53,28 @@ def names_bound(code):
     results, which the test cells after it read as in one kernel. Raises SyntaxError."""
     top = symtable.symtable(code, "<test cell>", "exec")
     return {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+
+
+def student_bound(code):
+    """The names a student's code cell can bind at its top level: assigned, defined, imported (a star import
+    of a module the grader has, its public names), after IPython's syntax (magics) is made Python. A cell
+    that is not Python binds nothing. A test asks the sandbox only for names a student's cell could have
+    bound: the request goes into the sandbox, where a later cell could print it, and a hidden test's other
+    names are the instructor's secret (attack round 6 printed them into the feedback)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        python = TransformerManager().transform_cell(code)
+        top = symtable.symtable(python, "<student cell>", "exec")
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError):
+        return set()
+    bound = {sym.get_name() for sym in top.get_symbols() if sym.is_assigned() or sym.is_imported()}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names) and node.module:
+            module = sys.modules.get(node.module)
+            public = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
+            bound |= {n for n in public if isinstance(n, str)} if module is not None else set()
+    return bound
 
 
 def names_read(code):

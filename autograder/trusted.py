@@ -60,7 +60,14 @@ from autograder.sandbox import (
     claim_ahead,
 )
 from autograder.secret import course_secret, draw_name, hidden_seed, notebook_code
-from autograder.standins import StudentFunction, TestTimeLimit, names_bound, names_read, namespace_for_test
+from autograder.standins import (
+    StudentFunction,
+    TestTimeLimit,
+    names_bound,
+    names_read,
+    namespace_for_test,
+    student_bound,
+)
 from autograder.submitted import unsafe_entry
 from course.checking import CallFailed, run_checks
 from course.signatures import DEPENDENCIES, SIGNATURES, function_of
@@ -607,9 +614,10 @@ def is_instructor_test(cell):
     return is_test_cell(cell) and graded_function(cell) is None
 
 
-def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=None):
+def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=None, student_names=None):
     """(cell, namespace, grade id) of a test cell: what it reads of the student's names, taken where it stands
-    (plain values now, functions kept in the sandbox to be called after the last cell), but graders_names.
+    (plain values now, functions kept in the sandbox to be called after the last cell), but graders_names;
+    of those, only the student_names (standins.student_bound of the cells above) when given.
     sources: {grade id: source} of the gradebook; a cell whose source is not its own there is never run.
     function: the student function a course test cell grades, a stand-in whatever the name holds (its
     verdict says what is wrong with it, in the course's words)."""
@@ -618,6 +626,7 @@ def _prepare_test(run, cell, snapshot_id, sources, graders_names=(), function=No
         return cell, None, grade_id
     try:
         names = names_read(cell.source) - set(graders_names)
+        names = names if student_names is None else names & set(student_names)
     except SyntaxError:  # run_test_cell reports it in the cell; autograder.release refuses it before that
         names = set()
     found = run.snapshot(snapshot_id, names) if names else {}
@@ -814,7 +823,7 @@ class TrustedExecute(NbGraderPreprocessor):
             # (a later cell could otherwise print them into the feedback).
             tests, course_tests, instructor_tests, snapshots = [], [], [], 0
             sources = self._test_sources(resources) if any(map(is_test_cell, nb.cells)) else {}
-            count, bound_by_tests = 0, set()
+            count, bound_by_tests, student_names = 0, set(), set()
             for cell in nb.cells:
                 # The grader's record of how it stopped a cell (autograder.batch_worker names the stops from
                 # it): set here only, whatever the submission holds, never read from the cell's outputs,
@@ -825,6 +834,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 count += 1
                 cell.execution_count = count
                 if not is_test_cell(cell):
+                    student_names |= student_bound(cell.source)
                     cell.outputs = run.run_cell(cell.source, count)
                     if run.stopped:
                         cell.metadata[STOPPED_KEY] = {"stopped": run.stopped}
@@ -832,12 +842,14 @@ class TrustedExecute(NbGraderPreprocessor):
                 graded = graded_function(cell)
                 if graded is None:  # what an earlier test cell bound is the test's, not the student's
                     instructor_tests.append(_prepare_test(run, cell, snapshots, sources,
-                                                          bound_by_tests | {"hidden_rng"}))
+                                                          bound_by_tests | {"hidden_rng"},
+                                                          student_names=student_names))
                     bound_by_tests |= _bound(cell.source)
                 else:
                     run.keep(graded[0])
                     tests.append((cell, *graded))
-                    course_tests.append(_prepare_test(run, cell, snapshots, sources, GRADERS_NAMES, graded[0]))
+                    course_tests.append(_prepare_test(run, cell, snapshots, sources, GRADERS_NAMES, graded[0],
+                                                      student_names))
                 snapshots += 1
             verdicts = grade_case_sets(run, reference, tests, seed,
                                        between=lambda: _instructor_phase(run, instructor_tests, seed))

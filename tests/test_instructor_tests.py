@@ -377,3 +377,26 @@ def test_hidden_rng_draws_per_student_and_per_cell():
              for seed in (1, 2) for cell in ("a", "b")}
     assert len({tuple(v) for v in draws.values()}) == 4
     assert trusted._hidden_rng(1, "a")().normal(size=3).tolist() == draws[1, "a"]  # a regrade: the same
+
+
+def test_a_test_asks_the_sandbox_only_for_names_a_student_cell_could_bind():
+    # the snapshot request goes into the sandbox, where a later student cell printed it: a hidden test's
+    # helper names reached the feedback (attack round 6)
+    from autograder.standins import student_bound
+    assert student_bound("%matplotlib inline\nimport numpy as np\ndef double(v):\n    return 2 * v\nx, y = 1, 2") \
+        == {"np", "double", "x", "y"}
+    assert {"sqrt", "pi"} <= student_bound("from numpy import *")  # a module the grader has: its names
+    assert student_bound("def broken(:\n    pass") == set()
+    test = "### BEGIN HIDDEN TESTS\nassert secret_helper_xyz(double(1)) == 2\n### END HIDDEN TESTS\n"
+    run = trusted.NotebookRun([], 1 << 31, 20)
+    try:
+        code = GOOD + "ASKED = []\nimport sys\n_g = type(sys.stdout).write.__globals__\n_real = _g['snapshot']\n" \
+                      "def _record(shell, request):\n    ASKED.append(sorted(request.get('names', [])))\n" \
+                      "    return _real(shell, request)\n_g['snapshot'] = _record\n"
+        run.run_cell(code, 1)
+        cell = graded_test_cell("t", test, 1)
+        trusted._prepare_test(run, cell, 0, {"t": test}, student_names=student_bound(code))
+        asked = "".join(o.get("text", "") for o in run.run_cell("print(ASKED)", 2))
+    finally:
+        run.close()
+    assert "double" in asked and "secret_helper_xyz" not in asked, asked
