@@ -124,7 +124,7 @@ def test_corpus_figures(graded):
 def test_test_cells_hold_only_the_trusted_verdict(graded):
     """A course test cell's outputs are the pass line or a SelfCheckFailed error, an instructor's test cell's
     what the test itself made (its value, a failed assert, a StudentError, a NameError for a function the
-    notebook never defined), never a stderr stream."""
+    notebook never defined, HiddenTestFailed for any other failure in a hidden test), never a stderr stream."""
     import nbformat
     for c in CORPORA:
         a, instructor = c.ASSIGNMENT, getattr(c, "INSTRUCTOR_TESTS", {})
@@ -136,7 +136,8 @@ def test_test_cells_hold_only_the_trusted_verdict(graded):
                     where = (student, cell.metadata.nbgrader.grade_id, kinds)
                     if cell.metadata.nbgrader.grade_id in instructor:
                         assert kinds in ([], [("execute_result", None, None)], [("error", None, "AssertionError")],
-                                         [("error", None, "StudentError")], [("error", None, "NameError")]), where
+                                         [("error", None, "StudentError")], [("error", None, "NameError")],
+                                         [("error", None, "HiddenTestFailed")]), where
                     else:
                         assert kinds in ([("stream", "stdout", None)], [("error", None, "SelfCheckFailed")]), where
 
