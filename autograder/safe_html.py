@@ -43,12 +43,16 @@ def clean_html(html):
 
 
 TAG_START = re.compile(r"<(?=[A-Za-z/!?])")  # where an HTML tag, comment or declaration would begin
+# A link to script: nbconvert's markdown renderer lets every URL scheme through (allow_harmful_protocols)
+SCRIPT_SCHEME = re.compile(r"(?i)\b((?:java|vb)\s*s\s*c\s*r\s*i\s*p\s*t\s*):")
 
 
 def student_markdown(source):
-    """A student's markdown with every tag shown as text (`<b>` reads as "<b>"): markdown's own emphasis,
+    """A student's markdown with every tag and character reference shown as text (`<b>` reads as "<b>",
+    `&#106;` as itself) and no link to script (`javascript:` loses its colon): markdown's own emphasis,
     lists, links, code and math still render; raw HTML does not."""
-    return TAG_START.sub("&lt;", source)
+    source = TAG_START.sub("&lt;", source.replace("&", "&amp;"))
+    return SCRIPT_SCHEME.sub(r"\1%3A", source)
 
 
 class EscapeStudentHtml(NbGraderPreprocessor):

@@ -386,7 +386,7 @@ def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
                 data["text/html"] = clean_html(data["text/html"]) if type(data["text/html"]) is str else ""
             if widget:  # its state stays in the sandbox, so nothing can show it; its repr is a long riddle
                 data = {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
-            output = new_output(kind, data=data, metadata=_json(item.get("metadata")) or {})
+            output = new_output(kind, data=data, metadata=_image_sizes(item.get("metadata"), data))
             if kind == "execute_result":
                 output.execution_count = item.get("execution_count") if type(item.get("execution_count")) is int \
                     else None
@@ -400,6 +400,21 @@ def _outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
             break
         out.append(output)
     return out
+
+
+def _image_sizes(metadata, data):
+    """What of an output's metadata the autograded notebook keeps: an image's width and height, as numbers.
+    nbconvert writes them into formgrader's page unquoted, so a width of `1 onerror=...` ran script as the
+    instructor (attack round 7); nothing else in it is needed to show an output."""
+    kept = {}
+    for mime in data:
+        sizes = metadata.get(mime) if type(metadata) is dict else None
+        if mime.startswith("image/") and type(sizes) is dict:
+            numbers = {k: sizes[k] for k in ("width", "height")
+                       if type(sizes.get(k)) in (int, float) and 0 < sizes[k] < 100_000}
+            if numbers:
+                kept[mime] = numbers
+    return kept
 
 
 def _why(gone):

@@ -937,3 +937,20 @@ def test_a_student_s_markdown_shows_its_html_as_text_and_the_assignment_s_keeps_
     assert "<script" not in answer.source and "<img" not in answer.source and "&lt;script>" in answer.source
     assert "*saturated*" in answer.source and "$a&lt;b$" in answer.source  # markdown and math still render
     assert given.source.startswith("<details>") and "format" not in raw.metadata
+
+
+def test_an_output_s_metadata_keeps_only_image_sizes_as_numbers():
+    # nbconvert writes an image's width into formgrader's page unquoted: `1 onerror=eval(...)` ran as the
+    # instructor and rewrote grades (attack round 7)
+    out, = trusted._outputs({"outputs": [{"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo="},
+                                          "metadata": {"image/png": {"width": "1 onerror=eval(atob(`x`))",
+                                                                     "height": 200}, "isolated": True}}]})
+    assert out.metadata == {"image/png": {"height": 200}}
+
+
+def test_a_student_s_markdown_links_to_no_script():
+    # nbconvert's markdown renderer passes javascript: URLs through (attack round 7: a link in a written answer)
+    from autograder.safe_html import student_markdown
+    shown = student_markdown("[see](javascript:alert(1)) [or](JaVa Script:x) [and](&#106;avascript:y)")
+    assert "javascript:" not in shown.lower().replace(" ", "") and "&amp;#106;" in shown
+    assert student_markdown("the data: *m* columns, a & b") == "the data: *m* columns, a &amp; b"
