@@ -739,12 +739,16 @@ class TrustedExecute(NbGraderPreprocessor):
             dirs.append(Path(db_url[len("sqlite:///"):]).resolve().parent)
         return dirs
 
+    def _gradebook(self, resources):
+        """(db_url, course_id) of the gradebook, where the course secret, the draws and the test cells are."""
+        db_url = resources.get("nbgrader", {}).get("db_url") or self.config.CourseDirectory.get("db_url")
+        return db_url, self.config.CourseDirectory.get("course_id") or "default_course"
+
     def _draw(self, nb, resources, timeout, redraw=False):
         """(draw name, seed of its hidden cases, verdicts kept from its finished grading or None): see
         autograder/draws.py. The course secret and the draws are kept in the gradebook."""
         ids = resources.get("nbgrader", {})
-        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
-        course_id = self.config.CourseDirectory.get("course_id") or "default_course"
+        db_url, course_id = self._gradebook(resources)
         if not db_url:
             raise TrustedGradingError("trusted grading needs the gradebook (CourseDirectory.db_url), where the "
                                       "course secret that draws each student's hidden cases is kept")
@@ -769,9 +773,7 @@ class TrustedExecute(NbGraderPreprocessor):
 
     def _keep(self, nb, resources, name):
         """Keep what this grading wrote into the code cells, for a later grading of the same draw to replay."""
-        ids = resources.get("nbgrader", {})
-        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
-        course_id = self.config.CourseDirectory.get("course_id") or "default_course"
+        db_url, course_id = self._gradebook(resources)
         verdicts = [{"count": cell.get("execution_count"), "outputs": cell.outputs,
                      "stopped": cell.metadata.get(STOPPED_KEY)} for cell in nb.cells if cell.cell_type == "code"]
         try:
@@ -799,7 +801,7 @@ class TrustedExecute(NbGraderPreprocessor):
         this process runs. A graded cell that is not one of them (a notebook the gradebook does not know, in
         which nothing restored the cells) is never run."""
         ids = resources.get("nbgrader", {})
-        db_url = ids.get("db_url") or self.config.CourseDirectory.get("db_url")
+        db_url, _ = self._gradebook(resources)
         try:
             with Gradebook(db_url) as gradebook:
                 cells = assignment_cells(gradebook, str(ids.get("notebook", "")), str(ids.get("assignment", "")))
