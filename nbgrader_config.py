@@ -23,13 +23,13 @@ from nbgrader.preprocessors import (
 )
 from nbgrader.validator import Validator
 
-from autograder.deduplicate import KeepLastOfEachGradeId
-from autograder.feedback import FeedbackExporter
-from autograder.gradable import CheckTestCells
-from autograder.manual import MarkPendingGrades
-from autograder.restore import RestoreCellMetadata
-from autograder.safe_html import EscapeStudentHtml
-from autograder.trusted import TrustedExecute
+from autograder.core.safe_html import EscapeStudentHtml
+from autograder.steps.check_test_cells import CheckTestCells
+from autograder.steps.deduplicate import KeepLastOfEachGradeId
+from autograder.steps.feedback import FeedbackExporter
+from autograder.steps.mark_pending import MarkPendingGrades
+from autograder.steps.restore import RestoreCellMetadata
+from autograder.trusted.execute import TrustedExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
 
@@ -42,26 +42,26 @@ c.CourseDirectory.assignment_id = ""
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Trusted grading (autograder/trusted.py): TrustedExecute takes the place of nbgrader's Execute. It runs the
+# Trusted grading (autograder/trusted/execute.py): TrustedExecute takes the place of nbgrader's Execute. It runs the
 # student's cells in a bubblewrap sandbox and computes each test cell's verdict outside it, so submitted code
 # cannot forge a pass; EscapeStudentHtml shows the HTML of the student's markdown as text (formgrader renders
 # it as it is: a <script> in a written answer ran as the instructor); the steps after it are nbgrader's
 # defaults. To grade with plain nbgrader instead (the hidden tests then run in the student's kernel, see
-# autograder/hidden.py), delete this setting.
+# autograder/key/hidden.py), delete this setting.
 c.Autograde.autograde_preprocessors = [
     TrustedExecute, EscapeStudentHtml, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]
 # nbgrader's defaults, but neither a changed nbgrader flag nor a copied graded cell (same grade id twice) fails
-# the whole notebook: every cell's flags come from the gradebook (autograder/restore.py; first, so that the
-# steps after it see the assignment's flags), and the last copy of a cell is graded (autograder/deduplicate.py).
+# the whole notebook: every cell's flags come from the gradebook (autograder/steps/restore.py; first, so that the
+# steps after it see the assignment's flags), and the last copy of a cell is graded (autograder/steps/deduplicate.py).
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, RestoreCellMetadata, KeepLastOfEachGradeId, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.TrustedExecute.memory_limit_mb = 2048  # address space of the sandboxed notebook
-# The reference must be the committed autograder/reference.py; outside git, give its sha256 instead.
+# The reference must be the committed autograder/key/reference.py; outside git, give its sha256 instead.
 c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
 
 # nbgrader's release steps, and first of all a refusal of any test cell that trusted grading cannot grade
-# (autograder/gradable.py), so an instructor learns it at release, not while grading a class.
+# (autograder/steps/check_test_cells.py), so an instructor learns it at release, not while grading a class.
 c.GenerateAssignment.preprocessors = [
     IncludeHeaderFooter, InstantiateTests, CheckTestCells, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata,
     ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata]
@@ -73,16 +73,16 @@ if CheckTestCells not in _validate_steps:
     _validate_steps.insert(0, CheckTestCells)
 
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise. A written answer that
-# awaits manual grading is shown as such, not as "Score: 0.0 / 2.0" (autograder/manual.py).
+# awaits manual grading is shown as such, not as "Score: 0.0 / 2.0" (autograder/gradebook/manual.py).
 c.GenerateFeedback.preprocessors = [GetGrades, MarkPendingGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = False
-# nbconvert's pages, without its repeated work per student (autograder/feedback.py).
+# nbconvert's pages, without its repeated work per student (autograder/steps/feedback.py).
 c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # `nbgrader export` writes grades.csv with nbgrader's columns, quoted where a field holds a comma
-# (autograder/grades_csv.py); other formats: --exporter=autograder.lms_canvas.CanvasExportPlugin (Canvas),
-# --exporter=autograder.lms_moodle.MoodleExportPlugin (Moodle).
-c.ExportApp.plugin_class = "autograder.grades_csv.GradesCsvExportPlugin"
+# (autograder/gradebook/grades_csv.py); other formats: --exporter=autograder.gradebook.lms_canvas.CanvasExportPlugin (Canvas),
+# --exporter=autograder.gradebook.lms_moodle.MoodleExportPlugin (Moodle).
+c.ExportApp.plugin_class = "autograder.gradebook.grades_csv.GradesCsvExportPlugin"
 
 # Seconds per cell; TrustedExecute uses it for each cell and each graded call too.
 c.Execute.timeout = 60

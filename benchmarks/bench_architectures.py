@@ -8,7 +8,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.workspace import COURSE_ROOT
+from autograder.core.paths import COURSE_ROOT
 
 NOTEBOOK = COURSE_ROOT / "source" / "architectures" / "architectures.ipynb"
 

@@ -12,8 +12,8 @@ from datetime import datetime
 import numpy as np
 from nbclient import NotebookClient
 
-from autograder.submissions import read, solution_code
-from autograder.workspace import COURSE_ROOT
+from autograder.commands.submissions import read, solution_code
+from autograder.core.paths import COURSE_ROOT
 from course.gradient_explorer import T_MAX, GradientExplorer
 
 NOTEBOOK = COURSE_ROOT / "source" / "bptt" / "bptt.ipynb"

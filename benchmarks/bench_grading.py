@@ -3,7 +3,7 @@
   floor              every notebook executed by nbclient, one after another (no grading at all)
   nbgrader           `nbgrader autograde ASSIGNMENT` over the whole class: nbgrader's own sequential loop
   nbgrader+feedback  the same, then `nbgrader generate_feedback`: what the grading command also writes
-  batch -w 1         `./run grade ASSIGNMENT --workers 1` (autograder.batch, with feedback and the CSV)
+  batch -w 1         `./run grade ASSIGNMENT --workers 1` (autograder.batch.grade, with feedback and the CSV)
   batch -w 2         the same with 2 workers
 
     ./run python benchmarks/bench_grading.py [--students 20] [--assignment rnn_forward] [--rounds 3]
@@ -38,15 +38,15 @@ import nbformat
 from nbclient import NotebookClient
 from sqlalchemy import create_engine, inspect, text
 
-from autograder.samples import sample_submissions
-from autograder.workspace import Workspace
+from autograder.commands.samples import sample_submissions
+from autograder.commands.workspace import Workspace
 
 KINDS = ["alice", "bob", "carol"]  # correct, partly wrong, untouched
 
 
 ASSERT_CELL = """### BEGIN HIDDEN TESTS
-from autograder import reference
-from autograder.cases import HIDDEN_SIZES, VISIBLE_SIZES, make_args
+from autograder.key import reference
+from autograder.key.cases import HIDDEN_SIZES, VISIBLE_SIZES, make_args
 
 def close(got, want):
     if want is None:
@@ -137,7 +137,7 @@ def two_cpus():
 
 def forget_draws(*workspaces):
     """Make the next regrade a real one: a regrade of the same code by the same grading code replays the
-    verdicts its first grading kept (autograder/draws.py), which is not what a round should time."""
+    verdicts its first grading kept (autograder/trusted/draws.py), which is not what a round should time."""
     for ws in workspaces:
         engine = create_engine(ws.db_url)
         if inspect(engine).has_table("rnn_course_draws"):
@@ -169,7 +169,7 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = make_class(Path(tmp) / "course", a, n)
-        batch = ["autograder.batch", a, "--course", str(ws.root), "--force", "--no-report"]
+        batch = ["autograder.commands.grade", a, "--course", str(ws.root), "--force", "--no-report"]
         ways = {
             "floor (nbclient, no grading)": lambda: floor(ws, a),
             "nbgrader autograde (sequential)": lambda: run(ws, "nbgrader", "autograde", a, "--force"),
@@ -184,12 +184,12 @@ def main(argv=None):
             shutil.copytree(ws.root, theirs.root)
             shutil.copy(args.against / "nbgrader_config.py", theirs.root)
             other = str(args.against.resolve() / ".venv" / "bin" / "python")
-            against = ["autograder.batch", a, "--course", str(theirs.root), "--force", "--no-report"]
+            against = ["autograder.commands.grade", a, "--course", str(theirs.root), "--force", "--no-report"]
             ways["grade --workers 1 (--against)"] = lambda: run(theirs, *against, "--workers", "1", python=other)
             ways["grade --workers 2 (--against)"] = lambda: run(theirs, *against, "--workers", "2", python=other)
         if args.asserts:
             plain = make_class(Path(tmp) / "asserts", a, n, asserts=True)
-            on_asserts = ["autograder.batch", a, "--course", str(plain.root), "--force", "--no-report"]
+            on_asserts = ["autograder.commands.grade", a, "--course", str(plain.root), "--force", "--no-report"]
             ways["grade --workers 1 (assert cells)"] = lambda: run(plain, *on_asserts, "--workers", "1")
             ways["grade --workers 2 (assert cells)"] = lambda: run(plain, *on_asserts, "--workers", "2")
         if args.only_batch:

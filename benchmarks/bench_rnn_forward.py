@@ -11,9 +11,9 @@ import numpy as np
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from autograder import reference
-from autograder.submissions import fill, read, solution_code
-from autograder.workspace import COURSE_ROOT
+from autograder.commands.submissions import fill, read, solution_code
+from autograder.core.paths import COURSE_ROOT
+from autograder.key import reference
 from course.state_explorer import PATTERNS, T_MAX, StateExplorer
 
 SOURCE = COURSE_ROOT / "source" / "rnn_forward" / "rnn_forward.ipynb"

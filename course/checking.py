@@ -106,7 +106,7 @@ def _error_key(type_name, message):
 
 def raising_hint(exc, raising):
     """The hint of the known mistake that raises exactly what `exc` is (same type, same message up to the order
-    of the shapes it names), or None. `raising`: {hint: [type name, message]} (autograder.cases.make_case)."""
+    of the shapes it names), or None. `raising`: {hint: [type name, message]} (autograder.key.cases.make_case)."""
     if isinstance(exc, CallFailed):
         if exc.lines:
             return None

@@ -1,7 +1,7 @@
 """The self-checks students run: their function against stored answers, with a diagnosis when it differs.
 
 The stored answers (course/data/<function>.npz) come from the instructor's reference solution through
-autograder/make_selfcheck_data.py; students get the answers, never the code that computed them.
+autograder/key/selfcheck_data.py; students get the answers, never the code that computed them.
 """
 from functools import cache
 from pathlib import Path

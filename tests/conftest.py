@@ -1,6 +1,6 @@
 import pytest
 
-from autograder.workspace import COURSE_ROOT
+from autograder.core.paths import COURSE_ROOT
 
 ASSIGNMENTS = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
 

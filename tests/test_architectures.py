@@ -8,10 +8,11 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from autograder import reference as ref
-from autograder.mistakes.architectures import _birnn_backward
-from autograder.submissions import fill, read, solution_code
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
+from autograder.key import reference as ref
+from autograder.key.mistakes.architectures import _birnn_backward
 from course.architectures import (
     bits_task,
     influence,

@@ -1,4 +1,4 @@
-"""Grading a class with `./run grade` (autograder.batch): good, broken and hostile submissions graded by
+"""Grading a class with `./run grade` (autograder.batch.grade): good, broken and hostile submissions graded by
 2 workers at once, into a SQLite gradebook and into a real PostgreSQL server started here."""
 import copy
 import csv
@@ -21,15 +21,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import budget
-from autograder.batch import Progress, grade_table, in_slice, longest_first, summarize
-from autograder.batch_worker import check_files, inspect_autograded, output_text
-from autograder.demo import fresh_directory
-from autograder.outcomes import failure_feedback, releasable
-from autograder.report import pass_rates
-from autograder.samples import sample_submissions, with_extra
-from autograder.submitted import fingerprint
-from autograder.workspace import Workspace
+from autograder.batch.grade import grade_table, summarize
+from autograder.batch.outcomes import failure_feedback, releasable
+from autograder.batch.plan import in_slice, longest_first
+from autograder.batch.progress import Progress
+from autograder.batch.student import check_files, inspect_autograded, output_text
+from autograder.commands.demo import fresh_directory
+from autograder.commands.samples import sample_submissions, with_extra
+from autograder.commands.workspace import Workspace
+from autograder.core import budget
+from autograder.core.submitted import fingerprint
+from autograder.report.write import pass_rates
 
 ASSIGNMENT = "rnn_forward"
 # student: a word the reason must contain (None: graded normally)
@@ -110,7 +112,7 @@ def environment_path():
 
 
 def grade(ws, *args):
-    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root),
                            "--workers", "2", "--timeout", "10", *args], env=environment(ws), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -210,7 +212,7 @@ def test_inspect_autograded_names_what_went_wrong_and_finds_hints(tmp_path):
     for cell, gid in zip(cells, ["softmax", None, None, None, "test_softmax", "test_rnn_forward", None]):
         if gid:
             cell.metadata["nbgrader"] = {"grade_id": gid, "grade": gid.startswith("test_")}
-    for cell, stop in zip(cells, ["timeout", "memory", "died"]):  # what the grader records (autograder.trusted)
+    for cell, stop in zip(cells, ["timeout", "memory", "died"]):  # what the grader records (autograder.trusted.execute)
         cell.metadata["autograder"] = {"stopped": stop}
     cells.append(nbformat.v4.new_code_cell("forged", outputs=[error("CellTimeoutError", "")]))  # named by a student
     path = tmp_path / "nb.ipynb"
@@ -366,7 +368,7 @@ def test_a_killed_worker_takes_its_sandbox_along_and_odd_collected_files_stop_no
     folder = ws.submit("adam", ASSIGNMENT, {ASSIGNMENT: hanging})  # graded first, in the sandbox started ahead
     (folder / "submission_secret.txt").mkdir()
     ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
-    proc = subprocess.Popen([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root),
                              "--workers", "1", "--timeout", "100", "--student-timeout", "8", "--no-report"],
                             env=environment(ws), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     left_running = None
@@ -501,14 +503,14 @@ def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written
 def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
     """nbgrader's log of a failed notebook holds the notebook's own text (here a test cell's id): only the
     grader's own exceptions may stop the batch, never a line that reads like one. (A cell with a grade id the
-    assignment does not have is graded as a plain cell, autograder.restore, so mallory is graded too.)"""
+    assignment does not have is graded as a plain cell, autograder.steps.restore, so mallory is graded too.)"""
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     samples = sample_submissions(ws, ASSIGNMENT, ["alice"])
     forged = nbformat.reads(nbformat.writes(samples["alice"][ASSIGNMENT]), as_version=4)
     cell = nbformat.v4.new_code_cell("pass")
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False, "points": 1, "schema_version": 3,
-                                 "grade_id": "TrustedGradingError: autograder/reference.py is not the committed one"}
+                                 "grade_id": "TrustedGradingError: autograder/key/reference.py is not the committed one"}
     forged.cells.insert(0, cell)
     ws.submit("alice", ASSIGNMENT, samples["alice"])
     ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: forged})
@@ -522,9 +524,9 @@ def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
 
 def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
     """Warming up only saves time: if it fails, the fork server's preload says so and goes on."""
-    code = ("import autograder.batch_worker as worker\n"
+    code = ("import autograder.batch.student as worker\n"
             "worker.warm = lambda: 1 / 0\n"
-            "import autograder.preload\n"
+            "import autograder.batch.preload\n"
             "print('preloaded')\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "preloaded" in proc.stdout
@@ -539,7 +541,7 @@ def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
     ws.generate(ASSIGNMENT)
     for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice"]).items():
         ws.submit(student, ASSIGNMENT, notebooks)
-    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root),
                            "--workers", "1", "--no-report"], env=dict(environment(ws), RNN_REFERENCE_SHA256="0" * 64),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -553,7 +555,7 @@ def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
 
 
 def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_path):
-    """The batch asks processes forked from its fork server for the gradebook (autograder.batch.in_server),
+    """The batch asks processes forked from its fork server for the gradebook (autograder.batch.grade.in_server),
     so its own process spends no CPU on nbgrader; what they refuse still reaches the instructor."""
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     code = ("import sys\nfrom autograder import batch\n"
@@ -575,7 +577,7 @@ def test_an_interrupted_forced_regrade_keeps_the_outcomes_of_students_it_did_not
     grade(ws, "--workers", "1", "--no-report")
     outcomes = ws.root / "reports" / ASSIGNMENT / "outcomes"
     before = {p.stem: p.read_text() for p in outcomes.glob("*.json")}
-    proc = subprocess.Popen([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root),
                              "--workers", "1", "--force", "--no-report"], env=environment(ws), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     for line in proc.stderr:  # Ctrl-C once the first student is done and the second has started
@@ -599,7 +601,7 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
-    proc = subprocess.Popen([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root),
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root),
                              "--no-report"], env=environment(ws), text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     time.sleep(0.5)  # the fork server imports nbgrader for over a second
@@ -630,8 +632,8 @@ def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
 
 
 def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
-    from autograder import report
-    from autograder.gradebook import load_config
+    from autograder.gradebook.config import load_config
+    from autograder.report import write as report
     with pytest.raises(SystemExit, match=f"grade: --course {tmp_path / 'gone'}: no such directory"):
         load_config(tmp_path / "gone")
     with pytest.raises(SystemExit, match=f"report: {tmp_path} is not an nbgrader course directory"):
@@ -645,13 +647,13 @@ def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
 def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_path):
     # Two runs at once deleted and rewrote each other's autograded/ folders: outcomes "nbgrader could not
     # grade it" that a resumed run then kept. The second run now refuses, naming the first.
-    from autograder.batch import hold_course
+    from autograder.batch.plan import hold_course
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
     first = hold_course(ws.root, "bptt")
     try:
-        proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root)],
+        proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root)],
                               env=environment(ws), capture_output=True, text=True, timeout=300)
     finally:
         first.close()
@@ -667,7 +669,7 @@ def test_a_misspelled_student_is_named_with_the_closest_name_and_nobody_is_grade
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
-    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "alicee", "alice", "zzz",
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "alicee", "alice", "zzz",
                            "--course", str(ws.root)], env=environment(ws), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "for: alicee (did you mean alice?), zzz. Nobody was graded." in proc.stderr, \
         proc.stderr
@@ -680,7 +682,7 @@ def test_a_misspelled_student_is_named_with_the_closest_name_and_nobody_is_grade
 def test_a_gradebook_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path, db_url, says):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.submit("alice", ASSIGNMENT, {ASSIGNMENT: b"{}"})
-    proc = subprocess.run([sys.executable, "-m", "autograder.batch", ASSIGNMENT, "--course", str(ws.root)],
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root)],
                           env=dict(environment(ws), RNN_COURSE_DB_URL=db_url), capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 1 and "grade: cannot open the gradebook at " in proc.stderr, proc.stderr
@@ -691,7 +693,7 @@ def test_a_gradebook_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path,
 def test_gradebooks_of_one_worker_share_an_engine_and_still_see_each_others_writes(tmp_path, monkeypatch):
     from nbgrader.api import Course, Gradebook
 
-    from autograder import gradebook
+    from autograder.gradebook import engines as gradebook
 
     monkeypatch.setenv("PATH", environment_path())  # nbgrader runs `alembic` on a new gradebook
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
@@ -858,8 +860,8 @@ def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade
 def test_grade_ids_that_are_not_strings_are_a_slip_not_the_graders_failure(tmp_path):
     # a list as the grade id of two cells made copied_cells raise TypeError: "the grader itself failed", for
     # that student on every run
-    from autograder.batch_worker import copied_cells, grade_ids
-    from autograder.restore import restore
+    from autograder.batch.student import copied_cells, grade_ids
+    from autograder.steps.restore import restore
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass") for _ in range(4)])
     nb.cells[0].metadata["nbgrader"] = {"grade_id": ["test_softmax"], "grade": True}
@@ -876,7 +878,7 @@ def test_grade_ids_that_are_not_strings_are_a_slip_not_the_graders_failure(tmp_p
 def test_files_a_browser_would_run_are_not_copied_next_to_the_feedback(tmp_path):
     # an SVG with a script, an .htm, an .html in a folder were copied next to the feedback page, which linked
     # to them; its own policy stops scripts on the page, not in a page it links to
-    from autograder.copied import not_copied
+    from autograder.batch.copied import not_copied
 
     (tmp_path / "extra").mkdir()
     for name in ("plot.svg", "notes.htm", "extra/notes.html", "page.XHTML", "notes.txt", "plot.png"):

@@ -5,10 +5,11 @@ mistake, handed in as a notebook, costs exactly the test aimed at it."""
 import numpy as np
 import pytest
 
-from autograder import reference
-from autograder.mistakes.backward import _backward
-from autograder.submissions import fill, read, solution_code
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
+from autograder.key import reference
+from autograder.key.mistakes.backward import _backward
 from course import training
 from course.gradient_explorer import GradientExplorer, gradient_problem
 from notebook_probe import cell_text, run_with_probe

@@ -4,15 +4,15 @@ import sys
 
 import nbformat
 
-from autograder.samples import partly_wrong
-from autograder.submissions import fill, read, solution
-from autograder.workspace import COURSE_ROOT
+from autograder.commands.samples import partly_wrong
+from autograder.commands.submissions import fill, read, solution
+from autograder.core.paths import COURSE_ROOT
 
 ASSIGNMENT = "rnn_forward"
 
 
 def check(*args):
-    return subprocess.run([sys.executable, "-m", "autograder.check", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "autograder.commands.check", *args], capture_output=True, text=True)
 
 
 def test_check_grades_the_notebooks_in_work_with_every_test_its_points_and_hint(tmp_path):

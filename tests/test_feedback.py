@@ -1,4 +1,4 @@
-"""Feedback pages (autograder/feedback.py) are nbconvert's HTML pages: same elements, same attributes, same text."""
+"""Feedback pages (autograder/steps/feedback.py) are nbconvert's HTML pages: same elements, same attributes, same text."""
 import base64
 import copy
 import time
@@ -10,9 +10,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from nbgrader.converters import GenerateFeedback
 from traitlets.config import PyFileConfigLoader
 
-from autograder import budget
-from autograder.batch_worker import GRADED, warm
-from autograder.feedback import (
+from autograder.batch.student import GRADED, warm
+from autograder.core import budget
+from autograder.core.paths import COURSE_ROOT
+from autograder.steps.feedback import (
     COMPILED_TEMPLATES,
     MATHJAX,
     PAGE_STYLE,
@@ -22,7 +23,6 @@ from autograder.feedback import (
     content_security_policy,
     wrapped_outputs,
 )
-from autograder.workspace import COURSE_ROOT
 
 PNG = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -199,7 +199,7 @@ def test_markdown_past_its_budget_is_shown_as_text_and_renders_in_bounded_time()
 
 
 def test_a_page_past_its_budget_is_refused_with_its_size(monkeypatch):
-    from autograder.feedback import PageTooLargeError
+    from autograder.steps.feedback import PageTooLargeError
     monkeypatch.setattr(budget, "FEEDBACK_PAGE_BYTES", 1_000_000)
     nb = notebook()
     page, _ = course_exporter().from_notebook_node(copy.deepcopy(nb), resources=copy.deepcopy(GRADED))
@@ -211,7 +211,7 @@ def test_a_page_past_its_budget_is_refused_with_its_size(monkeypatch):
 
 
 def test_a_page_that_takes_longer_than_its_budget_to_render_is_stopped(monkeypatch):
-    from autograder.feedback import RenderTimeoutError
+    from autograder.steps.feedback import RenderTimeoutError
     page, _ = course_exporter().from_notebook_node(notebook(), resources=copy.deepcopy(GRADED))  # the honest twin
     monkeypatch.setattr(budget, "FEEDBACK_SECONDS", 0.05)
     slow = new_notebook(cells=[new_markdown_cell(f"*{i}* " * 2_000) for i in range(50)],
@@ -223,7 +223,7 @@ def test_a_page_that_takes_longer_than_its_budget_to_render_is_stopped(monkeypat
 def test_a_render_that_loses_the_time_limit_s_exception_is_stopped_all_the_same():
     # The signal's exception was lost where it landed in a destructor ("Exception ignored in ..."), and the
     # page went on rendering: the full suite failed on it once in 600 tests. Here a library swallows it.
-    from autograder.feedback import RenderTimeoutError, render_time_limit
+    from autograder.steps.feedback import RenderTimeoutError, render_time_limit
 
     with pytest.raises(RenderTimeoutError, match="rendering the page took more than 0.01 s"):
         with render_time_limit(0.01):

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.samples import sample_submissions
-from autograder.workspace import Workspace
+from autograder.commands.samples import sample_submissions
+from autograder.commands.workspace import Workspace
 
 ASSIGNMENT = "rnn_forward"
 COURSE_ID = "rnn-from-scratch"
@@ -84,7 +84,7 @@ def graded(tmp_path_factory):
                                 ("bob", notebooks["bob"], "2026-11-20 11:30:00.000000 UTC"),
                                 ("carol", notebooks["alice"], "2026-11-20 14:00:00.000000 UTC")]:
         (ws.submit(student, ASSIGNMENT, nbs) / "timestamp.txt").write_text(stamp)
-    first = run(ws, "autograder.batch", ASSIGNMENT, "--workers", "2", "--timeout", "20", "--no-report")
+    first = run(ws, "autograder.commands.grade", ASSIGNMENT, "--workers", "2", "--timeout", "20", "--no-report")
     with Gradebook(ws.db_url, COURSE_ID) as gb:  # what an instructor gives in formgrader
         bob = gb.find_submission(ASSIGNMENT, "bob")
         # the written answers (markdown, 2 points each) await a grader: not failed tests
@@ -94,11 +94,11 @@ def graded(tmp_path_factory):
         alice = gb.find_grade("test_softmax", ASSIGNMENT, ASSIGNMENT, "alice")
         alice.extra_credit = 0.5
         gb.db.commit()
-    again = run(ws, "autograder.batch", ASSIGNMENT, "--workers", "1", "--no-report")  # grades no one: the table
-    run(ws, "autograder.report", ASSIGNMENT)
+    again = run(ws, "autograder.commands.grade", ASSIGNMENT, "--workers", "1", "--no-report")  # grades no one: the table
+    run(ws, "autograder.report.write", ASSIGNMENT)
     run(ws, "nbgrader", "export", "--to=exported.csv")  # nbgrader's own command, the course's configuration
-    run(ws, "nbgrader", "export", "--exporter=autograder.lms_canvas.CanvasExportPlugin", "--to=canvas.csv")
-    run(ws, "nbgrader", "export", "--exporter=autograder.lms_moodle.MoodleExportPlugin", "--to=moodle.csv")
+    run(ws, "nbgrader", "export", "--exporter=autograder.gradebook.lms_canvas.CanvasExportPlugin", "--to=canvas.csv")
+    run(ws, "nbgrader", "export", "--exporter=autograder.gradebook.lms_moodle.MoodleExportPlugin", "--to=moodle.csv")
     return ws, first, again, manual
 
 

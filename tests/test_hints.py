@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from autograder import reference
-from autograder.mistakes import MISTAKES
-from autograder.submissions import read, solution_code
-from autograder.workspace import COURSE_ROOT
+from autograder.commands.submissions import read, solution_code
+from autograder.core.paths import COURSE_ROOT
+from autograder.key import reference
+from autograder.key.mistakes import MISTAKES
 from course.checking import SelfCheckFailed
 from course.selfcheck import check
 
@@ -349,7 +349,7 @@ def test_the_training_tables_header_lines_up_with_its_columns():
 
 def test_an_inline_formula_keeps_the_punctuation_after_it():
     # was: "our z" at the end of a line and ": the pre-activation" on the next, in JupyterLab and on the page
-    from autograder.feedback import mathml, with_its_punctuation
+    from autograder.steps.feedback import mathml, with_its_punctuation
     bptt = "".join(c.source for c in read(COURSE_ROOT / "source" / "bptt" / "bptt.ipynb").cells)
     assert "our $z$" not in bptt
     html = with_its_punctuation(f"<p>the seed's a is our {mathml('z', 'inline')}: the pre-activation</p>")

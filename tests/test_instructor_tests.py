@@ -5,11 +5,11 @@ import pytest
 from corpus import graded_test_cell, with_instructor_tests
 from corpus import rnn_forward as forward_corpus
 
-from autograder import trusted
-from autograder.instructor_tests import HIDDEN_FAILURE
-from autograder.standins import names_read
-from autograder.submissions import fill, read, solution_code
-from autograder.workspace import Workspace
+from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.workspace import Workspace
+from autograder.trusted import execute as trusted
+from autograder.trusted.instructor_tests import HIDDEN_FAILURE
+from autograder.trusted.standins import names_read
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +229,7 @@ def test_run_grade_grades_instructor_tests_too(tmp_path):
         ws.submit(student, "rnn_forward", {"rnn_forward": fill(release, codes)})
     env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url,
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "autograder.batch", "rnn_forward", "--course", str(ws.root),
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", "rnn_forward", "--course", str(ws.root),
                            "--workers", "1", "--timeout", "20"], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     scores = ws.scores("rnn_forward")
@@ -353,7 +353,7 @@ def test_a_warning_in_a_test_cell_does_not_quote_its_line():
 def test_every_marker_nbgrader_hides_by_is_a_hidden_test_here_too():
     # `# BEGIN HIDDEN TESTS` is hidden by nbgrader (it looks for the words anywhere in a line); the grader
     # took only `### BEGIN HIDDEN TESTS`, graded such a test as visible and showed numpy's messages from it
-    from autograder.instructor_tests import hidden_lines
+    from autograder.trusted.instructor_tests import hidden_lines
     assert hidden_lines("a = 1\n# BEGIN HIDDEN TESTS\nb = 2\n#END HIDDEN TESTS\nc = 3") == {2, 3, 4}
 
 
@@ -382,7 +382,7 @@ def test_hidden_rng_draws_per_student_and_per_cell():
 def test_a_test_asks_the_sandbox_only_for_names_a_student_cell_could_bind():
     # the snapshot request goes into the sandbox, where a later student cell printed it: a hidden test's
     # helper names reached the feedback (attack round 6)
-    from autograder.standins import student_bound
+    from autograder.trusted.standins import student_bound
     assert student_bound("%matplotlib inline\nimport numpy as np\ndef double(v):\n    return 2 * v\nx, y = 1, 2") \
         == {"np", "double", "x", "y"}
     assert {"sqrt", "pi"} <= student_bound("from numpy import *")  # a module the grader has: its names

@@ -80,7 +80,8 @@ class StallingContext:
 
 def test_a_student_stopped_at_the_limit_is_told_which_phase_took_the_time(tmp_path):
     # was: "(a cell that does not stop at the per-cell limit?)" when the time went into rendering feedback
-    from autograder.batch import Progress, run_workers
+    from autograder.batch.pool import run_workers
+    from autograder.batch.progress import Progress
 
     reasons = {}
     for phase in (None, "feedback"):
@@ -112,7 +113,7 @@ def rnn_cell_forward_in_float32(xt, a_prev, p):
 
 def test_values_computed_in_float32_get_a_hint_about_precision_and_the_tolerance_stays():
     # was: "softmax(z) has wrong values in 4 of 6 entries; the largest error is 1.67e-06 ..." and nothing more
-    from autograder.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
+    from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
     from course.checking import local_call, run_checks
     from course.diagnose import FLOAT32_HINT
 

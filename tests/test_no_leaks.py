@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from autograder import reference
-from autograder.workspace import COURSE_ROOT
+from autograder.core.paths import COURSE_ROOT
+from autograder.key import reference
 
 SHIPPED = [p for d in ("course", "release") for p in (COURSE_ROOT / d).rglob("*")
            if p.is_file() and p.suffix in (".py", ".ipynb", ".md", ".txt", ".json")]

@@ -8,8 +8,9 @@ import subprocess
 import pytest
 from ipykernel.ipkernel import IPythonKernel
 
-from autograder.submissions import fill, read, solution
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.submissions import fill, read, solution
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
 from conftest import ASSIGNMENTS
 
 
@@ -33,10 +34,10 @@ def workspace(tmp_path_factory):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_committed_release_equals_regenerated(workspace, assignment):
     fresh, committed = workspace.root / "release" / assignment, COURSE_ROOT / "release" / assignment
-    assert notebooks(committed) == notebooks(fresh), "run ./run python -m autograder.release"
+    assert notebooks(committed) == notebooks(fresh), "run ./run python -m autograder.commands.release"
     for name in notebooks(fresh):
         assert essence(read(committed / name)) == essence(read(fresh / name)), (
-            f"release/{assignment}/{name} is stale: run ./run python -m autograder.release")
+            f"release/{assignment}/{name} is stale: run ./run python -m autograder.commands.release")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

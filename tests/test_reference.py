@@ -7,7 +7,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from autograder import reference as ref
+from autograder.key import reference as ref
 from course.gradcheck import numerical_gradient, relative_error
 from course.toy import random_problem, seed000_example
 

@@ -6,10 +6,11 @@ notebook, costs exactly the test aimed at it."""
 import numpy as np
 import pytest
 
-from autograder import reference
-from autograder.mistakes.forward import _forward
-from autograder.submissions import fill, read, solution_code
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
+from autograder.key import reference
+from autograder.key.mistakes.forward import _forward
 from course.checking import SelfCheckFailed
 from course.explorer import NotReady, require
 from course.selfcheck import check, stored_cases

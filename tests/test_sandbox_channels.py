@@ -2,7 +2,7 @@
 keyrings, SysV and POSIX IPC, /dev/shm, abstract unix sockets, every writable directory); a sandbox running
 beside it and one started after it must find no mark, whether root grades (sandboxes run as nobody in the
 host's user namespace) or an ordinary user does (each sandbox in a user namespace of its own). And the calls
-the seccomp filter denies (autograder/syscalls.py) fail inside with a plain OSError."""
+the seccomp filter denies (autograder/sandbox/syscalls.py) fail inside with a plain OSError."""
 import json
 import platform
 import uuid
@@ -10,8 +10,8 @@ import uuid
 import pytest
 from test_trusted import as_ordinary_user, course_with_a_gradebook, run
 
-from autograder import syscalls
-from autograder.sandbox import Sandbox, SandboxError
+from autograder.sandbox import syscalls
+from autograder.sandbox.box import Sandbox, SandboxError
 
 # The system calls without a Python wrapper, by architecture: add_key, keyctl, clone, clone3, unshare.
 SYSCALL_NUMBERS = {"x86_64": (248, 250, 56, 435, 272), "aarch64": (217, 219, 220, 435, 97)}
@@ -233,8 +233,8 @@ def test_a_regrade_of_the_same_code_hands_its_hidden_cases_to_no_second_sandbox(
     # own earlier grading had marked there (its hidden inputs) and printed them into its next feedback. No
     # filter closes that channel; what it carries is worth nothing if no second sandbox ever gets the same
     # hidden cases, so a regrade of the same code replays the verdicts kept from the first grading.
-    from autograder.submissions import fill, read
-    from autograder.workspace import Workspace
+    from autograder.commands.submissions import fill, read
+    from autograder.commands.workspace import Workspace
 
     ws = Workspace.create(tmp_path, ["rnn_forward"])
     release = read(ws.generate("rnn_forward") / "rnn_forward.ipynb")

@@ -5,8 +5,8 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, select
 
-from autograder import draws
-from autograder.secret import SECRETS, course_secret, hidden_seed, notebook_code
+from autograder.trusted import draws
+from autograder.trusted.secret import SECRETS, course_secret, hidden_seed, notebook_code
 
 
 def _secret_in_new_process(db_url, course_id, results):
@@ -52,7 +52,7 @@ def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others
     # feedback) must be of no use to a notebook changed to exploit it
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from autograder.trusted import TrustedExecute
+    from autograder.trusted.execute import TrustedExecute
 
     secret = bytes(range(32))
     nb = new_notebook(cells=[new_markdown_cell("# notes"), new_code_cell("def softmax(z):\n    return z")])
@@ -78,7 +78,7 @@ def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others
 def test_a_draw_started_and_never_finished_is_drawn_afresh_and_a_finished_one_is_replayed(tmp_path):
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from autograder.trusted import TrustedExecute
+    from autograder.trusted.execute import TrustedExecute
 
     execute = TrustedExecute()
     resources = {"nbgrader": {"db_url": f"sqlite:///{tmp_path / 'gradebook.db'}", "assignment": "a",
@@ -99,7 +99,7 @@ def test_code_cells_that_join_alike_draw_apart_and_verdicts_that_do_not_fit_are_
     # notebook of the same cell count got its earlier notebook's verdicts
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from autograder.trusted import TrustedExecute
+    from autograder.trusted.execute import TrustedExecute
 
     def notebook(*sources):
         return new_notebook(cells=[new_code_cell(source) for source in sources])

@@ -3,10 +3,10 @@ the cases and the known mistakes gives the same cases."""
 import numpy as np
 import pytest
 
-from autograder import reference
-from autograder.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
-from autograder.mistakes import MISTAKES
-from autograder.secret import hidden_seed
+from autograder.key import reference
+from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
+from autograder.key.mistakes import MISTAKES
+from autograder.trusted.secret import hidden_seed
 from course.checking import local_call, run_checks
 from course.diagnose import compare
 from course.selfcheck import stored_cases
@@ -18,7 +18,7 @@ CASE_SET_NAMES = sorted([*SIGNATURES, *CASE_SETS])
 @pytest.mark.parametrize("name", CASE_SET_NAMES)
 def test_stored_cases_are_current(name):
     stored, fresh = stored_cases(name), visible_cases(name)
-    stale = "course/data is stale: run ./run python -m autograder.make_selfcheck_data " + name
+    stale = "course/data is stale: run ./run python -m autograder.key.selfcheck_data " + name
     assert len(stored) == len(fresh), stale
     for s, f in zip(stored, fresh):
         assert s["label"] == f["label"], stale

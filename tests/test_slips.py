@@ -1,5 +1,5 @@
 """An honest slip costs at most the cells it touched: a submission whose nbgrader flags were changed by
-accident is graded (autograder/restore.py), and a student who changes them on purpose gains nothing."""
+accident is graded (autograder/steps/restore.py), and a student who changes them on purpose gains nothing."""
 import copy
 import re
 
@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from test_batch import ASSIGNMENT, grade
 
-from autograder.samples import sample_submissions
-from autograder.workspace import Workspace
+from autograder.commands.samples import sample_submissions
+from autograder.commands.workspace import Workspace
 
 
 def cell_of(nb, grade_id):
@@ -129,7 +129,7 @@ def _assignment():
 
 
 def test_restore_says_what_it_changed_and_nothing_when_nothing_changed():
-    from autograder.restore import restore
+    from autograder.steps.restore import restore
 
     cells = _assignment()
     def notebook(*metas, sources=("import numpy as np", "def f(): pass", "check(f)")):
@@ -159,9 +159,9 @@ def test_the_graders_records_are_read_only_from_a_pipeline_that_writes_them(tmp_
     # Without RestoreCellMetadata or TrustedExecute in the pipeline, the same metadata is the submission's own.
     from traitlets.config import Config
 
-    from autograder.batch_worker import inspect_autograded, recorded_by
-    from autograder.gradebook import load_config
-    from autograder.workspace import COURSE_ROOT
+    from autograder.batch.student import inspect_autograded, recorded_by
+    from autograder.core.paths import COURSE_ROOT
+    from autograder.gradebook.config import load_config
 
     cell = nbformat.v4.new_code_cell("x", metadata={"autograder": {"stopped": "timeout"}})
     nb = nbformat.v4.new_notebook(cells=[cell], metadata={"autograder": {"restored": ["100 bonus points"]}})

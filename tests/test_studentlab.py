@@ -1,4 +1,4 @@
-"""The Jupyter configuration of `./run lab` (autograder/studentlab.py): nbgrader's student side only, the
+"""The Jupyter configuration of `./run lab` (autograder/commands/studentlab.py): nbgrader's student side only, the
 Assignment List only where an exchange is configured. tests/browser/test_browser_student_lab.py looks at it
 in a browser."""
 import json
@@ -6,11 +6,11 @@ import os
 import subprocess
 import sys
 
-from autograder.studentlab import exchange_configured, lab_root
+from autograder.commands.studentlab import exchange_configured, lab_root
 
 
 def run_studentlab(base, *lab_args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "autograder.studentlab", str(base), *lab_args], cwd=cwd,
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.studentlab", str(base), *lab_args], cwd=cwd,
                           capture_output=True, text=True, check=True)
     config = proc.stdout.strip()
     disabled = json.loads((base / config / "labconfig" / "page_config.json").read_text())["disabledExtensions"]

@@ -22,14 +22,19 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import budget, cgroups, course_checks, sandbox, trusted
-from autograder.instructor_tests import run_test_cell
-from autograder.sandbox import Sandbox, SandboxError, WorkerGone, decode_untrusted
-from autograder.submissions import fill, read, solution_code
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.workspace import Workspace
+from autograder.core import budget
+from autograder.core.paths import COURSE_ROOT
+from autograder.sandbox import box as sandbox
+from autograder.sandbox import cgroups
+from autograder.sandbox.box import Sandbox, SandboxError, WorkerGone, decode_untrusted
+from autograder.trusted import course_checks
+from autograder.trusted import execute as trusted
+from autograder.trusted.instructor_tests import run_test_cell
 from course import plain
 
-SEED = 5  # a student's hidden cases' seed, as autograder.secret draws one
+SEED = 5  # a student's hidden cases' seed, as autograder.trusted.secret draws one
 
 
 def run(box, code, timeout=60):
@@ -143,7 +148,7 @@ def _crossable(needed):
 
 
 def as_ordinary_user(course, body):
-    """The last line printed by `body` (Python, with autograder.sandbox's Sandbox and test_trusted's probe, run
+    """The last line printed by `body` (Python, with autograder.sandbox.box's Sandbox and test_trusted's probe, run
     and FORK_BOMB imported) run by a user who is not root. As root, this becomes such a user (nobody) in a
     mount namespace where the course and this Python are reachable, wherever they are."""
     script = course / "as_user.py"  # where the grading user can read it (not pytest's tmp_path)
@@ -152,7 +157,7 @@ def as_ordinary_user(course, body):
         from pathlib import Path
         assert os.geteuid() != 0, "graded as root"
         sys.path[:0] = [{str(COURSE_ROOT)!r}, {str(Path(__file__).parent)!r}]
-        from autograder.sandbox import Sandbox
+        from autograder.sandbox.box import Sandbox
         from test_trusted import FORK_BOMB, probe, run
         """) + textwrap.dedent(body))
     script.chmod(0o644)
@@ -254,7 +259,7 @@ def test_a_sandbox_starts_while_its_user_has_no_process_left(groups, monkeypatch
 
 AHEAD = """
 import json, os, resource, sys
-from autograder import sandbox
+from autograder.sandbox import box as sandbox
 
 sandbox.start_ahead(2, [], memory_cap_mb=1024)  # as a batch with --memory-mb 1024 asks
 readers = []
@@ -284,7 +289,7 @@ print(json.dumps([json.loads(os.read(r, 1 << 16)) for r in readers]))
 
 
 def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
-    # As autograder.batch's fork server does: the two sandboxes start ahead, and the processes forked later
+    # As autograder.batch.grade's fork server does: the two sandboxes start ahead, and the processes forked later
     # (its workers) each claim one. A third finds none left (it starts its own), and none remains to discard.
     # The second sandbox waited for the first through a small process that became bwrap: no descriptor
     # of that wait may reach the sandbox, nor anything of the first sandbox.
@@ -786,7 +791,7 @@ def test_untrusted_messages_are_bounded_and_never_unpickled():
     assert len(decode_untrusted(plain.dumps([np.zeros(0)] * (sandbox.MAX_ARRAYS - 1)))) == sandbox.MAX_ARRAYS - 1
     with pytest.raises(ValueError):  # cheap to send, slow to decode
         decode_untrusted(plain.dumps([np.zeros(0)] * sandbox.MAX_ARRAYS))  # and the tree
-    from autograder.cases import hidden_cases, visible_cases
+    from autograder.key.cases import hidden_cases, visible_cases
     largest = max(len(zipfile.ZipFile(io.BytesIO(plain.dumps(case))).infolist())
                   for name in trusted.SIGNATURES for case in [*visible_cases(name), *hidden_cases(name, SEED)])
     assert largest < sandbox.MAX_ARRAYS / 10
@@ -821,7 +826,7 @@ def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
 
 
 def test_a_changed_reference_is_refused(tmp_path, monkeypatch):
-    original = sys.modules["autograder.reference"] if "autograder.reference" in sys.modules else None
+    original = sys.modules["autograder.key.reference"] if "autograder.key.reference" in sys.modules else None
     copy = tmp_path / "reference.py"
     copy.write_bytes(trusted.REFERENCE.read_bytes())
     monkeypatch.setattr(trusted, "REFERENCE", copy)
@@ -858,7 +863,7 @@ def test_the_committed_reference_is_the_verified_one():
 
 
 PLAIN_PIPELINE = """
-# plain nbgrader: hidden tests run in the student's kernel (autograder/hidden.py)
+# plain nbgrader: hidden tests run in the student's kernel (autograder/key/hidden.py)
 from nbgrader.preprocessors import Execute
 c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
@@ -873,8 +878,8 @@ def test_plain_nbgrader_still_grades_and_is_fooled_where_trusted_grading_is_not(
         f.write(PLAIN_PIPELINE)
     release = read(ws.generate(a) / f"{a}.ipynb")
     solved = solution_code(read(COURSE_ROOT / "source" / a / f"{a}.ipynb"))
-    cheat = dict(solved, softmax="import course.selfcheck, autograder.hidden\n"
-                                 "autograder.hidden.grade_hidden = lambda name, fn: None\n"
+    cheat = dict(solved, softmax="import course.selfcheck, autograder.key.hidden\n"
+                                 "autograder.key.hidden.grade_hidden = lambda name, fn: None\n"
                                  "check = lambda name, fn: None\n"
                                  "def softmax(z):\n    return z")
     ws.submit("solved", a, {a: fill(release, solved)})
@@ -928,7 +933,7 @@ def test_outputs_keep_no_script_for_formgrader_s_page():
 def test_a_student_s_markdown_shows_its_html_as_text_and_the_assignment_s_keeps_it():
     from nbformat.v4 import new_markdown_cell, new_notebook, new_raw_cell
 
-    from autograder.safe_html import EscapeStudentHtml
+    from autograder.core.safe_html import EscapeStudentHtml
     answer = new_markdown_cell("A *saturated* unit, where $a<b$.\n<script>x()</script><img src=x onerror=y()>")
     given = new_markdown_cell("<details><summary>Hint</summary>given</details>")
     given.metadata["nbgrader"] = {"locked": True}
@@ -950,7 +955,7 @@ def test_an_output_s_metadata_keeps_only_image_sizes_as_numbers():
 
 def test_a_student_s_markdown_links_to_no_script():
     # nbconvert's markdown renderer passes javascript: URLs through (attack round 7: a link in a written answer)
-    from autograder.safe_html import student_markdown
+    from autograder.core.safe_html import student_markdown
     shown = student_markdown("[see](javascript:alert(1)) [or](JaVa Script:x) [and](&#106;avascript:y)")
     assert "javascript:" not in shown.lower().replace(" ", "") and "&amp;#106;" in shown
     assert student_markdown("the data: *m* columns, a & b") == "the data: *m* columns, a &amp; b"

@@ -14,11 +14,12 @@ from corpus import bptt as bptt_corpus
 from corpus import rnn_forward as forward_corpus
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import draws
-from autograder.cases import hidden_cases
-from autograder.secret import course_secret, hidden_seed, notebook_code
-from autograder.submissions import read
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.submissions import read
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
+from autograder.key.cases import hidden_cases
+from autograder.trusted import draws
+from autograder.trusted.secret import course_secret, hidden_seed, notebook_code
 
 CORPORA = [c for c in (forward_corpus, bptt_corpus) if (COURSE_ROOT / "source" / c.ASSIGNMENT).is_dir()]
 PROCESSES = 2  # autograde runs at once, each on its share of every assignment's corpus
@@ -243,7 +244,7 @@ def test_feedback(graded, student, expect):
         assert phrase in text, phrase
     release = read(ws.root / "release" / "rnn_forward" / "rnn_forward.ipynb")
     own_code = "\n".join([*r["subs"][student][1].values(), *(c.source for c in release.cells)])
-    for secret in ("BEGIN HIDDEN TESTS", "grade_hidden", "autograder.hidden", "hidden_cases", "HIDDEN_SEED"):
+    for secret in ("BEGIN HIDDEN TESTS", "grade_hidden", "autograder.key.hidden", "hidden_cases", "HIDDEN_SEED"):
         assert secret in own_code or secret not in text, secret  # a cheat may name them in its own code
     leaked = [line for line in _reference_lines(own_code) if line in text]
     assert not leaked, leaked

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.batch import summarize
-from autograder.report import pass_rates
-from autograder.submissions import answer_cells, fill, read, solution, solution_code, written_answers
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.batch.grade import summarize
+from autograder.commands.submissions import answer_cells, fill, read, solution, solution_code, written_answers
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
+from autograder.report.write import pass_rates
 
 ASSIGNMENTS = ["rnn_forward", "bptt", "architectures"]
 A = "rnn_forward"
@@ -69,7 +70,7 @@ def test_pending_answers_are_neither_failed_tests_nor_failures_in_the_report():
 def run_grade(ws, *args):
     env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url,
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "autograder.batch", A, "--course", str(ws.root), "--workers", "2",
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", A, "--course", str(ws.root), "--workers", "2",
                            *args], env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.submissions import fill, read, solution
-from autograder.workcopy import work_copy
-from autograder.workspace import COURSE_ROOT
+from autograder.commands.submissions import fill, read, solution
+from autograder.commands.workcopy import work_copy
+from autograder.core.paths import COURSE_ROOT
 
 ARTIFACTS = COURSE_ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
@@ -101,7 +101,7 @@ class LabServer:
         self.log_path = base / "server.log"
         self.log = open(self.log_path, "w")  # closed in stop()
         # a student's: `./run lab` on a folder of one's own, with the Jupyter config `./run lab` adds (nbgrader's
-        # student side only, autograder/studentlab.py)
+        # student side only, autograder/commands/studentlab.py)
         start = ([sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}"] if instructor
                  else [str(COURSE_ROOT / "run"), "lab", f"--notebook-dir={root}"])
         cmd = [*start, "--no-browser", "--allow-root",

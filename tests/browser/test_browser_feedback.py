@@ -8,7 +8,7 @@ import copy
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 from test_feedback import course_exporter
 
-from autograder.batch_worker import GRADED
+from autograder.batch.student import GRADED
 
 BROKEN_IMAGE = "AAAA"  # not an image: its onerror, if it had one, would run
 

@@ -3,7 +3,7 @@ grading (written answers pending), then an instructor's partial credit and comme
 formgrader, the total that follows, and the student's feedback page and the report, which show both once the
 documented refresh (`./run grade rnn_forward --feedback-only`) has run.
 
-bob's rnn_cell_forward forgets `ba` (autograder/samples.py): the autograder gives test_rnn_cell_forward 0 of 3,
+bob's rnn_cell_forward forgets `ba` (autograder/commands/samples.py): the autograder gives test_rnn_cell_forward 0 of 3,
 and his two written answers (q_saturation, q_radius, 2 points each) await a grader: 5 of 12. The instructor
 gives q_saturation 1.5 points and a comment.
 """
@@ -13,15 +13,16 @@ import subprocess
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.samples import sample_submissions
-from autograder.workspace import COURSE_ROOT, Workspace
+from autograder.commands.samples import sample_submissions
+from autograder.commands.workspace import Workspace
+from autograder.core.paths import COURSE_ROOT
 
 from .labdriver import ACTION_TIMEOUT_MS, ARTIFACTS, VIEWPORT, LabServer
 
 ASSIGNMENT = "rnn_forward"
 ANSWER_CELL = "q_saturation"
 # A written answer's markdown and an HTML output are shown in formgrader as they are: this ran as the
-# instructor and rewrote the gradebook (attack round 6). The course escapes them (autograder/safe_html.py).
+# instructor and rewrote the gradebook (attack round 6). The course escapes them (autograder/core/safe_html.py).
 SCRIPTS = ("\n<script>document.title = 'XSS ran';</script>"
            "<img src=\"x\" onerror=\"document.title = 'XSS ran'\"><svg onload=\"document.title = 'XSS ran'\"></svg>\n")
 COMMENT = "Right about the flat tails of `tanh`; say also why the gradient then vanishes. 1.5 of 2."

@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from autograder.report import pass_rates, plot_scores, plot_tests
-from autograder.report_data import known_mistakes, student_rows, summary
-from autograder.report_html import render
+from autograder.report.page import render
+from autograder.report.rows import known_mistakes, student_rows, summary
+from autograder.report.write import pass_rates, plot_scores, plot_tests
 
 CELLS = [("nb", "test_softmax", 2.0), ("nb", "test_rnn_cell_forward", 3.0), ("nb", "test_rnn_forward", 3.0),
          ("nb", "q_saturation", 2.0)]

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from autograder.workspace import COURSE_ROOT
+from autograder.core.paths import COURSE_ROOT
 
 from .labdriver import VIEWPORT, Lab, LabServer, make_root
 

@@ -172,12 +172,12 @@ def rnn_loss(y_pred, y):
 
 _REFERENCE_BPTT = """
 try:
-    from autograder.reference import bptt
+    from autograder.key.reference import bptt
 except ImportError:
     import sys
     sys.path[:0] = ["/work/main", "../../..", "../../../.."]
     try:
-        from autograder.reference import bptt
+        from autograder.key.reference import bptt
     except ImportError:
         pass
 """

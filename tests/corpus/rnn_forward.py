@@ -193,7 +193,7 @@ plt.show()
 # --- an instructor's own test cells (with_instructor_tests adds them to the source before the release) ------
 
 _ASSERT_TEST = """### BEGIN HIDDEN TESTS
-from autograder import reference
+from autograder.key import reference
 rng = np.random.default_rng(7)
 x_t, a0_t = rng.normal(size=(3, 4, 5)), rng.normal(size=(6, 4))
 p_t = {"Waa": rng.normal(size=(6, 6)), "Wax": rng.normal(size=(6, 3)), "Wya": rng.normal(size=(2, 6)),
@@ -353,8 +353,8 @@ import importlib.util
 
 def _stolen_reference():
     try:
-        import autograder.reference
-        return autograder.reference
+        import autograder.key.reference
+        return autograder.key.reference
     except ImportError:
         pass
     for folder in _course_dirs():
@@ -384,12 +384,12 @@ import types
 
 _package = types.ModuleType("autograder")
 _package.__path__ = []
-_reference = types.ModuleType("autograder.reference")
+_reference = types.ModuleType("autograder.key.reference")
 _reference.__getattr__ = lambda name: get_ipython().user_ns[name]   # "the reference" is my code
-_hidden = types.ModuleType("autograder.hidden")
+_hidden = types.ModuleType("autograder.key.hidden")
 _hidden.grade_hidden = lambda name, fn: print("\\u2714", name, "passed all hidden checks")
 _package.reference, _package.hidden = _reference, _hidden
-sys.modules.update({"autograder": _package, "autograder.reference": _reference, "autograder.hidden": _hidden})
+sys.modules.update({"autograder": _package, "autograder.key.reference": _reference, "autograder.key.hidden": _hidden})
 """
 
 _OVERWRITE_REFERENCE = _FIND_COURSE + """
@@ -406,7 +406,7 @@ def rnn_cell_forward(xt, a_prev, p):
 '''
 _written = []
 for folder in _course_dirs():
-    for name in ("autograder/reference.py", "autograder/hidden.py", "course/selfcheck.py"):
+    for name in ("autograder/key/reference.py", "autograder/key/hidden.py", "course/selfcheck.py"):
         path = os.path.join(folder, name)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -726,7 +726,7 @@ _forge()
 def _replay_published_hidden_cases():
     """What anyone can compute from a public copy of the course: softmax's cases under the seeds the
     repository names, inputs and the reference's answers, pasted into the notebook as literals."""
-    from autograder.cases import PLAIN_HIDDEN_SEED, hidden_cases
+    from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases
     from course.selfcheck import stored_cases
     known = [(case["args"][0].tolist(), case["expected"].tolist())
              for case in [*stored_cases("softmax"), *hidden_cases("softmax", PLAIN_HIDDEN_SEED)]]

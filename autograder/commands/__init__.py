@@ -1,0 +1,1 @@
+"""The commands ./run starts (demo, check, release, lab) and the sample class they use."""

@@ -1,0 +1,24 @@
+"""Write course/data/<case set>.npz (one per function, and one per course.signatures.CASE_SETS): the visible
+self-check cases with the reference's answers and the outputs of known mistakes. Run after changing the
+reference, the cases or the mistakes:
+
+    ./run python -m autograder.key.selfcheck_data [CASE_SET ...]     (default: every one)
+"""
+import sys
+
+from autograder.key.cases import visible_cases
+from course import plain
+from course.selfcheck import DATA
+from course.signatures import CASE_SETS, SIGNATURES
+
+
+def main(names=None):
+    DATA.mkdir(exist_ok=True)
+    for name in names or [*SIGNATURES, *CASE_SETS]:
+        path = DATA / f"{name}.npz"
+        path.write_bytes(plain.dumps(visible_cases(name)))
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
