@@ -21,11 +21,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.batch.autograded import inspect_autograded, output_text
 from autograder.batch.grade import grade_table, summarize
+from autograder.batch.handed_in import check_files
 from autograder.batch.outcomes import failure_feedback, releasable
 from autograder.batch.plan import in_slice, longest_first
 from autograder.batch.progress import Progress
-from autograder.batch.student import check_files, inspect_autograded, output_text
 from autograder.commands.demo import fresh_directory
 from autograder.commands.samples import sample_submissions, with_extra
 from autograder.commands.workspace import Workspace
@@ -860,7 +861,7 @@ def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade
 def test_grade_ids_that_are_not_strings_are_a_slip_not_the_graders_failure(tmp_path):
     # a list as the grade id of two cells made copied_cells raise TypeError: "the grader itself failed", for
     # that student on every run
-    from autograder.batch.student import copied_cells, grade_ids
+    from autograder.batch.handed_in import copied_cells, grade_ids
     from autograder.steps.restore import restore
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass") for _ in range(4)])

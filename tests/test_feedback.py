@@ -160,7 +160,7 @@ def test_remembered_results_stay_within_their_budget():
 
 
 def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback():
-    """After batch_worker.warm(), a feedback page made as nbgrader_config.py configures it compiles nothing."""
+    """After autograder.batch.student.warm(), a feedback page made as nbgrader_config.py configures it compiles nothing."""
     warm()
     exporter = course_exporter()
     assert isinstance(exporter, FeedbackExporter)

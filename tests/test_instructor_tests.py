@@ -7,7 +7,7 @@ from corpus import rnn_forward as forward_corpus
 
 from autograder.commands.submissions import fill, read, solution_code
 from autograder.commands.workspace import Workspace
-from autograder.trusted import execute as trusted
+from autograder.trusted import notebook_run, test_cells
 from autograder.trusted.instructor_tests import HIDDEN_FAILURE
 from autograder.trusted.standins import names_read
 
@@ -76,15 +76,15 @@ def test_names_a_test_reads_are_those_it_does_not_bind():
 def outcome(before, test, after=(), timeout=20):
     """(ename or None, evalue or printed text) of instructor test `test` standing after cells `before` and
     before cells `after` of a notebook, graded by trusted grading's pieces."""
-    run = trusted.NotebookRun([], 1 << 31, timeout)
+    run = notebook_run.NotebookRun([], 1 << 31, timeout)
     try:
         for i, code in enumerate(before, 1):
             run.run_cell(code, i)
         cell = graded_test_cell("t", test, 1)
-        prepared = trusted._prepare_test(run, cell, 0, {"t": test})
+        prepared = test_cells.prepare_test(run, cell, 0, {"t": test})
         for code in after:
             run.run_cell(code)
-        trusted._run_tests(run, [prepared])
+        test_cells.run_tests(run, [prepared])
     finally:
         run.close()
     error = next((o for o in cell.outputs if o.output_type == "error"), None)
@@ -186,11 +186,11 @@ def test_a_test_cell_that_runs_past_a_cell_s_time_is_stopped_and_fails(test):
 
 
 def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
-    run = trusted.NotebookRun([], 1 << 31, 20)
+    run = notebook_run.NotebookRun([], 1 << 31, 20)
     try:
         cell = graded_test_cell("t", "print('run in the grader')", 1)
-        prepared = trusted._prepare_test(run, cell, 0, {"t": "print('the assignment s test')"})
-        trusted._run_tests(run, [prepared])
+        prepared = test_cells.prepare_test(run, cell, 0, {"t": "print('the assignment s test')"})
+        test_cells.run_tests(run, [prepared])
     finally:
         run.close()
     assert [o.ename for o in cell.outputs] == ["NotATestCell"]
@@ -295,16 +295,16 @@ def test_a_helper_one_test_cell_defines_is_the_next_one_s_not_the_student_s():
     wrong = "import numpy as np\ndef double(v):\n    return v if np.ndim(v) else 2 * v\n"
     for student, verdicts in [("", [None, None]), ("def close_enough(a, b):\n    return True\n",
                                                    [None, "AssertionError"])]:
-        run = trusted.NotebookRun([], 1 << 31, 20)
+        run = notebook_run.NotebookRun([], 1 << 31, 20)
         try:
             run.run_cell((GOOD if not student else wrong) + student, 1)
             cells = [graded_test_cell(f"t{i}", code, 1) for i, code in enumerate((first, second))]
             bound, prepared = set(), []
             for i, cell in enumerate(cells):
-                prepared.append(trusted._prepare_test(run, cell, i, {c.metadata.nbgrader.grade_id: c.source
+                prepared.append(test_cells.prepare_test(run, cell, i, {c.metadata.nbgrader.grade_id: c.source
                                                                      for c in cells}, bound))
-                bound |= trusted._bound(cell.source)
-            trusted._run_tests(run, prepared)
+                bound |= test_cells.bound_names(cell.source)
+            test_cells.run_tests(run, prepared)
         finally:
             run.close()
         assert [next((o.ename for o in c.outputs if o.output_type == "error"), None) for c in cells] == verdicts
@@ -317,16 +317,16 @@ def test_a_name_a_test_cell_star_imports_is_the_next_one_s_not_the_student_s():
     second = "### BEGIN HIDDEN TESTS\nassert_allclose(double(np.arange(3)), [0, 2, 4])\n### END HIDDEN TESTS\n"
     wrong = "import numpy as np\ndef double(v):\n    return v if np.ndim(v) else 2 * v\n" \
             "def assert_allclose(*args, **kwargs):\n    return None\n"
-    run = trusted.NotebookRun([], 1 << 31, 20)
+    run = notebook_run.NotebookRun([], 1 << 31, 20)
     try:
         run.run_cell(wrong, 1)
         cells = [graded_test_cell(f"t{i}", code, 1) for i, code in enumerate((first, second))]
         sources = {c.metadata.nbgrader.grade_id: c.source for c in cells}
         bound, prepared = set(), []
         for i, cell in enumerate(cells):
-            prepared.append(trusted._prepare_test(run, cell, i, sources, bound))
-            bound |= trusted._bound(cell.source)
-        trusted._run_tests(run, prepared)
+            prepared.append(test_cells.prepare_test(run, cell, i, sources, bound))
+            bound |= test_cells.bound_names(cell.source)
+        test_cells.run_tests(run, prepared)
     finally:
         run.close()
     assert [next((o.ename for o in c.outputs if o.output_type == "error"), None) for c in cells] == \
@@ -360,12 +360,12 @@ def test_every_marker_nbgrader_hides_by_is_a_hidden_test_here_too():
 def test_the_course_s_hidden_checks_never_meet_a_function_that_saw_an_instructor_s_inputs():
     # The instructor's tests ran in the sandbox that then answered the course's hidden checks: a function that
     # remembered the instructor's (fixed) hidden inputs chose which check failed first, and how: 19 bits a round
-    run = trusted.NotebookRun([], 1 << 31, 20)
+    run = notebook_run.NotebookRun([], 1 << 31, 20)
     try:
         run.run_cell("SEEN = []\ndef double(v):\n    SEEN.append(v)\n    return 2 * v\n", 1)
         test = "### BEGIN HIDDEN TESTS\nassert double(7) == 14\n### END HIDDEN TESTS\n"
         cell = graded_test_cell("t", test, 1)
-        trusted._instructor_phase(run, [trusted._prepare_test(run, cell, 0, {"t": test})], seed=1)
+        test_cells.instructor_phase(run, [test_cells.prepare_test(run, cell, 0, {"t": test})], seed=1)
         assert cell.outputs == []  # passed, silently
         assert "".join(o.get("text", "") for o in run.run_cell("print(SEEN)", 2)) == "[]\n"
     finally:
@@ -373,10 +373,10 @@ def test_the_course_s_hidden_checks_never_meet_a_function_that_saw_an_instructor
 
 
 def test_hidden_rng_draws_per_student_and_per_cell():
-    draws = {(seed, cell): trusted._hidden_rng(seed, cell)().normal(size=3).tolist()
+    draws = {(seed, cell): test_cells.hidden_rng(seed, cell)().normal(size=3).tolist()
              for seed in (1, 2) for cell in ("a", "b")}
     assert len({tuple(v) for v in draws.values()}) == 4
-    assert trusted._hidden_rng(1, "a")().normal(size=3).tolist() == draws[1, "a"]  # a regrade: the same
+    assert test_cells.hidden_rng(1, "a")().normal(size=3).tolist() == draws[1, "a"]  # a regrade: the same
 
 
 def test_a_test_asks_the_sandbox_only_for_names_a_student_cell_could_bind():
@@ -388,14 +388,14 @@ def test_a_test_asks_the_sandbox_only_for_names_a_student_cell_could_bind():
     assert {"sqrt", "pi"} <= student_bound("from numpy import *")  # a module the grader has: its names
     assert student_bound("def broken(:\n    pass") == set()
     test = "### BEGIN HIDDEN TESTS\nassert secret_helper_xyz(double(1)) == 2\n### END HIDDEN TESTS\n"
-    run = trusted.NotebookRun([], 1 << 31, 20)
+    run = notebook_run.NotebookRun([], 1 << 31, 20)
     try:
         code = GOOD + "ASKED = []\nimport sys\n_g = type(sys.stdout).write.__globals__\n_real = _g['snapshot']\n" \
                       "def _record(shell, request):\n    ASKED.append(sorted(request.get('names', [])))\n" \
                       "    return _real(shell, request)\n_g['snapshot'] = _record\n"
         run.run_cell(code, 1)
         cell = graded_test_cell("t", test, 1)
-        trusted._prepare_test(run, cell, 0, {"t": test}, student_names=student_bound(code))
+        test_cells.prepare_test(run, cell, 0, {"t": test}, student_names=student_bound(code))
         asked = "".join(o.get("text", "") for o in run.run_cell("print(ASKED)", 2))
     finally:
         run.close()

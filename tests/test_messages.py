@@ -65,7 +65,7 @@ def _worker_that_stalls(phase):
 
 
 class StallingContext:
-    """multiprocessing's fork context, whose processes run a stalling worker instead of batch_worker's."""
+    """multiprocessing's fork context, whose processes run a stalling worker instead of autograder.batch.student's."""
 
     def __init__(self, phase):
         self.fork, self.phase = multiprocessing.get_context("fork"), phase

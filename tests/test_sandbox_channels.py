@@ -11,7 +11,8 @@ import pytest
 from test_trusted import as_ordinary_user, course_with_a_gradebook, run
 
 from autograder.sandbox import syscalls
-from autograder.sandbox.box import Sandbox, SandboxError
+from autograder.sandbox.box import Sandbox
+from autograder.sandbox.launch import SandboxError
 
 # The system calls without a Python wrapper, by architecture: add_key, keyctl, clone, clone3, unshare.
 SYSCALL_NUMBERS = {"x86_64": (248, 250, 56, 435, 272), "aarch64": (217, 219, 220, 435, 97)}

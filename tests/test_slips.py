@@ -159,7 +159,7 @@ def test_the_graders_records_are_read_only_from_a_pipeline_that_writes_them(tmp_
     # Without RestoreCellMetadata or TrustedExecute in the pipeline, the same metadata is the submission's own.
     from traitlets.config import Config
 
-    from autograder.batch.student import inspect_autograded, recorded_by
+    from autograder.batch.autograded import inspect_autograded, recorded_by
     from autograder.core.paths import COURSE_ROOT
     from autograder.gradebook.config import load_config
 

@@ -24,15 +24,17 @@ import pytest
 
 from autograder.commands.submissions import fill, read, solution_code
 from autograder.commands.workspace import Workspace
-from autograder.core import budget
-from autograder.core.paths import COURSE_ROOT
+from autograder.core import budget, errors
+from autograder.core.paths import COURSE_ROOT, REFERENCE
+from autograder.key import verified
 from autograder.sandbox import box as sandbox
-from autograder.sandbox import cgroups
-from autograder.sandbox.box import Sandbox, SandboxError, WorkerGone, decode_untrusted
-from autograder.trusted import course_checks
-from autograder.trusted import execute as trusted
+from autograder.sandbox import cgroups, launch
+from autograder.sandbox.box import Sandbox, WorkerGone, decode_untrusted
+from autograder.sandbox.launch import SandboxError
+from autograder.trusted import case_sets, course_checks, notebook_run, outputs
 from autograder.trusted.instructor_tests import run_test_cell
 from course import plain
+from course.signatures import SIGNATURES
 
 SEED = 5  # a student's hidden cases' seed, as autograder.trusted.secret draws one
 
@@ -185,16 +187,16 @@ def test_the_same_holds_when_an_ordinary_user_grades():
 
 def test_a_fork_bomb_is_capped_per_sandbox_when_an_ordinary_user_grades():
     # Without cgroups and without root, nothing capped it: one notebook took every process of the machine
-    before = _processes_of(sandbox.NOBODY)
+    before = _processes_of(launch.NOBODY)
     with course_with_a_gradebook() as course:
         forked = json.loads(as_ordinary_user(course, """
             with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
                 print(json.dumps([int(run(box, FORK_BOMB)[0]) for box in (bomb, other)]))
             """))
-    assert all(200 < n < sandbox.PROCESSES for n in forked), forked
+    assert all(200 < n < launch.PROCESSES for n in forked), forked
     # A closed sandbox's processes are killed, and gone a moment later: the next tests count nobody's processes
     deadline = time.monotonic() + 30
-    while _processes_of(sandbox.NOBODY) > before and time.monotonic() < deadline:
+    while _processes_of(launch.NOBODY) > before and time.monotonic() < deadline:
         time.sleep(0.2)
 
 
@@ -241,7 +243,7 @@ def test_a_sandbox_starts_while_its_user_has_no_process_left(groups, monkeypatch
         pytest.skip(cgroups.unavailable())
     if not groups:
         monkeypatch.setattr(cgroups, "create", lambda *limits: None)
-    hog = subprocess.Popen(["setpriv", f"--reuid={sandbox.NOBODY}", f"--regid={sandbox.NOBODY}", "--clear-groups",
+    hog = subprocess.Popen(["setpriv", f"--reuid={launch.NOBODY}", f"--regid={launch.NOBODY}", "--clear-groups",
                             sys.executable, "-c", PROCESS_HOG],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -259,7 +261,8 @@ def test_a_sandbox_starts_while_its_user_has_no_process_left(groups, monkeypatch
 
 AHEAD = """
 import json, os, resource, sys
-from autograder.sandbox import box as sandbox
+from autograder.sandbox import ahead as sandbox
+from autograder.sandbox.box import MEMORY
 
 sandbox.start_ahead(2, [], memory_cap_mb=1024)  # as a batch with --memory-mb 1024 asks
 readers = []
@@ -271,7 +274,7 @@ for claim in ({}, {}, {}, {"discard": True}):  # each in a process forked from t
             os.write(w, b"{}")
         else:
             resource.setrlimit(resource.RLIMIT_AS, (1024 << 20, 1024 << 20))  # a worker's cap
-            box = sandbox.claim_ahead([], sandbox.MEMORY)
+            box = sandbox.claim_ahead([], MEMORY)
             seen = None
             if box is not None:
                 seen = box.request({"op": "run", "code": "import os, sys; print(len(os.listdir('/proc/self/fd')), "
@@ -298,13 +301,13 @@ def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
     first, second, third, _ = json.loads(proc.stdout)
     assert first["seen"] and first["seen"] == second["seen"], (first, second)  # as many descriptors open
     assert third["seen"] is None
-    uid = sandbox.NOBODY if os.geteuid() == 0 else os.geteuid()
+    uid = launch.NOBODY if os.geteuid() == 0 else os.geteuid()
     # ipywidgets imported before it was claimed; system calls filtered (seccomp mode 2) as in any other sandbox
     assert first["seen"].split()[1:] == [str(uid), "True", "2"], first
 
 
 def test_a_sandbox_started_ahead_with_other_limits_is_not_claimed():
-    code = AHEAD.replace("sandbox.claim_ahead([], sandbox.MEMORY)", "sandbox.claim_ahead([], sandbox.MEMORY >> 1)")
+    code = AHEAD.replace("sandbox.claim_ahead([], MEMORY)", "sandbox.claim_ahead([], MEMORY >> 1)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=COURSE_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert [p.get("seen") for p in json.loads(proc.stdout)] == [None, None, None, None]
@@ -314,7 +317,7 @@ def test_functions_are_graded_after_the_functions_they_call_wherever_their_test_
     # Moved to the end, test_rnn_cell_forward would be graded after rnn_forward, whose calls to
     # rnn_cell_forward the reference answers: a notebook could keep those answers and replay them.
     tests = [("cell 3", "rnn_forward"), ("cell 5", "softmax"), ("cell 9", "rnn_cell_forward")]
-    assert [name for _, name in trusted.dependencies_first(tests)] == ["softmax", "rnn_cell_forward", "rnn_forward"]
+    assert [name for _, name in case_sets.dependencies_first(tests)] == ["softmax", "rnn_cell_forward", "rnn_forward"]
 
 
 RECORDING_NOTEBOOK = """
@@ -333,12 +336,12 @@ def rnn_cell_forward(xt, a_prev, parameters):
 def graded_test_cells(code, names, timeout=60):
     """{function: its test cell's outputs} for a notebook of one cell, `code`, with test cells for `names`,
     as TrustedExecute grades it; and the outputs of the cell."""
-    run_ = trusted.NotebookRun([], 1 << 30, timeout)
+    run_ = notebook_run.NotebookRun([], 1 << 30, timeout)
     try:
         outputs = run_.run_cell(code)
         for name in names:
             run_.keep(name)
-        verdicts = trusted.grade_case_sets(run_, trusted.verified_reference(), [(None, name, name) for name in names],
+        verdicts = case_sets.grade_case_sets(run_, verified.verified_reference(), [(None, name, name) for name in names],
                                            SEED)
     finally:
         run_.close()
@@ -352,10 +355,10 @@ def test_no_hidden_input_or_its_answer_reaches_a_visible_report():
     # raised: graded after softmax's hidden cases, rnn_cell_forward's visible check carried one hidden input
     # and the reference's answer to it out per feedback round (seven rounds: softmax 8/8, never written).
     graded, _ = graded_test_cells(RECORDING_NOTEBOOK, ["rnn_cell_forward", "softmax"])
-    visible_softmax = len(trusted._cases("softmax", SEED)[0])
+    visible_softmax = len(case_sets._cases("softmax", SEED)[0])
     report = graded["rnn_cell_forward"][0].evalue
     assert f"softmax has seen {visible_softmax} inputs" in report, report
-    visible, hidden = map(len, trusted._cases("softmax", SEED))
+    visible, hidden = map(len, case_sets._cases("softmax", SEED))
     assert graded["softmax"][0].text.startswith(f"\u2714 softmax passed all {visible + hidden} checks ({visible} as "
                                                 f"in the self-check, {hidden} hidden)"), graded["softmax"]
 
@@ -369,14 +372,14 @@ def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
 
 
 def test_a_traceback_names_the_cell_by_its_number_in_the_notebook_in_colours_for_a_light_page():
-    run = trusted.NotebookRun([], 1 << 30, 60)
+    run = notebook_run.NotebookRun([], 1 << 30, 60)
     try:
         run.run_cell("def f(x):\n    return undefined_name + x", 3)
         outputs = run.run_cell("f(2)", 5)  # cell 4 is a test cell: it is not run in the sandbox
     finally:
         run.close()
     traceback = "\n".join(outputs[0].traceback)
-    plain_text = trusted.ESCAPE.sub("", traceback)
+    plain_text = outputs.ESCAPE.sub("", traceback)
     assert "Cell In[5], line 1" in plain_text and "Cell In[3], line 2" in plain_text, plain_text
     # IPython's "linux" colours (near-white code, 38;5;255) were unreadable on feedback pages
     assert "38;5;255" not in traceback and "\x1b[9" not in traceback, repr(traceback)
@@ -387,8 +390,8 @@ def test_the_sandbox_imports_the_course_compiled_not_from_source():
     # notebook compiled again (0.15-0.2 s of CPU each for the explorers and self-checks).
     for cached in (COURSE_ROOT / "course" / "__pycache__").glob("*.pyc"):
         cached.unlink()
-    sandbox.compiled_course.cache_clear()
-    run = trusted.NotebookRun([], 1 << 30, 60)
+    launch.compiled_course.cache_clear()
+    run = notebook_run.NotebookRun([], 1 << 30, 60)
     try:
         outputs = run.run_cell("import os, sys, course.state_explorer, course.selfcheck\n"
                                "print([name for name, m in list(sys.modules.items()) if name.startswith('course')\n"
@@ -399,22 +402,22 @@ def test_the_sandbox_imports_the_course_compiled_not_from_source():
 
 
 def test_a_widget_is_shown_as_a_note_not_as_its_repr():
-    outputs = trusted._outputs({"outputs": [{"output_type": "display_data", "data": {
+    shown = outputs.kept_outputs({"outputs": [{"output_type": "display_data", "data": {
         "text/plain": "VBox(children=(FloatSlider(value=0.0, description='radius of Waa'),))",
-        trusted.WIDGET: {"version_major": 2, "version_minor": 0, "model_id": "0a1b"}}}]})
-    assert outputs[0].data == {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
+        outputs.WIDGET: {"version_major": 2, "version_minor": 0, "model_id": "0a1b"}}}]})
+    assert shown[0].data == {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
 
 
 def test_outputs_with_endless_terminal_colours_keep_their_text_and_lose_the_colours():
     # nbconvert renders colours in time that grows with their number times the text's length (12 s a cell)
-    coloured, endless = "\x1b[31mred\x1b[0m", "\x1b[1m" * (trusted.MAX_ESCAPES + 1) + "text"
-    outputs = trusted._outputs({"outputs": [
+    coloured, endless = "\x1b[31mred\x1b[0m", "\x1b[1m" * (outputs.MAX_ESCAPES + 1) + "text"
+    shown = outputs.kept_outputs({"outputs": [
         {"output_type": "stream", "name": "stdout", "text": coloured},
         {"output_type": "error", "ename": "E", "evalue": endless, "traceback": [coloured, endless]},
         {"output_type": "execute_result", "data": {"text/plain": endless}, "execution_count": 1}]})
-    assert outputs[0].text == coloured
+    assert shown[0].text == coloured
     assert (outputs[1].evalue, outputs[1].traceback) == ("text", [coloured, "text"])
-    assert outputs[2].data == {"text/plain": "text"}
+    assert shown[2].data == {"text/plain": "text"}
 
 
 def test_oracle_requests_are_answered_by_the_grader(box):
@@ -430,13 +433,13 @@ def test_what_a_student_raises_cannot_forge_report_lines_or_carry_hidden_inputs(
     forged = {"type": "X\n  - Hint: full marks", "message": "m\n  - Hint: full marks", "line": "l\n  - Hint: x"}
     for hidden in (False, True):
         with pytest.raises(CallFailed) as raised:
-            trusted._raise(forged, hidden)
+            outputs.raised_error(forged, hidden)
         failed = raised.value
         assert "\n" not in failed.type_name + failed.message + failed.line and "Hint" not in failed.type_name
     with pytest.raises(CallFailed) as raised:  # a hidden case: not even which exception (5 bits a round)
-        trusted._raise({"type": "ValueError", "message": "z[0] was 2.129541", "line": "raise ValueError(z)"}, True)
+        outputs.raised_error({"type": "ValueError", "message": "z[0] was 2.129541", "line": "raise ValueError(z)"}, True)
     failed = raised.value
-    assert (failed.type_name, failed.message, failed.line) == ("an exception", trusted.HIDDEN_MESSAGE, "")
+    assert (failed.type_name, failed.message, failed.line) == ("an exception", outputs.HIDDEN_MESSAGE, "")
 
 
 PIPE_WRITER = """
@@ -469,9 +472,9 @@ def test_a_hidden_check_s_report_holds_nothing_the_student_s_output_chose():
     # The student's code chooses its output; a report built from it would carry hidden inputs out.
     from course.diagnose import compare
     from course.plain import Opaque
-    for name in trusted.SIGNATURES:
-        _, hidden = trusted._cases(name, SEED)
-        expected, names = hidden[0]["expected"], trusted.SIGNATURES[name][1]
+    for name in SIGNATURES:
+        _, hidden = case_sets._cases(name, SEED)
+        expected, names = hidden[0]["expected"], SIGNATURES[name][1]
         wrong_ways = [  # pairs of outputs that are wrong in the same way, with different contents
             (Opaque("LEAK_0_123"), Opaque("LEAK_4_567")),
             ({"LEAK 0.123": 1}, {"LEAK 4.567": 1}),
@@ -498,7 +501,7 @@ def test_a_hidden_check_s_report_holds_nothing_the_student_s_output_chose():
 
 
 def _arrays_of(value):
-    return list(trusted._arrays(value))
+    return list(case_sets._arrays(value))
 
 
 def _drop_a_key(expected, index):
@@ -531,8 +534,8 @@ def _replace_first(expected, wrong):
 def test_the_reference_s_own_error_messages_never_reach_student_code():
     # They describe the reference: its key order (KeyError 'Waa'), which operations are matrix products
     # (matmul's gufunc signature), how it broadcasts. A visible report shows what the student's code raised.
-    visible, hidden = trusted._cases("rnn_forward", SEED)
-    answer = trusted._oracle_for(trusted.verified_reference(), "rnn_forward", [*visible, *hidden])
+    visible, hidden = case_sets._cases("rnn_forward", SEED)
+    answer = case_sets._oracle_for(verified.verified_reference(), "rnn_forward", [*visible, *hidden])
     xt, a0, parameters = visible[0]["args"][0][:, :, 0], *visible[0]["args"][1:]
     failures = [answer({"name": "rnn_cell_forward", "args": args}) for args in [
         (xt, a0, {k: v for k, v in parameters.items() if k != "Waa"}),  # a key missing
@@ -541,7 +544,7 @@ def test_the_reference_s_own_error_messages_never_reach_student_code():
         (xt, a0, dict(parameters, ba="a string")),
         (xt, a0),  # an argument missing
     ]] + [answer({"name": "rnn_backward", "args": (xt,)}), answer({"name": "rnn_cell_forward", "args": [xt, a0]})]
-    assert failures == [trusted.ORACLE_FAILED] * len(failures)
+    assert failures == [case_sets.ORACLE_FAILED] * len(failures)
 
 
 ORACLE_FLOOD = """
@@ -569,7 +572,7 @@ def test_a_graded_call_cannot_make_the_grader_decode_more_than_a_call_needs():
 
 
 def test_what_a_notebook_prints_past_its_budget_is_not_even_sent():
-    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    run_ = notebook_run.NotebookRun([], 1 << 30, 60)
     try:
         outputs = [run_.run_cell("print('x' * 1_999_000)") for _ in range(8)]  # 16 MB of text, 4 MB kept
     finally:
@@ -580,7 +583,7 @@ def test_what_a_notebook_prints_past_its_budget_is_not_even_sent():
 
 
 def test_a_notebook_that_sends_more_than_its_share_is_read_no_further():
-    run_ = trusted.NotebookRun([], 1 << 30, 60)
+    run_ = notebook_run.NotebookRun([], 1 << 30, 60)
     # Written to the grader's pipe directly, past the worker's limits: two replies of 40 MB each
     flood = ("import gc\nchannel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel')\n"
              "for _ in range(2):\n"
@@ -602,8 +605,8 @@ def test_class_names_from_the_sandbox_are_names():
 
 
 def test_the_reference_answers_only_arguments_the_size_of_the_cases():
-    visible, hidden = trusted._cases("rnn_forward", SEED)
-    answer = trusted._oracle_for(trusted.verified_reference(), "rnn_forward", [*visible, *hidden])
+    visible, hidden = case_sets._cases("rnn_forward", SEED)
+    answer = case_sets._oracle_for(verified.verified_reference(), "rnn_forward", [*visible, *hidden])
     x, a0, parameters = visible[0]["args"]
     assert "result" in answer({"name": "rnn_cell_forward", "args": (x[:, :, 0], a0, parameters)})
     for xt in (np.zeros((0, 0, 3_000_000)), np.zeros((x.shape[0], 1000 * x.shape[1]))):  # endless, huge
@@ -613,8 +616,8 @@ def test_the_reference_answers_only_arguments_the_size_of_the_cases():
     refused = answer({"name": "rnn_cell_forward", "args": (x[:, :, 0], a0, broadcast_bias)})
     assert refused["type"] == "MemoryError", refused
     # Numbers in lists count too: a 1.2 MB list broadcast against y made the grader build 721 MB
-    visible, hidden = trusted._cases("bptt", SEED)
-    answer = trusted._oracle_for(trusted.verified_reference(), "bptt", [*visible, *hidden])
+    visible, hidden = case_sets._cases("bptt", SEED)
+    answer = case_sets._oracle_for(verified.verified_reference(), "bptt", [*visible, *hidden])
     x, y, a0, parameters = visible[0]["args"]
     for y_pred in ([[[[0.5]]]] * 150_000, np.zeros((1, 1, 1, *y.shape)), [np.zeros(3)] * 1000):
         refused = answer({"name": "rnn_loss", "args": (y_pred, y)})
@@ -622,7 +625,7 @@ def test_the_reference_answers_only_arguments_the_size_of_the_cases():
     assert "result" in answer({"name": "rnn_loss", "args": (np.full(y.shape, 0.5), y)})
     for case in [*visible, *hidden]:  # what bptt passes on: caches are a list of tuples, each with a dict
         x, y, a0, parameters = case["args"]
-        a, y_pred, caches = trusted.verified_reference().rnn_forward(x, a0, parameters)
+        a, y_pred, caches = verified.verified_reference().rnn_forward(x, a0, parameters)
         assert "result" in answer({"name": "rnn_backward", "args": (np.ones(a.shape), caches)}), case["label"]
 
 
@@ -693,7 +696,7 @@ mine[::4096] = b"x" * len(mine[::4096])
 
 @needs_cgroups
 def test_a_sandbox_that_goes_over_the_memory_limit_is_reported_as_out_of_memory():
-    run = trusted.NotebookRun([], 1 << 30, 60)
+    run = notebook_run.NotebookRun([], 1 << 30, 60)
     try:
         outputs = run.run_cell(OUTGROW)
     finally:
@@ -706,7 +709,7 @@ def test_a_fork_bomb_is_capped_per_sandbox_and_leaves_other_sandboxes_their_shar
     with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
         for box in (bomb, other):  # with one process cap for the sandboxes' user, the second would fork none
             out, _ = run(box, FORK_BOMB)
-            assert 200 < int(out) < sandbox.PROCESSES
+            assert 200 < int(out) < launch.PROCESSES
 
 
 @needs_cgroups
@@ -793,7 +796,7 @@ def test_untrusted_messages_are_bounded_and_never_unpickled():
         decode_untrusted(plain.dumps([np.zeros(0)] * sandbox.MAX_ARRAYS))  # and the tree
     from autograder.key.cases import hidden_cases, visible_cases
     largest = max(len(zipfile.ZipFile(io.BytesIO(plain.dumps(case))).infolist())
-                  for name in trusted.SIGNATURES for case in [*visible_cases(name), *hidden_cases(name, SEED)])
+                  for name in SIGNATURES for case in [*visible_cases(name), *hidden_cases(name, SEED)])
     assert largest < sandbox.MAX_ARRAYS / 10
 
 
@@ -820,7 +823,7 @@ def test_no_sandbox_sees_the_machine_s_cgroups(box):
 
 
 def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    monkeypatch.setattr(launch.shutil, "which", lambda name: None)
     with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
         Sandbox().start()
 
@@ -828,35 +831,35 @@ def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
 def test_a_changed_reference_is_refused(tmp_path, monkeypatch):
     original = sys.modules["autograder.key.reference"] if "autograder.key.reference" in sys.modules else None
     copy = tmp_path / "reference.py"
-    copy.write_bytes(trusted.REFERENCE.read_bytes())
-    monkeypatch.setattr(trusted, "REFERENCE", copy)
-    monkeypatch.setattr(trusted, "_verified", {})
+    copy.write_bytes(REFERENCE.read_bytes())
+    monkeypatch.setattr(verified, "REFERENCE", copy)
+    monkeypatch.setattr(verified, "_verified", {})
     try:
-        with pytest.raises(trusted.TrustedGradingError, match="is not the version it must be"):
-            trusted.verified_reference("0" * 64)
-        module = trusted.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
+        with pytest.raises(errors.TrustedGradingError, match="is not the version it must be"):
+            verified.verified_reference("0" * 64)
+        module = verified.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
         assert module.softmax(np.zeros((2, 1))).tolist() == [[0.5], [0.5]]
         copy.write_text(copy.read_text() + "\nsoftmax = lambda z: z\n")  # changed while grading
-        with pytest.raises(trusted.TrustedGradingError, match="changed while grading"):
-            trusted.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
+        with pytest.raises(errors.TrustedGradingError, match="changed while grading"):
+            verified.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
     finally:
         if original is not None:
-            trusted.install_reference(original)
+            verified.install_reference(original)
 
 
 def test_a_reference_that_cannot_be_verified_is_named_as_such(tmp_path, monkeypatch):
     # A downloaded archive (no .git) with no sha256 set graded with whatever reference.py held, saying so only
     # in the workers' log; ./run grade now says it before it starts (batch_settings)
-    monkeypatch.setattr(trusted, "REFERENCE", tmp_path / "autograder" / "reference.py")
-    assert "cannot be verified: the course is not a git checkout" in trusted.unverifiable_reference()
-    assert trusted.unverifiable_reference("0" * 64) is None
+    monkeypatch.setattr(verified, "COURSE_ROOT", tmp_path)  # a course without .git
+    assert "cannot be verified: the course is not a git checkout" in verified.unverifiable_reference()
+    assert verified.unverifiable_reference("0" * 64) is None
     (tmp_path / ".git").mkdir()
-    assert trusted.unverifiable_reference() is None
+    assert verified.unverifiable_reference() is None
 
 
 def test_the_committed_reference_is_the_verified_one():
     """In this git checkout the expected digest is the committed file's (what nbgrader_config.py relies on)."""
-    committed = trusted._committed_digest(trusted.REFERENCE)
+    committed = verified._committed_digest(REFERENCE)
     if committed is None:
         pytest.skip("not a git checkout")
     assert len(committed) == 64
@@ -913,7 +916,7 @@ def test_parents_of_bound_paths_are_crossable():
     """bwrap makes a mount point's missing parents 0700; the sandbox's user must cross them to reach the
     Python install (e.g. under /root/.pyenv) or a course cloned under /tmp."""
     binds = [Path("/root/.pyenv/versions/3.11.7"), Path("/tmp/clone/.venv"), Path("/tmp/clone/course")]
-    made = sandbox._parents_to_make(binds, [Path("/root")])
+    made = launch._parents_to_make(binds, [Path("/root")])
     assert set(made) == {Path("/root/.pyenv"), Path("/root/.pyenv/versions"), Path("/tmp/clone")}
     assert made.index(Path("/root/.pyenv")) < made.index(Path("/root/.pyenv/versions"))
 
@@ -922,7 +925,7 @@ def test_outputs_keep_no_script_for_formgrader_s_page():
     # formgrader writes an output's HTML into the instructor's page as it is (attack round 6: a script there
     # ran with the instructor's login); javascript and SVG outputs would run too
     script = "<script>document.title = 'XSS ran'</script><b onclick=\"x()\">bold</b>"
-    out, = trusted._outputs({"outputs": [{"output_type": "display_data", "metadata": {}, "data": {
+    out, = outputs.kept_outputs({"outputs": [{"output_type": "display_data", "metadata": {}, "data": {
         "text/html": script, "application/javascript": "alert(1)", "image/svg+xml": "<svg onload='x()'/>",
         "text/markdown": "<script>x()</script>", "text/plain": "<b>bold</b>", "image/png": "iVBORw0KGgo="}}]})
     assert sorted(out.data) == ["image/png", "text/html", "text/plain"]
@@ -947,7 +950,7 @@ def test_a_student_s_markdown_shows_its_html_as_text_and_the_assignment_s_keeps_
 def test_an_output_s_metadata_keeps_only_image_sizes_as_numbers():
     # nbconvert writes an image's width into formgrader's page unquoted: `1 onerror=eval(...)` ran as the
     # instructor and rewrote grades (attack round 7)
-    out, = trusted._outputs({"outputs": [{"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo="},
+    out, = outputs.kept_outputs({"outputs": [{"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo="},
                                           "metadata": {"image/png": {"width": "1 onerror=eval(atob(`x`))",
                                                                      "height": 200}, "isolated": True}}]})
     assert out.metadata == {"image/png": {"height": 200}}

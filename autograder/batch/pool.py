@@ -25,7 +25,7 @@ def worker_context(sandboxes_ahead=None):
     to start those first, if this call starts it (one server serves every batch of a process)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.batch.preload"])
-    from autograder.sandbox.box import AHEAD  # numpy: not before it is needed (./run grade --help)
+    from autograder.sandbox.ahead import AHEAD
     if sandboxes_ahead:
         os.environ[AHEAD] = json.dumps(sandboxes_ahead)
     try:
@@ -199,7 +199,7 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                 w.kill()
 
 
-# What a worker stopped at the student limit was doing, from what it said last (batch_worker.grade_student's
+# What a worker stopped at the student limit was doing, from what it said last (autograder.batch.student.grade_student's
 # `tell`): only while the notebooks were graded can a cell of the student's have taken the time.
 STOPPED_WHILE = {
     "autograde": "while its notebooks were graded (a cell that does not stop at the per-cell limit?)",

@@ -27,7 +27,7 @@ signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 # First, one sandbox per worker, which start on the other CPU while this process imports the rest.
 # multiprocessing's loop reaps them when they end, and would warn about each.
-from autograder.sandbox.box import start_ahead_from_environment  # noqa: E402
+from autograder.sandbox.ahead import start_ahead_from_environment  # noqa: E402
 
 warnings.filterwarnings("ignore", message="forkserver: waitpid returned unexpected pid")
 start_ahead_from_environment()

@@ -1,12 +1,5 @@
-"""Reference solution of the course: one vanilla RNN in numpy, column convention.
-
-Shapes (deeplearning.ai convention, one column per example):
-    xt (n_x, m)          input at one time step
-    a_prev, a_next (n_a, m)  hidden state before / after one step
-    x (n_x, m, T_x)      whole input sequence
-    y (n_y, m, T_x)      one-hot targets
-    parameters: Waa (n_a, n_a), Wax (n_a, n_x), Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
-
+"""Reference solution of the course: one vanilla RNN in numpy, in deeplearning.ai's column convention (one
+column per example: xt (n_x, m), a_prev (n_a, m), x (n_x, m, T_x)); each function lists its shapes.
 No function modifies its arguments.
 """
 import numpy as np

@@ -22,7 +22,7 @@ class UngradableTestCell(Exception):
 
 def problems(cell):
     """What keeps trusted grading from grading test cell `cell` (sentences), [] when it can."""
-    from autograder.trusted.execute import is_instructor_test  # imported when a release runs, not when the config loads
+    from autograder.trusted.test_cells import is_instructor_test
     meta = cell.metadata.get("nbgrader", {})
     grade_id = meta.get("grade_id", "")
     if not is_instructor_test(cell):
