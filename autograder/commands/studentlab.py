@@ -22,7 +22,7 @@ exchange plugin of its own, or when the directory of the default exchange (`c.Ex
 
 Jupyter gives the directories on JUPYTER_CONFIG_PATH precedence over every other config directory, the
 user's own (~/.jupyter) included, so these settings hold in `./run lab` whatever else enables the tools. An
-instructor's lab is plain `jupyter lab` in the environment, which reads none of this (README, Instructors).
+instructor's lab is plain `jupyter lab` in the environment, which reads none of this (docs/instructors.md).
 JupyterLab reads `labconfig/` again on every page load, so each of the two directories always holds the same
 files: two labs, one with an exchange and one without, never see each other's settings.
 """
