@@ -2,13 +2,13 @@
 import re
 
 from autograder.core import budget
+from autograder.sandbox.ahead import claim_ahead
 from autograder.sandbox.box import (
     MAX_REPLY,
     OUT_OF_MEMORY,
     SENT_TOO_MUCH,
     Sandbox,
     WorkerGone,
-    claim_ahead,
 )
 from autograder.trusted.outputs import UNREADABLE, error_output, kept_outputs, raised_error, why_gone
 from course.checking import CallFailed
