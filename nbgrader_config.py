@@ -56,7 +56,6 @@ c.Autograde.autograde_preprocessors = [
 # steps after it see the assignment's flags), and the last copy of a cell is graded (autograder/steps/deduplicate.py).
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, RestoreCellMetadata, KeepLastOfEachGradeId, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-c.TrustedExecute.memory_limit_mb = 2048  # address space of the sandboxed notebook
 # The reference must be the committed autograder/key/reference.py; outside git, give its sha256 instead.
 c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
 
@@ -84,5 +83,8 @@ c.GenerateFeedback.exporter_class = FeedbackExporter
 # --exporter=autograder.gradebook.lms_moodle.MoodleExportPlugin (Moodle).
 c.ExportApp.plugin_class = "autograder.gradebook.grades_csv.GradesCsvExportPlugin"
 
-# Seconds per cell; TrustedExecute uses it for each cell and each graded call too.
+# Seconds per cell, for nbgrader's own Execute too; TrustedExecute uses it for each cell and each graded call.
 c.Execute.timeout = 60
+# The sandbox's other limits (autograder/core/limits.py has each with its default), for example:
+# c.GradingLimits.sandbox_memory_mb = 2048  # memory of the sandboxed notebook
+# c.GradingLimits.sandbox_processes = 256  # its processes and threads

@@ -5,6 +5,7 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, select
 
+from autograder.core.limits import DEFAULTS
 from autograder.trusted import draws
 from autograder.trusted.secret import SECRETS, course_secret, hidden_seed, notebook_code
 
@@ -68,7 +69,7 @@ def test_a_regrade_of_the_same_code_draws_the_same_cases_and_changed_code_others
     execute = TrustedExecute()
     execute.config.CourseDirectory.course_id = "c"
     resources = {"nbgrader": {"db_url": db_url, "assignment": "rnn_forward", "student": "alice"}}
-    grading = draws.grading(60, execute.memory_limit_mb)
+    grading = draws.grading(60, DEFAULTS.sandbox_memory_mb)
     _, seed, kept = execute._draw(nb, resources, 60)
     assert kept is None
     assert seed == hidden_seed(course_secret(db_url, "c"), "rnn_forward", "alice", notebook_code(nb), grading)

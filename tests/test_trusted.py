@@ -25,6 +25,7 @@ import pytest
 from autograder.commands.submissions import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core import budget, errors
+from autograder.core.limits import DEFAULTS
 from autograder.core.paths import COURSE_ROOT, REFERENCE
 from autograder.key import verified
 from autograder.sandbox import box as sandbox
@@ -33,6 +34,7 @@ from autograder.sandbox.box import Sandbox, WorkerGone, decode_untrusted
 from autograder.sandbox.launch import SandboxError
 from autograder.trusted import case_sets, course_checks, notebook_run, outputs
 from autograder.trusted.instructor_tests import run_test_cell
+from autograder.trusted.outputs import ESCAPE
 from course import plain
 from course.signatures import SIGNATURES
 
@@ -121,7 +123,7 @@ def test_grading_code_installed_where_python_runs_from_is_hidden_too(monkeypatch
         (installed / "reference.py").write_text("ANSWER = 42\n")
         (installed / "reference.py").chmod(0o644)
         installed.chmod(0o755)
-        monkeypatch.setattr(sandbox, "GRADING_CODE", installed)
+        monkeypatch.setattr(launch, "AUTOGRADER", installed)
         with Sandbox() as hiding:
             out, errors = run(hiding, f"import os\nprint(os.listdir({str(installed)!r}))")
         assert (out, errors) == ("[]\n", [])
@@ -193,7 +195,7 @@ def test_a_fork_bomb_is_capped_per_sandbox_when_an_ordinary_user_grades():
             with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
                 print(json.dumps([int(run(box, FORK_BOMB)[0]) for box in (bomb, other)]))
             """))
-    assert all(200 < n < launch.PROCESSES for n in forked), forked
+    assert all(200 < n < DEFAULTS.sandbox_processes for n in forked), forked
     # A closed sandbox's processes are killed, and gone a moment later: the next tests count nobody's processes
     deadline = time.monotonic() + 30
     while _processes_of(launch.NOBODY) > before and time.monotonic() < deadline:
@@ -274,7 +276,7 @@ for claim in ({}, {}, {}, {"discard": True}):  # each in a process forked from t
             os.write(w, b"{}")
         else:
             resource.setrlimit(resource.RLIMIT_AS, (1024 << 20, 1024 << 20))  # a worker's cap
-            box = sandbox.claim_ahead([], MEMORY)
+            box = sandbox.claim_ahead([], MEMORY, 256)
             seen = None
             if box is not None:
                 seen = box.request({"op": "run", "code": "import os, sys; print(len(os.listdir('/proc/self/fd')), "
@@ -307,7 +309,7 @@ def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
 
 
 def test_a_sandbox_started_ahead_with_other_limits_is_not_claimed():
-    code = AHEAD.replace("sandbox.claim_ahead([], MEMORY)", "sandbox.claim_ahead([], MEMORY >> 1)")
+    code = AHEAD.replace("sandbox.claim_ahead([], MEMORY, 256)", "sandbox.claim_ahead([], MEMORY >> 1, 256)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=COURSE_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert [p.get("seen") for p in json.loads(proc.stdout)] == [None, None, None, None]
@@ -379,7 +381,7 @@ def test_a_traceback_names_the_cell_by_its_number_in_the_notebook_in_colours_for
     finally:
         run.close()
     traceback = "\n".join(outputs[0].traceback)
-    plain_text = outputs.ESCAPE.sub("", traceback)
+    plain_text = ESCAPE.sub("", traceback)
     assert "Cell In[5], line 1" in plain_text and "Cell In[3], line 2" in plain_text, plain_text
     # IPython's "linux" colours (near-white code, 38;5;255) were unreadable on feedback pages
     assert "38;5;255" not in traceback and "\x1b[9" not in traceback, repr(traceback)
@@ -709,7 +711,7 @@ def test_a_fork_bomb_is_capped_per_sandbox_and_leaves_other_sandboxes_their_shar
     with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
         for box in (bomb, other):  # with one process cap for the sandboxes' user, the second would fork none
             out, _ = run(box, FORK_BOMB)
-            assert 200 < int(out) < launch.PROCESSES
+            assert 200 < int(out) < DEFAULTS.sandbox_processes
 
 
 @needs_cgroups

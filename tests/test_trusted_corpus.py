@@ -16,6 +16,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.commands.submissions import read
 from autograder.commands.workspace import Workspace
+from autograder.core.limits import GradingLimits
 from autograder.core.paths import COURSE_ROOT
 from autograder.key.cases import hidden_cases
 from autograder.trusted import draws
@@ -250,7 +251,7 @@ def test_feedback(graded, student, expect):
     assert not leaked, leaked
     graded_nb = read(ws.root / "autograded" / student / "rnn_forward" / "rnn_forward.ipynb")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ws.root)).load_config()
-    grading = draws.grading(config.Execute.timeout, config.TrustedExecute.memory_limit_mb)
+    grading = draws.grading(config.Execute.timeout, GradingLimits.of(config).sandbox_memory_mb)
     seed = hidden_seed(course_secret(ws.db_url, "rnn-from-scratch"), "rnn_forward", student, notebook_code(graded_nb),
                        grading)
     for value in hidden_cases("softmax", seed)[0]["args"][0].ravel()[:2]:  # what cheat-leak_hidden_inputs sends

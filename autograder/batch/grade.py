@@ -35,6 +35,8 @@ from autograder.batch.outcomes import (
 from autograder.batch.plan import hold_course, in_slice, longest_first, to_grade
 from autograder.batch.pool import GradingStopped, in_server, run_workers, worker_context
 from autograder.batch.progress import Progress, _count, printable
+from autograder.core.limits import PROCESS_MEMORY_MB
+from autograder.core.records import BatchLimits
 from autograder.core.submitted import fingerprint
 from autograder.gradebook.manual import GRADED, PENDING, UNANSWERED
 from autograder.gradebook.sheet import lateness, number
@@ -106,7 +108,7 @@ def written_answers_note(manual, points):
 # --- the batch -----------------------------------------------------------------------------------
 
 
-def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=2048,
+def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=PROCESS_MEMORY_MB,
           student_timeout=None, progress_stream=sys.stderr, part=None, redraw=False):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
     part: (i, k) grades only slice i of k (in_slice). redraw: grade afresh, on new hidden cases, even what
@@ -149,7 +151,7 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
 
     cell_timeout = timeout or settings["cell_timeout"]
     n_cells = sum(len(cells) for cells in layout.values())
-    limits = {"timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb, "redraw": redraw,
+    limits: BatchLimits = {"timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb, "redraw": redraw,
               # every cell may take the whole per-cell limit; kernel start-up and nbgrader get 2 minutes
               "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
 

@@ -10,6 +10,8 @@ import secrets
 import shutil
 import stat
 
+from autograder.core.records import OUTCOME_SCHEMA, Outcome
+
 
 def outcomes_dir(course, assignment):
     """One file per student, so that several grading machines sharing the course directory never write
@@ -17,12 +19,19 @@ def outcomes_dir(course, assignment):
     return course / "reports" / assignment / "outcomes"
 
 
-def load_outcomes(course, assignment):
+def load_outcomes(course, assignment) -> dict[str, Outcome]:
     """{student: outcome} of every student graded so far."""
-    return {p.stem: json.loads(p.read_text()) for p in sorted(outcomes_dir(course, assignment).glob("*.json"))}
+    outcomes = {p.stem: json.loads(p.read_text()) for p in sorted(outcomes_dir(course, assignment).glob("*.json"))}
+    newer = sorted(s for s, o in outcomes.items() if o.get("schema", 0) > OUTCOME_SCHEMA)
+    if newer:
+        raise SystemExit(f"grade: {outcomes_dir(course, assignment)} holds outcomes written by a newer version of the "
+                         f"course's grader ({', '.join(newer[:5])}{', ...' if len(newer) > 5 else ''}): grade with "
+                         "that version, or move the folder away to grade everyone again with this one")
+    return outcomes
 
 
-def save_outcome(course, assignment, outcome):
+def save_outcome(course, assignment, outcome: Outcome):
+    outcome["schema"] = OUTCOME_SCHEMA
     folder = outcomes_dir(course, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{outcome['student']}.json"

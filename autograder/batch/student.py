@@ -32,6 +32,7 @@ from autograder.batch.outcomes import (
     unrendered_feedback,
 )
 from autograder.core.errors import TrustedGradingError
+from autograder.core.records import BatchLimits, Outcome
 from autograder.core.submitted import fingerprint, unsafe_entry
 from autograder.gradebook.config import load_config
 from autograder.gradebook.engines import serialize_sqlite_writes, share_engines
@@ -47,13 +48,14 @@ def rmtree_if_exists(path):
         rmtree(str(path))
 
 
-def grade_student(api, course, assignment, student, layout, limits, tell=lambda phase: None):
+def grade_student(api, course, assignment, student, layout, limits: BatchLimits,
+                  tell=lambda phase: None) -> Outcome:
     """Autograde one student with nbgrader and describe the outcome (a dict, see summarize()); tell(phase):
     what it starts next, for the batch's reason if it is stopped (autograder.batch.grade STOPPED_WHILE)."""
     folder = course / "submitted" / student / assignment
     started = time.monotonic()
-    outcome = {"student": student, "fingerprint": fingerprint(folder), "problems": [], "diagnoses": {},
-               "failed": False}
+    outcome: Outcome = {"student": student, "fingerprint": fingerprint(folder), "problems": [], "diagnoses": {},
+                        "failed": False}
     bad, good = check_files(folder, layout)
     outcome["problems"] += list(bad.values()) + copied_cells(folder, good)
 
@@ -209,7 +211,7 @@ def worker_main(conn, course, limits, log_path):
     share_engines()
     config = load_config(course)
     if limits.get("timeout_override"):
-        config.Execute.timeout = limits["timeout"]  # subclasses of Execute (e.g. a sandboxed one) inherit it
+        config.Execute.timeout = config.GradingLimits.cell_timeout = limits["timeout"]  # nbgrader's Execute's too
     if limits.get("redraw"):
         config.TrustedExecute.redraw = True
     api = nbgrader_api(config)

@@ -7,6 +7,7 @@ from pathlib import Path
 from autograder.batch.grade import grade, grade_table, refresh_feedback
 from autograder.batch.plan import slice_of
 from autograder.batch.pool import GradingStopped
+from autograder.core.limits import LEAST_PROCESS_MEMORY_MB, PROCESS_MEMORY_MB
 
 
 def main(argv=None):
@@ -23,9 +24,9 @@ def main(argv=None):
                         "notebooks --force would replay (after stops the machine's load caused); implies --force")
     parser.add_argument("--timeout", type=int,
                         help="seconds one cell may run (default: Execute.timeout of nbgrader_config.py)")
-    parser.add_argument("--memory-mb", type=int, default=2048,
+    parser.add_argument("--memory-mb", type=int, default=PROCESS_MEMORY_MB,
                         help="address-space cap of each grading process and each process it starts "
-                        "(default: 2048; 0: none)")
+                        f"(default: {PROCESS_MEMORY_MB}; 0: none)")
     parser.add_argument("--student-timeout", type=int,
                         help="seconds one student may take before the worker is killed (default: 120 s plus the "
                         "per-cell limit for every cell, four times over)")
@@ -44,8 +45,8 @@ def main(argv=None):
         parser.error("--timeout must be at least 1 (seconds one cell may run)")
     if args.student_timeout is not None and args.student_timeout < 1:
         parser.error("--student-timeout must be at least 1 (seconds one student may take)")
-    if args.memory_mb != 0 and args.memory_mb < 256:  # below 256 MB not even the notebook's imports fit
-        parser.error("--memory-mb must be 0 (no cap) or at least 256")
+    if args.memory_mb != 0 and args.memory_mb < LEAST_PROCESS_MEMORY_MB:
+        parser.error(f"--memory-mb must be 0 (no cap) or at least {LEAST_PROCESS_MEMORY_MB}")
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
     args.assignment = args.assignment.rstrip("/")
 

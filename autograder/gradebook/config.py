@@ -5,6 +5,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets.config import PyFileConfigLoader
 
+from autograder.core.limits import GradingLimits
 from autograder.gradebook.layout import assignment_layout
 from autograder.gradebook.scores import graded_students
 
@@ -34,7 +35,7 @@ def batch_settings(course, assignment):
                  "c.CourseDirectory.db_url in nbgrader_config.py); a PostgreSQL URL starts postgresql+psycopg2://")
     return {"db_url": db_url, "course_id": course_id,
             "reference_sha256": config.TrustedExecute.get("reference_sha256", ""),
-            "cell_timeout": config.Execute.timeout if "timeout" in config.Execute else 30,
+            "cell_timeout": GradingLimits.of(config).cell_timeout,
             "layout": layout, "graded": graded}
 
 

@@ -65,14 +65,15 @@ def _claim():
     return _ahead[claimed[0]] if claimed else None
 
 
-def claim_ahead(hide, memory_bytes):
-    """A sandbox started ahead, started exactly as Sandbox(hide, memory_bytes).start() would start one in
+def claim_ahead(hide, memory_bytes, processes):
+    """A sandbox started ahead, started exactly as Sandbox(hide, memory_bytes, processes=processes).start() would start one in
     this process, and greeted; else None."""
     box = _claim()
     if box is None:
         return None
-    wanted = Sandbox(hide, memory_bytes)
-    if (box.hidden, box.memory_bytes, box.address_space) != (wanted.hidden, wanted.memory_bytes, wanted.address_space):
+    wanted = Sandbox(hide, memory_bytes, processes=processes)
+    if (box.hidden, box.memory_bytes, box.address_space, box.processes) != \
+            (wanted.hidden, wanted.memory_bytes, wanted.address_space, wanted.processes):
         box.close()
         return None
     if on_claim is not None:

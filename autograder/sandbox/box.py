@@ -18,9 +18,9 @@ import threading
 import time
 import zipfile
 
+from autograder.core.limits import DEFAULTS
 from autograder.sandbox import cgroups
 from autograder.sandbox.launch import (
-    PROCESSES,
     WAIT_THEN_EXEC,
     SandboxError,
     _capped,
@@ -46,7 +46,7 @@ TOO_MANY_ORACLE_REQUESTS = "too many reference answers"  # WorkerGone's reason t
 # WorkerGone's reason for a message past what the request or the sandbox's `room` allows: decoding costs the
 # grader's CPU, outside the sandbox's share, so what one notebook may send is bounded (autograder.core.budget).
 SENT_TOO_MUCH = "sent more than it may"
-MEMORY = 2 << 30  # bytes a sandbox may use unless told otherwise (autograder.trusted.execute: memory_limit_mb)
+MEMORY = DEFAULTS.sandbox_memory_mb << 20  # bytes a sandbox may use unless told otherwise (c.GradingLimits)
 
 
 class WorkerGone(Exception):
@@ -81,12 +81,14 @@ def decode_untrusted(data, limit=MAX_REPLY):
 
 class Sandbox:
     """One isolated worker process; start it, send requests, close it. Not reusable across notebooks.
-    address_space: each process's RLIMIT_AS (default: memory_bytes, capped as this process is capped)."""
+    address_space: each process's RLIMIT_AS (default: memory_bytes, capped as this process is capped).
+    processes: how many processes and threads it may have."""
 
-    def __init__(self, hide=(), memory_bytes=MEMORY, start_timeout=60, address_space=None):
+    def __init__(self, hide=(), memory_bytes=MEMORY, start_timeout=60, address_space=None,
+                 processes=DEFAULTS.sandbox_processes):
         self.hidden = hidden_paths(hide)
         compiled_course()
-        self.memory_bytes = memory_bytes
+        self.memory_bytes, self.processes = memory_bytes, processes
         self.address_space = address_space or _capped(resource.RLIMIT_AS, memory_bytes)
         self.start_timeout = start_timeout
         self.proc = None
@@ -115,14 +117,14 @@ class Sandbox:
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         try:
-            command = bwrap_command(self.hidden, to_worker_r, from_worker_w, filtered)
+            command = bwrap_command(self.hidden, to_worker_r, from_worker_w, filtered, self.processes)
             if after is not None:
                 command = [sys.executable, "-I", "-S", "-c", WAIT_THEN_EXEC, str(after), *command]
-            self.group = cgroups.create(self.memory_bytes, PROCESSES)
+            self.group = cgroups.create(self.memory_bytes, self.processes)
             self.proc = subprocess.Popen(
                 command, pass_fds=(to_worker_r, from_worker_w, filtered) + ((after,) if after is not None else ()),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=_limits(self.address_space, os.geteuid() == 0, self.group), cwd="/")
+                preexec_fn=_limits(self.address_space, os.geteuid() == 0, self.group, self.processes), cwd="/")
         except BaseException:
             self.close()
             raise

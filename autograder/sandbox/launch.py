@@ -28,7 +28,6 @@ INSIDE_WORKER = "/tmp/.grader/worker.py"
 INSIDE_FONT_CACHE = "/tmp/.grader/mpl"
 
 
-PROCESSES = 256  # processes and threads one sandbox may have
 
 
 # argv: FD, then a command: wait until FD is readable (30 s at most), close it, and become the command.
@@ -42,7 +41,7 @@ def _capped(kind, value):
     return value if hard == resource.RLIM_INFINITY else min(value, hard)
 
 
-def _limits(address_space, drop_to_nobody, group):
+def _limits(address_space, drop_to_nobody, group, processes):
     """Limits set in the child before it runs bwrap; the sandboxed process inherits them."""
     def cap(kind, value):
         value = _capped(kind, value)
@@ -55,7 +54,7 @@ def _limits(address_space, drop_to_nobody, group):
         if group is not None:
             group.enter()
         elif drop_to_nobody:  # counts every process of uid nobody, so a fork bomb stops there
-            cap(resource.RLIMIT_NPROC, PROCESSES)
+            cap(resource.RLIMIT_NPROC, processes)
     return apply
 
 
@@ -156,7 +155,7 @@ def _build_font_list(folder):
     return folder
 
 
-def bwrap_command(hidden, fd_in, fd_out, seccomp_fd):
+def bwrap_command(hidden, fd_in, fd_out, seccomp_fd, processes):
     """The bwrap command line that runs the worker, its system calls filtered by the BPF program that bwrap
     reads from seccomp_fd (autograder.sandbox.syscalls.filter_fd)."""
     bwrap = shutil.which("bwrap")
@@ -175,7 +174,7 @@ def bwrap_command(hidden, fd_in, fd_out, seccomp_fd):
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                 "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:  # the worker caps its processes itself (worker.cap_processes)
-        cmd += ["--unshare-all", "--setenv", "GRADER_MAX_PROCESSES", str(PROCESSES)]
+        cmd += ["--unshare-all", "--setenv", "GRADER_MAX_PROCESSES", str(processes)]
     for h in hidden:
         cmd += ["--tmpfs", str(h)]
     binds = _bind_back(hidden)

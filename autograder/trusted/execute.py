@@ -31,13 +31,13 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from sqlalchemy.exc import SQLAlchemyError
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, List, Unicode
 
 from autograder.core.errors import TrustedGradingError, UnsafeSubmission
+from autograder.core.limits import GradingLimits
 from autograder.core.submitted import unsafe_entry
 from autograder.gradebook.layout import assignment_cells
 from autograder.key.verified import verified_reference
-from autograder.sandbox.box import MEMORY
 from autograder.sandbox.launch import SandboxError
 from autograder.trusted import course_checks, draws
 from autograder.trusted.case_sets import grade_case_sets
@@ -71,11 +71,6 @@ STOPPED_KEY = "autograder"  # cell metadata: {"stopped": "timeout" | "memory" | 
 class TrustedExecute(NbGraderPreprocessor):
     """Runs the notebook in a sandbox and computes every graded test cell's verdict outside it."""
 
-    timeout = Integer(0, help="Seconds each cell and each graded call may take (default: Execute.timeout, "
-                              "else 60).").tag(config=True)
-    memory_limit_mb = Integer(MEMORY >> 20, help="Memory limit of the sandbox, in MiB: of each of its processes' "
-                                                 "address space, and of all of them together where cgroups allow "
-                                                 "(see autograder/sandbox/cgroups.py).").tag(config=True)
     hidden_paths = List(Unicode(), help=(
         "More directories the student's code must not see (copies of the course, other classes' submissions); "
         "the course and nbgrader directories, the gradebook's directory and the grader's home always are.")
@@ -112,7 +107,7 @@ class TrustedExecute(NbGraderPreprocessor):
             raise TrustedGradingError("trusted grading needs the gradebook (CourseDirectory.db_url), where the "
                                       "course secret that draws each student's hidden cases is kept")
         who = (str(ids.get("assignment", "")), str(ids.get("student", "")), notebook_code(nb))
-        grading = draws.grading(timeout, self.memory_limit_mb)
+        grading = draws.grading(timeout, GradingLimits.of(self.config).sandbox_memory_mb)
         try:
             secret = course_secret(db_url, course_id)
             name = draw_name(secret, *who, grading)
@@ -184,7 +179,8 @@ class TrustedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._check_submission(resources)
         reference = verified_reference(self.reference_sha256)
-        timeout = self.timeout or self.config.Execute.get("timeout") or 60
+        limits = GradingLimits.of(self.config)
+        timeout = limits.cell_timeout
         draw, seed, replayed = self._draw_or_replay(nb, resources, timeout)
         if replayed:
             self.log.info("%s: the same code was graded to the end before, by the same grading code: its verdicts "
@@ -192,7 +188,7 @@ class TrustedExecute(NbGraderPreprocessor):
                           resources.get("unique_key", "notebook"))
             return nb, resources
         started = time.monotonic()
-        run = NotebookRun(self._hidden_dirs(resources), self.memory_limit_mb << 20, timeout)
+        run = NotebookRun(self._hidden_dirs(resources), limits.sandbox_memory_mb << 20, timeout, limits.sandbox_processes)
         try:
             # Every cell runs first; graded functions are kept as they are at their test cells and called
             # only after the last cell, so no student code runs after hidden inputs entered the sandbox

@@ -2,6 +2,7 @@
 import re
 
 from autograder.core import budget
+from autograder.core.limits import DEFAULTS
 from autograder.sandbox.ahead import claim_ahead
 from autograder.sandbox.box import (
     MAX_REPLY,
@@ -19,8 +20,8 @@ class NotebookRun:
     """The student's notebook running in a sandbox. If the sandbox dies (a crash, a timeout, os._exit),
     the next request starts a fresh one and replays what had run, so one failure costs one test."""
 
-    def __init__(self, hide, memory_bytes, timeout):
-        self.hide, self.memory_bytes, self.timeout = hide, memory_bytes, timeout
+    def __init__(self, hide, memory_bytes, timeout, processes=DEFAULTS.sandbox_processes):
+        self.hide, self.memory_bytes, self.timeout, self.processes = hide, memory_bytes, timeout, processes
         self.sandbox = None
         self.replay = []  # requests that ran without ending the process: cells and kept functions
         self.broken_cells = {}  # function name -> how the cell that defines it stopped
@@ -35,7 +36,8 @@ class NotebookRun:
             self.sandbox.close()
         if self.bytes_left <= 0:  # a new sandbox would replay what used the budget up
             raise WorkerGone(SENT_TOO_MUCH)
-        self.sandbox = claim_ahead(self.hide, self.memory_bytes) or Sandbox(self.hide, self.memory_bytes).start()
+        self.sandbox = (claim_ahead(self.hide, self.memory_bytes, self.processes)
+                        or Sandbox(self.hide, self.memory_bytes, processes=self.processes).start())
         self.sandbox.room = self.bytes_left
         try:
             for request in self.replay:
