@@ -24,9 +24,9 @@ import pytest
 from autograder.batch.autograded import inspect_autograded, output_text
 from autograder.batch.grade import grade_table, summarize
 from autograder.batch.handed_in import check_files
-from autograder.batch.outcomes import failure_feedback, releasable
 from autograder.batch.plan import in_slice, longest_first
 from autograder.batch.progress import Progress
+from autograder.batch.stand_in_pages import failure_feedback, releasable
 from autograder.commands.demo import fresh_directory
 from autograder.commands.samples import sample_submissions, with_extra
 from autograder.commands.workspace import Workspace

@@ -26,15 +26,11 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.batch.outcomes import (
-    failure_feedback,
-    load_outcomes,
-    releasable,
-    save_outcome,
-)
+from autograder.batch.outcomes import load_outcomes, save_outcome
 from autograder.batch.plan import hold_course, in_slice, longest_first, to_grade
 from autograder.batch.pool import GradingStopped, in_server, run_workers, worker_context
 from autograder.batch.progress import Progress, _count, printable
+from autograder.batch.stand_in_pages import failure_feedback, releasable
 from autograder.core.limits import PROCESS_MEMORY_MB
 from autograder.core.records import BatchLimits
 from autograder.core.submitted import fingerprint

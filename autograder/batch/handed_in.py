@@ -5,9 +5,7 @@ import re
 
 import nbformat
 
-from autograder.batch.outcomes import (
-    small_text_file,
-)
+from autograder.batch.stand_in_pages import small_text_file
 from autograder.core import budget
 from autograder.core.submitted import unsafe_entry
 

@@ -24,13 +24,8 @@ from sqlalchemy.orm import configure_mappers
 from autograder.batch.autograded import error_line, failure_reason, inspect_autograded, recorded_by
 from autograder.batch.copied import ignore_patterns, not_copied, reasons
 from autograder.batch.handed_in import check_files, copied_cells
-from autograder.batch.outcomes import (
-    drop_handed_in_pages,
-    failure_feedback,
-    outcomes_dir,
-    releasable,
-    unrendered_feedback,
-)
+from autograder.batch.outcomes import outcomes_dir
+from autograder.batch.stand_in_pages import drop_handed_in_pages, failure_feedback, releasable, unrendered_feedback
 from autograder.core.errors import TrustedGradingError
 from autograder.core.records import BatchLimits, Outcome
 from autograder.core.submitted import fingerprint, unsafe_entry
