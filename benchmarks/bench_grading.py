@@ -46,7 +46,8 @@ KINDS = ["alice", "bob", "carol"]  # correct, partly wrong, untouched
 
 ASSERT_CELL = """### BEGIN HIDDEN TESTS
 from autograder.key import reference
-from autograder.key.cases import HIDDEN_SIZES, VISIBLE_SIZES, make_args
+from autograder.key.cases import make_args
+from autograder.key.problems import HIDDEN_SIZES, VISIBLE_SIZES
 
 def close(got, want):
     if want is None:

@@ -12,7 +12,7 @@ from autograder.commands.submissions import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference as ref
-from autograder.key.mistakes.architectures import _birnn_backward
+from autograder.key.architectures.mistakes import _birnn_backward
 from course.architectures import (
     bits_task,
     influence,

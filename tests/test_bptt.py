@@ -9,7 +9,7 @@ from autograder.commands.submissions import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference
-from autograder.key.mistakes.backward import _backward
+from autograder.key.bptt.mistakes import _backward
 from course import training
 from course.gradient_explorer import GradientExplorer, gradient_problem
 from notebook_probe import cell_text, run_with_probe

@@ -10,7 +10,7 @@ import pytest
 from autograder.commands.submissions import read, solution_code
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference
-from autograder.key.mistakes import MISTAKES
+from autograder.key.assignments import MISTAKES
 from course.checking import SelfCheckFailed
 from course.selfcheck import check
 

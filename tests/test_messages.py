@@ -113,7 +113,8 @@ def rnn_cell_forward_in_float32(xt, a_prev, p):
 
 def test_values_computed_in_float32_get_a_hint_about_precision_and_the_tolerance_stays():
     # was: "softmax(z) has wrong values in 4 of 6 entries; the largest error is 1.67e-06 ..." and nothing more
-    from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
+    from autograder.key.cases import hidden_cases, visible_cases
+    from autograder.key.problems import PLAIN_HIDDEN_SEED
     from course.checking import local_call, run_checks
     from course.diagnose import FLOAT32_HINT
 

@@ -10,7 +10,7 @@ from autograder.commands.submissions import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference
-from autograder.key.mistakes.forward import _forward
+from autograder.key.rnn_forward.mistakes import _forward
 from course.checking import SelfCheckFailed
 from course.explorer import NotReady, require
 from course.selfcheck import check, stored_cases

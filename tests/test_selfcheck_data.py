@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from autograder.key import reference
-from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases, visible_cases
-from autograder.key.mistakes import MISTAKES
+from autograder.key.assignments import MISTAKES
+from autograder.key.cases import hidden_cases, visible_cases
+from autograder.key.problems import PLAIN_HIDDEN_SEED
 from autograder.trusted.secret import hidden_seed
 from course.checking import local_call, run_checks
 from course.diagnose import compare

@@ -18,6 +18,7 @@ from autograder.commands.samples import STUDENTS, sample_submissions
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from autograder.core.paths import assignments as course_assignments
+from autograder.key.assignments import ORDER
 from autograder.report.write import write_report
 
 DEFAULT_DIR = COURSE_ROOT / "build" / "demo"
@@ -38,7 +39,6 @@ def fresh_directory(path):
     return path
 
 
-COURSE_ORDER = ("rnn_forward", "bptt", "architectures")  # as students meet them
 
 
 def main(argv=None):
@@ -53,7 +53,7 @@ def main(argv=None):
     students = args.students.split(",")
 
     found = course_assignments()
-    assignments = [a for a in COURSE_ORDER if a in found] + [a for a in found if a not in COURSE_ORDER]
+    assignments = [a for a in ORDER if a in found] + [a for a in found if a not in ORDER]
     ws = Workspace.create(fresh_directory(args.dir), assignments)
     os.environ["RNN_COURSE_DB_URL"] = ws.db_url  # the demo's own gradebook, whatever the shell has set
     print("sample class:", ", ".join(f"{s} ({STUDENTS[s]})" for s in students))

@@ -6,15 +6,7 @@ tampers with the grading code instead of writing the functions.
 """
 from autograder.commands.submissions import answer_cells, fill, read, solution
 from autograder.core.paths import COURSE_ROOT
-
-# One wrong line per partly-wrong student: (grade_id, text in the solution, replacement). Pick a known
-# mistake (autograder/key/mistakes/), so that the report shows its hint.
-PARTLY_WRONG = {
-    "rnn_forward": ("rnn_cell_forward", "Wax @ xt + ba)", "Wax @ xt)"),
-    "bptt": ("rnn_backward", "for t in range(T_x - 1, -1, -1):", "for t in range(T_x):"),
-    # the backward direction's input gradient left in reversed time
-    "architectures": ("birnn_backward", 'g_b["dx"][:, :, ::-1]', 'g_b["dx"]'),
-}
+from autograder.key.assignments import PARTLY_WRONG
 
 # Code added after the correct answer in the first exercise cell: what each hostile student does.
 HOSTILE = {

@@ -4,7 +4,8 @@ Trusted grading (autograder.trusted.execute) runs the same cases and the same co
 this module is what a hidden-test cell calls when the course is graded by nbgrader alone.
 """
 from autograder.key import reference
-from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases
+from autograder.key.cases import hidden_cases
+from autograder.key.problems import PLAIN_HIDDEN_SEED
 from course.checking import SelfCheckFailed, local_call, run_checks
 from course.signatures import DEPENDENCIES, function_of
 

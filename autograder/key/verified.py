@@ -69,7 +69,7 @@ def verified_reference(expected_sha256=""):
 
 def install_reference(module):
     """Make `module` autograder.key.reference for everything in this process, including modules that imported
-    the old one already (autograder.key.cases, autograder.key.mistakes.*)."""
+    the old one already (autograder.key.cases, each assignment's mistakes)."""
     import autograder.key
     old = sys.modules.get("autograder.key.reference")
     sys.modules["autograder.key.reference"] = autograder.key.reference = module

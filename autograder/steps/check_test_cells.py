@@ -36,7 +36,8 @@ def problems(cell):
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     for helper in sorted(COURSE_HELPERS & called):
         found.append(f"test cell {grade_id!r} calls {helper}(...), which grades a registered case set: name the "
-                     "cell test_<case set> (course/signatures.py SIGNATURES, autograder/key/cases.py ARG_BUILDERS), "
+                     "cell test_<case set> (course/signatures.py SIGNATURES, ARG_BUILDERS in "
+                     "autograder/key/<assignment>/cases.py), "
                      "or test with asserts on what the function returns")
     kernel = sorted(KERNEL_ONLY & names_read(cell.source))
     if kernel:

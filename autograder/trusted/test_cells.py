@@ -25,7 +25,7 @@ def graded_function(cell):
         return None
     grade_id = meta.get("grade_id", "")
     case_set = grade_id[len("test_"):] if grade_id.startswith("test_") else None
-    from autograder.key.cases import ARG_BUILDERS
+    from autograder.key.assignments import ARG_BUILDERS
     if function_of(case_set) not in SIGNATURES or case_set not in ARG_BUILDERS:
         return None
     return function_of(case_set), case_set

@@ -726,7 +726,8 @@ _forge()
 def _replay_published_hidden_cases():
     """What anyone can compute from a public copy of the course: softmax's cases under the seeds the
     repository names, inputs and the reference's answers, pasted into the notebook as literals."""
-    from autograder.key.cases import PLAIN_HIDDEN_SEED, hidden_cases
+    from autograder.key.cases import hidden_cases
+    from autograder.key.problems import PLAIN_HIDDEN_SEED
     from course.selfcheck import stored_cases
     known = [(case["args"][0].tolist(), case["expected"].tolist())
              for case in [*stored_cases("softmax"), *hidden_cases("softmax", PLAIN_HIDDEN_SEED)]]

@@ -78,7 +78,7 @@ def _bptt(x, y, a0, p, *, output_grad=None, dWya_steps=None, da_scale=1.0, dby_s
     return ref.rnn_loss(y_pred, y), gradients
 
 
-BACKWARD = {
+MISTAKES = {
     "rnn_cell_backward": {
         "tanh was applied to a_next again: a_next is already tanh(z), so tanh'(z) = 1 - a_next**2.":
             lambda da_next, cache: _cell(da_next, cache, tanh_grad=lambda a_next, a_prev: 1 - np.tanh(a_next)**2),
@@ -204,4 +204,4 @@ BPTT_DBY = {
 }
 
 
-BACKWARD["bptt"].update(BPTT_DBY)
+MISTAKES["bptt"].update(BPTT_DBY)

@@ -6,8 +6,8 @@ difference from the right answer is visible at a glance.
 import numpy as np
 
 from autograder.key import reference as ref
-from autograder.key.mistakes.forward import (
-    FORWARD,
+from autograder.key.rnn_forward.mistakes import MISTAKES as FORWARD
+from autograder.key.rnn_forward.mistakes import (
     SOFTMAX_AXIS_1,
     WAA_TRANSPOSED,
     _cell,
@@ -170,7 +170,7 @@ def _birnn_backward(y, y_pred, caches, *, flip_dx=True, reverse_da=True, divide=
     return g
 
 
-ARCHITECTURES = {
+MISTAKES = {
     "softmax_all_steps": {  # z.T, right on (n_y, m), is axis 1's mistake on (n_y, m, T_x): its hint says so
         "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
         "every axis): classes are rows, so each column must sum to 1. Look at the axis your max and your sum "

@@ -61,7 +61,7 @@ def _softmax_unstable(z):
     return e / np.sum(e, axis=0, keepdims=True)
 
 
-FORWARD = {
+MISTAKES = {
     "softmax": {
         SOFTMAX_AXIS_1: _softmax_axis_1,
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
