@@ -511,7 +511,7 @@ def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
     forged = nbformat.reads(nbformat.writes(samples["alice"][ASSIGNMENT]), as_version=4)
     cell = nbformat.v4.new_code_cell("pass")
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False, "points": 1, "schema_version": 3,
-                                 "grade_id": "TrustedGradingError: autograder/key/reference.py is not the committed one"}
+                                 "grade_id": "TrustedGradingError: autograder/key/reference.py is not the committed"}
     forged.cells.insert(0, cell)
     ws.submit("alice", ASSIGNMENT, samples["alice"])
     ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: forged})

@@ -1,4 +1,5 @@
-"""Feedback pages (autograder/steps/feedback.py) are nbconvert's HTML pages: same elements, same attributes, same text."""
+"""Feedback pages (autograder/steps/feedback.py) are nbconvert's HTML pages: same elements, same attributes, same
+text."""
 import base64
 import copy
 import time
@@ -160,7 +161,8 @@ def test_remembered_results_stay_within_their_budget():
 
 
 def test_the_fork_server_warm_up_compiles_the_templates_of_the_course_feedback():
-    """After autograder.batch.student.warm(), a feedback page made as nbgrader_config.py configures it compiles nothing."""
+    """After autograder.batch.student.warm(), a feedback page made as nbgrader_config.py configures it compiles
+    nothing."""
     warm()
     exporter = course_exporter()
     assert isinstance(exporter, FeedbackExporter)

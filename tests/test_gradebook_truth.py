@@ -94,7 +94,8 @@ def graded(tmp_path_factory):
         alice = gb.find_grade("test_softmax", ASSIGNMENT, ASSIGNMENT, "alice")
         alice.extra_credit = 0.5
         gb.db.commit()
-    again = run(ws, "autograder.commands.grade", ASSIGNMENT, "--workers", "1", "--no-report")  # grades no one: the table
+    # grades no one: the table
+    again = run(ws, "autograder.commands.grade", ASSIGNMENT, "--workers", "1", "--no-report")
     run(ws, "autograder.report.write", ASSIGNMENT)
     run(ws, "nbgrader", "export", "--to=exported.csv")  # nbgrader's own command, the course's configuration
     run(ws, "nbgrader", "export", "--exporter=autograder.gradebook.lms_canvas.CanvasExportPlugin", "--to=canvas.csv")

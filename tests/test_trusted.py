@@ -343,8 +343,8 @@ def graded_test_cells(code, names, timeout=60):
         outputs = run_.run_cell(code)
         for name in names:
             run_.keep(name)
-        verdicts = case_sets.grade_case_sets(run_, verified.verified_reference(), [(None, name, name) for name in names],
-                                           SEED)
+        verdicts = case_sets.grade_case_sets(run_, verified.verified_reference(),
+                                             [(None, name, name) for name in names], SEED)
     finally:
         run_.close()
     helpers = course_checks.helpers(verdicts)
@@ -439,7 +439,8 @@ def test_what_a_student_raises_cannot_forge_report_lines_or_carry_hidden_inputs(
         failed = raised.value
         assert "\n" not in failed.type_name + failed.message + failed.line and "Hint" not in failed.type_name
     with pytest.raises(CallFailed) as raised:  # a hidden case: not even which exception (5 bits a round)
-        outputs.raised_error({"type": "ValueError", "message": "z[0] was 2.129541", "line": "raise ValueError(z)"}, True)
+        outputs.raised_error({"type": "ValueError", "message": "z[0] was 2.129541", "line": "raise ValueError(z)"},
+                             True)
     failed = raised.value
     assert (failed.type_name, failed.message, failed.line) == ("an exception", outputs.HIDDEN_MESSAGE, "")
 

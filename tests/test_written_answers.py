@@ -70,8 +70,8 @@ def test_pending_answers_are_neither_failed_tests_nor_failures_in_the_report():
 def run_grade(ws, *args):
     env = dict(os.environ, RNN_COURSE_DB_URL=ws.db_url,
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", A, "--course", str(ws.root), "--workers", "2",
-                           *args], env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", A, "--course", str(ws.root),
+                           "--workers", "2", *args], env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 

@@ -1,4 +1,5 @@
-"""What the autograded notebook says about a student: scores come from the gradebook; here, why a notebook could not be graded, each failed check's one-line reason and hint, and what the grader recorded in the cells."""
+"""What the autograded notebook says about a student: scores come from the gradebook; here, why a notebook could
+not be graded, each failed check's one-line reason and hint, and what the grader recorded in the cells."""
 import json
 import re
 

@@ -147,9 +147,10 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
 
     cell_timeout = timeout or settings["cell_timeout"]
     n_cells = sum(len(cells) for cells in layout.values())
-    limits: BatchLimits = {"timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb, "redraw": redraw,
-              # every cell may take the whole per-cell limit; kernel start-up and nbgrader get 2 minutes
-              "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
+    limits: BatchLimits = {
+        "timeout": cell_timeout, "timeout_override": bool(timeout), "memory_mb": memory_mb, "redraw": redraw,
+        # every cell may take the whole per-cell limit; kernel start-up and nbgrader get 2 minutes
+        "student_timeout": student_timeout or 120 + cell_timeout * (4 * n_cells + 4)}
 
     outcomes = load_outcomes(course, assignment)
     todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force,

@@ -1,4 +1,5 @@
-"""What a student handed in, checked before nbgrader is given it: notebooks that parse, with the assignment's names, not nested past the budget; cells copied by mistake."""
+"""What a student handed in, checked before nbgrader is given it: notebooks that parse, with the assignment's
+names, not nested past the budget; cells copied by mistake."""
 import json
 import os
 import re

@@ -1,4 +1,5 @@
-"""Which students a batch grades, in what order, in which slice, and the lock that keeps two batches of one assignment apart."""
+"""Which students a batch grades, in what order, in which slice, and the lock that keeps two batches of one
+assignment apart."""
 import argparse
 import fcntl
 import hashlib

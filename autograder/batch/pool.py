@@ -1,4 +1,5 @@
-"""The grading processes of a batch: forked from one fork server, each given one student at a time, killed with everything they started when a student overruns."""
+"""The grading processes of a batch: forked from one fork server, each given one student at a time, killed with
+everything they started when a student overruns."""
 import importlib
 import json
 import multiprocessing

@@ -1,4 +1,5 @@
-"""The feedback folder as nbgrader release_feedback needs it: a page for a notebook nbgrader wrote none for (from a template, escaped), the collection's files next to each page, and nothing handed in that would stop the release."""
+"""The feedback folder as nbgrader release_feedback needs it: a page for a notebook nbgrader wrote none for (from a
+template, escaped), the collection's files next to each page, and nothing handed in that would stop the release."""
 import datetime
 import os
 import secrets

@@ -1,4 +1,5 @@
-"""Errors every layer may raise or catch: the grader's own (grading cannot be trusted) and a submission nbgrader must not be handed."""
+"""Errors every layer may raise or catch: the grader's own (grading cannot be trusted) and a submission nbgrader
+must not be handed."""
 
 
 class UnsafeSubmission(Exception):

@@ -1,4 +1,5 @@
-"""The building blocks of every assignment's check cases: problem sizes, seeds, a random problem of a size, the label a report shows for it."""
+"""The building blocks of every assignment's check cases: problem sizes, seeds, a random problem of a size, the
+label a report shows for it."""
 import numpy as np
 
 from course.toy import one_hot, random_parameters

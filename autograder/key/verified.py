@@ -1,4 +1,5 @@
-"""The reference, by a verified path: executed from bytes whose sha256 is the committed (or configured) one, so nothing a submission did to the file or its cached bytecode changes anyone's grade."""
+"""The reference, by a verified path: executed from bytes whose sha256 is the committed (or configured) one, so
+nothing a submission did to the file or its cached bytecode changes anyone's grade."""
 import hashlib
 import subprocess
 import sys

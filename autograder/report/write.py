@@ -119,7 +119,8 @@ def write_report(course, assignment):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="./run python -m autograder.report.write", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="./run python -m autograder.report.write",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("assignment")
     parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
     args = parser.parse_args(argv)

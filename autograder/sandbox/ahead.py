@@ -1,4 +1,5 @@
-"""Sandboxes started ahead: the batch's fork server starts one per worker before the workers exist, and each worker claims its own for its first notebook."""
+"""Sandboxes started ahead: the batch's fork server starts one per worker before the workers exist, and each worker
+claims its own for its first notebook."""
 import json
 import os
 import sys
@@ -66,8 +67,8 @@ def _claim():
 
 
 def claim_ahead(hide, memory_bytes, processes):
-    """A sandbox started ahead, started exactly as Sandbox(hide, memory_bytes, processes=processes).start() would start one in
-    this process, and greeted; else None."""
+    """A sandbox started ahead, started exactly as Sandbox(hide, memory_bytes, processes=processes).start()
+    would start one in this process, and greeted; else None."""
     box = _claim()
     if box is None:
         return None

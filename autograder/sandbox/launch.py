@@ -1,4 +1,5 @@
-"""How a sandbox is started: bubblewrap's command line (what is hidden, what is bound back, the fonts and the course's bytecode it needs) and the limits set before it runs."""
+"""How a sandbox is started: bubblewrap's command line (what is hidden, what is bound back, the fonts and the
+course's bytecode it needs) and the limits set before it runs."""
 import atexit
 import compileall
 import functools

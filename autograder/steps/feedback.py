@@ -261,8 +261,9 @@ SCORE = r"Score: [\d.]+ / ([\d.]+)"
 
 def pending_marked(html, resources):
     """nbgrader's template shows an answer that awaits manual grading as "Score: 0.0 / 2.0", as if it had
-    failed. Those autograder.gradebook.manual.MarkPendingGrades found (resources) say "awaiting manual grading (2 points)"
-    instead, in the list at the top and at the cell, and the total says how many points are still to come."""
+    failed. Those autograder.steps.mark_pending.MarkPendingGrades found (resources) say "awaiting manual grading
+    (2 points)" instead, in the list at the top and at the cell, and the total says how many points are still to
+    come."""
     pending = resources.get("nbgrader", {}).get("pending") or {}
     for grade_id in pending:
         anchor = re.escape(grade_id)

@@ -1,4 +1,5 @@
-"""The course's own checks of a function: its case sets sent to the student's function in the sandbox, the functions it calls answered by the reference (the oracle), every output compared here."""
+"""The course's own checks of a function: its case sets sent to the student's function in the sandbox, the
+functions it calls answered by the reference (the oracle), every output compared here."""
 import functools
 
 import numpy as np

@@ -188,7 +188,8 @@ class TrustedExecute(NbGraderPreprocessor):
                           resources.get("unique_key", "notebook"))
             return nb, resources
         started = time.monotonic()
-        run = NotebookRun(self._hidden_dirs(resources), limits.sandbox_memory_mb << 20, timeout, limits.sandbox_processes)
+        run = NotebookRun(self._hidden_dirs(resources), limits.sandbox_memory_mb << 20, timeout,
+                          limits.sandbox_processes)
         try:
             # Every cell runs first; graded functions are kept as they are at their test cells and called
             # only after the last cell, so no student code runs after hidden inputs entered the sandbox

@@ -1,4 +1,5 @@
-"""The student's notebook running in a sandbox, restarted and replayed when the sandbox dies, so one failure costs one test."""
+"""The student's notebook running in a sandbox, restarted and replayed when the sandbox dies, so one failure costs
+one test."""
 import re
 
 from autograder.core import budget
@@ -79,8 +80,10 @@ class NotebookRun:
             return error_output("MemoryError", f"this cell's processes together used more than the "
                                          f"{self.memory_bytes >> 20} MB memory limit and were stopped")
         if gone.reason == SENT_TOO_MUCH:
-            return error_output("OutputLimitError", f"the notebook's process {why_gone(gone)}, so the grader read no more")
-        return error_output("DeadKernelError", f"the notebook's process ended while running this cell ({why_gone(gone)})")
+            return error_output("OutputLimitError",
+                                f"the notebook's process {why_gone(gone)}, so the grader read no more")
+        return error_output("DeadKernelError",
+                            f"the notebook's process ended while running this cell ({why_gone(gone)})")
 
     def _note_errors(self, code, count, outputs):
         """Remember, for each function the cell defines, the error it stopped with: a function missing at its

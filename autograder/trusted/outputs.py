@@ -1,4 +1,5 @@
-"""What of the sandbox's replies reaches the autograded notebook: outputs of the kept types with sizes bounded and HTML sanitized, and errors in the grader's words."""
+"""What of the sandbox's replies reaches the autograded notebook: outputs of the kept types with sizes bounded and
+HTML sanitized, and errors in the grader's words."""
 import re
 
 import numpy as np
@@ -30,7 +31,8 @@ ESCAPE = re.compile("\x1b\\[(.*?)([@-~])")  # a terminal escape (colours), as nb
 MAX_ESCAPES = 1000  # per text: a long coloured traceback has a few hundred
 
 
-# Why the sandbox could not send what a function returned (autograder/sandbox/worker.py _unreadable), in the grader's words
+# Why the sandbox could not send what a function returned (autograder/sandbox/worker.py _unreadable), in the
+# grader's words
 UNREADABLE = {"nested": "it is nested too deeply or holds itself", "too large": "it is too large to send",
               "other": "the grader's encoder failed on it"}
 

@@ -1,4 +1,5 @@
-"""The graded test cells of a notebook: which function each tests, and running them on the trusted side (the course's checks and an instructor's own asserts) between the visible and the hidden phase."""
+"""The graded test cells of a notebook: which function each tests, and running them on the trusted side (the
+course's checks and an instructor's own asserts) between the visible and the hidden phase."""
 import time
 import zlib
 

@@ -1,4 +1,5 @@
-"""The arguments of each check case of the architectures assignment's functions; builders reuse the forward problem's draws, so sizes and seeds mean the same thing."""
+"""The arguments of each check case of the architectures assignment's functions; builders reuse the forward
+problem's draws, so sizes and seeds mean the same thing."""
 from autograder.key import reference
 from autograder.key.problems import logits_args, problem
 from autograder.key.rnn_forward.cases import cell_forward_args, forward_args

@@ -1,4 +1,5 @@
-"""The arguments of each check case of the rnn_forward assignment's functions, built from a size and a seeded generator."""
+"""The arguments of each check case of the rnn_forward assignment's functions, built from a size and a seeded
+generator."""
 from autograder.key.problems import logits_args, problem
 
 
