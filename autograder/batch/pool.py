@@ -88,7 +88,10 @@ class GradingStopped(Exception):
     """The grader itself cannot grade (a changed reference, no sandbox): no student is scored for it."""
 
 
-class Worker:
+class GradingProcess:
+    """A process forked from the fork server that grades one student at a time (autograder.batch.student), seen
+    from the batch: its pipe, who it grades since when, and the sandboxes it took."""
+
     def __init__(self, ctx, course, limits, log_path):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=run_named, daemon=True, args=(
@@ -139,7 +142,7 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
     try:
         log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        pool = [Worker(ctx, course, limits, log_path) for _ in range(min(workers, len(queue)))]
+        pool = [GradingProcess(ctx, course, limits, log_path) for _ in range(min(workers, len(queue)))]
 
         def give_next(w):
             if queue:
@@ -180,7 +183,7 @@ def run_workers(ctx, course, assignment, students, layout, limits, workers, on_o
                 if outcome.get("lost"):
                     w.kill()
                     if queue:  # a fresh worker for the students left
-                        pool[i] = Worker(ctx, course, limits, log_path)
+                        pool[i] = GradingProcess(ctx, course, limits, log_path)
                 w.student = None
                 give_next(pool[i])  # before the outcome is recorded: the worker need not wait for it
                 on_outcome(outcome)

@@ -210,7 +210,7 @@ def worker_main(conn, course, limits, log_path):
     if limits.get("redraw"):
         config.TrustedExecute.redraw = True
     api = nbgrader_api(config)
-    ahead.on_claim = lambda pid: conn.send({"sandbox": pid})  # killed with this process (Worker.kill)
+    ahead.on_claim = lambda pid: conn.send({"sandbox": pid})  # killed with this process (GradingProcess.kill)
     while True:
         task = conn.recv()
         if task is None:
