@@ -202,7 +202,7 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
     if todo:
         run_workers(ctx, course, assignment, todo, layout, limits, workers, on_outcome, progress)
         progress.finish()
-    in_server(ctx, "autograder.sandbox.box.discard_ahead")  # those no worker claimed: fewer notebooks than workers
+    in_server(ctx, "autograder.sandbox.ahead.discard_ahead")  # those no worker claimed: fewer notebooks than workers
     in_server(ctx, "autograder.gradebook.scores.export_csv", db_url, course_id, course / "grades.csv")
     # the table shows the gradebook's scores, as grades.csv and the report do (manual grades, late penalties)
     sheet = in_server(ctx, "autograder.gradebook.sheet.class_sheet", db_url, course_id, assignment, course)["students"]

@@ -22,7 +22,7 @@ def worker_context(sandboxes_ahead=None):
     """Workers are forked from a server process (multiprocessing's "forkserver") that has imported the
     grading code and taken its first-time costs once (autograder.batch.preload): fresh like "spawn" (no
     gradebook connection or pipe of the batch crosses a fork), but no worker pays the imports (2-3 s of CPU
-    each) or the warm-up again. sandboxes_ahead: autograder.sandbox.box.start_ahead's arguments, for the server
+    each) or the warm-up again. sandboxes_ahead: autograder.sandbox.ahead.start_ahead's arguments, for the server
     to start those first, if this call starts it (one server serves every batch of a process)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.batch.preload"])

@@ -1,8 +1,8 @@
 """Imported by the fork server of autograder.batch.grade (multiprocessing's preload, see
-autograder.batch.grade.worker_context) and by nothing else: it prepares the process that every grading worker
+autograder.batch.pool.worker_context) and by nothing else: it prepares the process that every grading worker
 is forked from.
 
-  - It starts a sandbox for each worker's first notebook (autograder.sandbox.box.start_ahead) before anything
+  - It starts a sandbox for each worker's first notebook (autograder.sandbox.ahead.start_ahead) before anything
     else: they start on the other CPU, which has nothing else to do while this process imports.
   - It imports the worker's code and the trusted grading pipeline that nbgrader_config.py names.
   - It takes the first-time costs of grading once (autograder.batch.student.warm), not once per worker.

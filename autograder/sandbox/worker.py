@@ -42,7 +42,7 @@ from course.checking import student_location
 
 HEADER = struct.Struct(">Q")
 # Imported before the greeting: every notebook of the course imports them first thing, through its explorers
-# (0.7-0.8 s of its first cell), so a sandbox started ahead of need (autograder.sandbox.box.start_ahead) has
+# (0.7-0.8 s of its first cell), so a sandbox started ahead of need (autograder.sandbox.ahead.start_ahead) has
 # done that work too. Imported after the shell exists, as in a kernel: pyplot's inline backend hooks into it.
 FIRST_IMPORTS = ("matplotlib.pyplot", "ipywidgets")
 MAX_STREAM_CHARS = 2_000_000  # per stream and cell; the rest is replaced by a note
