@@ -881,9 +881,13 @@ def test_files_a_browser_would_run_are_not_copied_next_to_the_feedback(tmp_path)
     # to them; its own policy stops scripts on the page, not in a page it links to
     from autograder.batch.copied import not_copied
 
+    # Attack round 8: six more kinds chromium runs as pages (.xht .xhtm .shtm .ehtml .xsd .xbl) were copied, and
+    # formgrader served an .xht from autograded/ on the instructor's origin: one click rewrote the gradebook
     (tmp_path / "extra").mkdir()
-    for name in ("plot.svg", "notes.htm", "extra/notes.html", "page.XHTML", "notes.txt", "plot.png"):
+    active = ["plot.svg", "notes.htm", "extra/notes.html", "page.XHTML", "derivation.xht", "a.xhtm", "b.shtm",
+              "c.ehtml", "d.xsd", "e.xbl", "f.xpdl", "README"]
+    for name in active + ["notes.txt", "plot.png", "weights.npz", "extra/data.csv"]:
         (tmp_path / name).write_text("<svg><script>alert(1)</script></svg>")
     refused = not_copied(tmp_path)
-    assert sorted(refused) == ["notes.htm", "notes.html", "page.XHTML", "plot.svg"], refused
-    assert "a browser runs what such a file holds" in refused["plot.svg"]
+    assert sorted(refused) == sorted(name.split("/")[-1] for name in active), refused
+    assert "only data, text and picture files are" in refused["derivation.xht"]

@@ -961,7 +961,52 @@ def test_an_output_s_metadata_keeps_only_image_sizes_as_numbers():
 
 def test_a_student_s_markdown_links_to_no_script():
     # nbconvert's markdown renderer passes javascript: URLs through (attack round 7: a link in a written answer)
-    from autograder.core.safe_html import student_markdown
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from autograder.core.safe_html import _urls, student_markdown
     shown = student_markdown("[see](javascript:alert(1)) [or](JaVa Script:x) [and](&#106;avascript:y)")
-    assert "javascript:" not in shown.lower().replace(" ", "") and "&amp;#106;" in shown
+    assert not [u for u in _urls(markdown2html_mistune(shown)) if "script" in u.lower()] and "&amp;#106;" in shown
     assert student_markdown("the data: *m* columns, a & b") == "the data: *m* columns, a &amp; b"
+
+
+ROUND_8_LINKS = ["[see my plot](javascript\\:eval(atob('eA')))", "[a](javascript&#58;x)", "[b](vbscript\\:x)",
+                 "[r][1]\n\n[1]: javascript\\:y", "[c](data:text/html,<b>)", "![i](attachment:page.html)"]
+
+
+@pytest.mark.parametrize("answer", ROUND_8_LINKS)
+def test_what_formgrader_renders_of_a_written_answer_links_to_no_script(answer):
+    # Attack round 8: the round-7 check read the markdown, but the browser gets mistune's rendering, which
+    # decodes backslash escapes (`javascript\:`): one click in formgrader rewrote the gradebook. The check is
+    # now made on nbconvert's own rendering, with the cell's attachments.
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    from autograder.core.safe_html import URL_ATTRIBUTES, _urls, student_markdown
+    attachments = {"page.html": {"text/html": "PHNjcmlwdD4="}}
+    shown = student_markdown(f"My answer: the units saturate.\n\n{answer}", attachments)
+    rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments)).render(shown)
+    links = [re.sub(r"[\x00-\x20]", "", url).lower() for url in _urls(rendered)]
+    assert not [url for url in links if url.startswith(("javascript:", "vbscript:", "data:"))], rendered
+    assert "My answer: the units saturate." in rendered and URL_ATTRIBUTES  # the answer still reads
+    assert student_markdown("[ok](https://example.org) and ![p](attachment:p.png)", {"p.png": {"image/png": "iVBO"}}) \
+        == "[ok](https://example.org) and ![p](attachment:p.png)"  # honest links and pictures are kept
+
+
+def test_a_written_answer_formgrader_would_render_in_quadratic_time_is_shown_as_text():
+    # Attack round 8: 100,000 "[" in an answer held formgrader's only thread for 78 s (strip_files_prefix)
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from autograder.core.safe_html import student_markdown
+    for answer in ("[" * 100_000, "[x" * 101, "x" * (budget.MARKDOWN_CHARS + 1)):
+        shown = student_markdown(answer)
+        assert shown.startswith("<pre>") and "[" not in markdown2html_mistune(shown)
+
+
+def test_an_attachment_is_shown_at_its_first_reference_only():
+    # Attack round 8: a 4 MB picture referenced 300,000 times: nbconvert embeds it at every one
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from autograder.core.safe_html import EscapeStudentHtml
+    cell = new_markdown_cell("![a](attachment:p.png) " * 50)
+    cell.attachments = {"p.png": {"image/png": "iVBO"}}
+    EscapeStudentHtml().preprocess(new_notebook(cells=[cell]), {})
+    assert cell.source.count("attachment:p.png") == 1 and cell.source.count("attachment%3Ap.png") == 49

@@ -10,9 +10,10 @@ import os
 from autograder.core import budget
 from autograder.core.submitted import sparse, submission_entries
 
-# Files a browser renders as pages, with their scripts: the feedback page's own policy stops a script on
-# the page, not one in a page it links to, and instructors open these folders too.
-ACTIVE = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".js", ".mjs")
+# Files copied next to the feedback page and into autograded/ (which formgrader serves on the instructor's
+# own origin): only kinds no browser runs script from, for a list of those that do is never complete (.xht,
+# .xpdl, .xbl were not on it). Data a notebook reads, text, code, pictures.
+INERT = (".npy", ".npz", ".csv", ".tsv", ".txt", ".dat", ".json", ".py", ".md", ".png", ".jpg", ".jpeg", ".gif")
 
 
 def on_disk(info):
@@ -44,9 +45,9 @@ def not_copied(folder, ignore=()):
         if kind != "file":
             continue  # links and devices are refused before grading (autograder.core.submitted.unsafe_entry)
         info = os.lstat(where)
-        if name.lower().endswith(ACTIVE):
-            refused[name] = (f"{shown} was not copied into the feedback: a browser runs what such a file holds "
-                             "(scripts, remote loads), and the feedback page would link to it")
+        if not name.lower().endswith(INERT):
+            refused[name] = (f"{shown} was not copied into the feedback: only data, text and picture files are "
+                             f"({' '.join(INERT)}); a browser may run what another kind holds")
         elif sparse(info):
             refused[name] = (f"{shown} was not copied: it is a sparse file ({info.st_size:,} bytes long, "
                              f"{info.st_blocks * 512:,} on disk), which a copy would write out in full; the "

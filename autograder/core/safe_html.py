@@ -6,10 +6,15 @@ clean_html keeps formatted text, tables, images and math; student_markdown escap
 markdown so that it shows as text; EscapeStudentHtml, an autograde step, applies it to the autograded
 notebook's student cells.
 """
+import html
 import re
+from html.parser import HTMLParser
 
 import bleach
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.core import budget
 
 # MathML, as MathMLRenderer writes it: the elements of presentation, with the attributes that only change
 # how it looks
@@ -45,14 +50,67 @@ def clean_html(html):
 TAG_START = re.compile(r"<(?=[A-Za-z/!?])")  # where an HTML tag, comment or declaration would begin
 # A link to script: nbconvert's markdown renderer lets every URL scheme through (allow_harmful_protocols)
 SCRIPT_SCHEME = re.compile(r"(?i)\b((?:java|vb)\s*s\s*c\s*r\s*i\s*p\s*t\s*):")
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "data", "background", "cite",
+                  "xlink:href"}
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+SHOWN_DATA = ("data:image/png", "data:image/jpeg", "data:image/gif")  # how nbconvert embeds attachments
+MAX_BRACKETS = 100  # "[" of one rendered cell: formgrader's strip_files_prefix costs each one the line's length
+ATTACHMENT = re.compile(r"attachment:([^\s)\]\"'>]+)")
 
 
-def student_markdown(source):
-    """A student's markdown with every tag and character reference shown as text (`<b>` reads as "<b>",
-    `&#106;` as itself) and no link to script (`javascript:` loses its colon): markdown's own emphasis,
-    lists, links, code and math still render; raw HTML does not."""
-    source = TAG_START.sub("&lt;", source.replace("&", "&amp;"))
-    return SCRIPT_SCHEME.sub(r"\1%3A", source)
+def student_markdown(source, attachments=None):
+    """A student's markdown as formgrader and the feedback may render it: every tag and character reference
+    shows as text (`<b>` reads as "<b>", `&#106;` as itself), markdown's own emphasis, lists, links, code and
+    math still render. What the renderer would turn into a link or image that is not http(s), mailto, relative
+    or an embedded image (a backslash-escaped `javascript\\:`), a cell longer than the budget of markdown, or
+    one with more brackets than formgrader renders cheaply, shows as plain text instead (as_text): judged on
+    nbconvert's own rendering, which is what reaches the browser, not on the markdown."""
+    if len(source) > budget.MARKDOWN_CHARS or source.count("[") > MAX_BRACKETS:
+        return as_text(source)
+    escaped = SCRIPT_SCHEME.sub(r"\1%3A", TAG_START.sub("&lt;", source.replace("&", "&amp;")))
+    try:
+        rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {})).render(
+            escaped)
+    except Exception:  # a missing attachment, say: nbconvert would fail on the page too
+        return as_text(source)
+    return escaped if all(_shown_url(url) for url in _urls(rendered)) else as_text(source)
+
+
+def as_text(source):
+    """The cell's text in a block that no markdown renderer reads into and no link can start from."""
+    return "<pre>" + html.escape(source).replace("[", "&#91;") + "</pre>"
+
+
+def _urls(rendered):
+    found = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(value or "" for name, value in attrs if name.lower() in URL_ATTRIBUTES)
+
+    parser = Links(convert_charrefs=True)
+    parser.feed(rendered)
+    parser.close()
+    return found
+
+
+def _shown_url(value):
+    """Whether a browser given this attribute value opens http(s), mailto, a relative path or an image."""
+    value = re.sub(r"[\x00-\x20\x7f]", "", value)  # what browsers drop from a URL before they read its scheme
+    scheme = SCHEME.match(value)
+    return not scheme or scheme.group(1).lower() in ("http", "https", "mailto") or \
+        value.lower().startswith(SHOWN_DATA)
+
+
+def _attachments_once(cell, seen):
+    """Each attachment of a cell shown at its first reference only: nbconvert embeds the whole image at every
+    one (a 4 MB picture referenced 300,000 times took formgrader's memory)."""
+    def once(match):
+        if match.group(1) in seen:
+            return "attachment%3A" + match.group(1)  # a relative link to nothing: no image
+        seen.add(match.group(1))
+        return match.group(0)
+    return ATTACHMENT.sub(once, cell.source)
 
 
 class EscapeStudentHtml(NbGraderPreprocessor):
@@ -61,11 +119,16 @@ class EscapeStudentHtml(NbGraderPreprocessor):
     gradebook (autograder/steps/restore.py), and keeps its HTML."""
 
     def preprocess(self, nb, resources):
+        budget_left = budget.MARKDOWN_NOTEBOOK_CHARS  # of markdown rendered to check it; the rest is text
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("locked"):
                 continue
             if cell.cell_type == "markdown":
-                cell.source = student_markdown(cell.source)
+                if budget_left <= 0:
+                    cell.source = as_text(cell.source)
+                    continue
+                budget_left -= len(cell.source)
+                cell.source = student_markdown(_attachments_once(cell, set()), cell.get("attachments"))
             elif cell.cell_type == "raw":  # a raw cell marked text/html is written into the page as it is
                 cell.metadata.pop("format", None)
                 cell.metadata.pop("raw_mimetype", None)
