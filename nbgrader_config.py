@@ -72,14 +72,15 @@ if CheckTestCells not in _validate_steps:
     _validate_steps.insert(0, CheckTestCells)
 
 # Feedback must never show hidden-test source; nbgrader 0.9 keeps it unless told otherwise. A written answer that
-# awaits manual grading is shown as such, not as "Score: 0.0 / 2.0" (autograder/gradebook/manual.py).
+# awaits manual grading is shown as such, not as "Score: 0.0 / 2.0" (autograder/steps/mark_pending.py).
 c.GenerateFeedback.preprocessors = [GetGrades, MarkPendingGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = False
 # nbconvert's pages, without its repeated work per student (autograder/steps/feedback.py).
 c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # `nbgrader export` writes grades.csv with nbgrader's columns, quoted where a field holds a comma
-# (autograder/gradebook/grades_csv.py); other formats: --exporter=autograder.gradebook.lms_canvas.CanvasExportPlugin (Canvas),
+# (autograder/gradebook/grades_csv.py); other formats:
+# --exporter=autograder.gradebook.lms_canvas.CanvasExportPlugin (Canvas),
 # --exporter=autograder.gradebook.lms_moodle.MoodleExportPlugin (Moodle).
 c.ExportApp.plugin_class = "autograder.gradebook.grades_csv.GradesCsvExportPlugin"
 
@@ -88,3 +89,7 @@ c.Execute.timeout = 60
 # The sandbox's other limits (autograder/core/limits.py has each with its default), for example:
 # c.GradingLimits.sandbox_memory_mb = 2048  # memory of the sandboxed notebook
 # c.GradingLimits.sandbox_processes = 256  # its processes and threads
+
+# `nbgrader collect` records a submission at the time its files show, not only the time the student's own
+# `nbgrader submit` wrote (which the student can rewrite): late penalties hold (autograder/steps/collect.py).
+c.ExchangeFactory.collect = "autograder.steps.collect.CollectAtFileTimes"
