@@ -25,6 +25,8 @@ ANSWER_CELL = "q_saturation"
 # instructor and rewrote the gradebook (attack round 6). The course escapes them (autograder/core/safe_html.py).
 SCRIPTS = ("\n<script>document.title = 'XSS ran';</script>"
            "<img src=\"x\" onerror=\"document.title = 'XSS ran'\"><svg onload=\"document.title = 'XSS ran'\"></svg>\n")
+# ... and a link that renders as javascript: (attack round 8: a backslash escape mistune decodes)
+SCRIPT_LINK = "\n\n[see my plot](javascript\\:document.title='XSS ran')\n"
 COMMENT = "Right about the flat tails of `tanh`; say also why the gradient then vanishes. 1.5 of 2."
 
 
@@ -38,7 +40,7 @@ def course(tmp_path_factory):
     for student, notebooks in sample_submissions(ws, ASSIGNMENT, ["alice", "bob"]).items():
         if student == "bob":  # and scripts for the instructor's page, in a written answer and in an output
             cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebooks[ASSIGNMENT].cells}
-            cells["q_radius"].source += SCRIPTS
+            cells["q_radius"].source += SCRIPTS + SCRIPT_LINK
             cells["rnn_forward"].source += f"\nfrom IPython.display import HTML, display\ndisplay(HTML({SCRIPTS!r}))\n"
         folder = ws.submit(student, ASSIGNMENT, notebooks)
         (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
@@ -102,6 +104,9 @@ def test_manual_grade_and_comment_reach_the_total_the_feedback_and_the_report(co
     page.wait_for_timeout(500)  # an onerror handler runs once its image has failed to load
     assert "XSS" not in page.title(), page.title()
     assert "<script>document.title" in page.locator("body").inner_text()  # shown as text, for the grader to see
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "vbscript:", "data:"))], hrefs
+    assert "[see my plot](javascript" in page.locator("body").inner_text()
     score = page.locator(f"input.score#{ANSWER_CELL}")
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as put:
         score.fill("1.5")
