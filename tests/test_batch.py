@@ -556,10 +556,10 @@ def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
 
 
 def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_path):
-    """The batch asks processes forked from its fork server for the gradebook (autograder.batch.grade.in_server),
+    """The batch asks processes forked from its fork server for the gradebook (autograder.batch.pool.in_server),
     so its own process spends no CPU on nbgrader; what they refuse still reaches the instructor."""
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
-    code = ("import sys\nfrom autograder import batch\n"
+    code = ("import sys\nfrom autograder.batch import grade as batch\n"
             f"try:\n    batch.grade({str(ws.root)!r}, 'not_released')\n"
             "except SystemExit as exc:\n    print(exc)\n"
             "print('nbgrader imported:', 'nbgrader' in sys.modules)\n")

@@ -418,7 +418,7 @@ def test_outputs_with_endless_terminal_colours_keep_their_text_and_lose_the_colo
         {"output_type": "error", "ename": "E", "evalue": endless, "traceback": [coloured, endless]},
         {"output_type": "execute_result", "data": {"text/plain": endless}, "execution_count": 1}]})
     assert shown[0].text == coloured
-    assert (outputs[1].evalue, outputs[1].traceback) == ("text", [coloured, "text"])
+    assert (shown[1].evalue, shown[1].traceback) == ("text", [coloured, "text"])
     assert shown[2].data == {"text/plain": "text"}
 
 

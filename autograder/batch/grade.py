@@ -32,9 +32,8 @@ from autograder.batch.pool import GradingStopped, in_server, run_workers, worker
 from autograder.batch.progress import Progress, _count, printable
 from autograder.batch.stand_in_pages import failure_feedback, releasable
 from autograder.core.limits import PROCESS_MEMORY_MB
-from autograder.core.records import BatchLimits
+from autograder.core.records import GRADED, PENDING, UNANSWERED, BatchLimits
 from autograder.core.submitted import fingerprint
-from autograder.gradebook.manual import GRADED, PENDING, UNANSWERED
 from autograder.gradebook.sheet import lateness, number
 from autograder.key.verified import unverifiable_reference
 from autograder.sandbox import cgroups

@@ -19,7 +19,7 @@ from autograder.batch.grade import grade
 from autograder.batch.pool import GradingStopped, in_server, worker_context
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
-from autograder.gradebook.manual import PENDING
+from autograder.core.records import PENDING
 
 WORK = COURSE_ROOT / "work"
 CHECK_DIR = COURSE_ROOT / "build" / "check"

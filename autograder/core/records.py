@@ -4,6 +4,9 @@ Scores are never the outcome's: the gradebook holds them (autograder.gradebook.s
 from typing import TypedDict
 
 OUTCOME_SCHEMA = 1  # the "schema" of an outcome file; files written before it had none (read as 0, same keys)
+# What an outcome's "manual" says of each cell graded by hand (autograder.gradebook.manual.manual_states): a
+# grader has still to score it, has scored it, or it was handed in as released (nbgrader scores that 0 at once)
+PENDING, GRADED, UNANSWERED = "pending", "graded", "unanswered"
 
 
 class BatchLimits(TypedDict):

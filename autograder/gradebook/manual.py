@@ -20,9 +20,7 @@ import json
 
 from nbgrader.api import Gradebook, MissingEntry
 
-# What an outcome's "manual" says of each cell graded by hand (manual_states): a grader has still to score it,
-# has scored it, or it was handed in as released (nbgrader scores that 0 at once)
-PENDING, GRADED, UNANSWERED = "pending", "graded", "unanswered"
+from autograder.core.records import GRADED, PENDING, UNANSWERED
 
 
 def _grades(gb, assignment, student):

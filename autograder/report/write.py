@@ -19,9 +19,9 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 from autograder.batch.outcomes import load_outcomes, outcomes_dir  # noqa: E402
+from autograder.core.records import PENDING  # noqa: E402
 from autograder.gradebook.config import load_config
 from autograder.gradebook.layout import require_assignment
-from autograder.gradebook.manual import PENDING  # noqa: E402
 from autograder.gradebook.scores import export_csv  # noqa: E402
 from autograder.gradebook.sheet import class_sheet  # noqa: E402
 from autograder.report.cell_scores import write_cell_scores  # noqa: E402
