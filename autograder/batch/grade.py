@@ -29,7 +29,7 @@ from pathlib import Path
 from autograder.batch.outcomes import load_outcomes, save_outcome
 from autograder.batch.plan import hold_course, in_slice, longest_first, to_grade
 from autograder.batch.pool import GradingStopped, in_server, run_workers, worker_context
-from autograder.batch.progress import Progress, _count, printable
+from autograder.batch.progress import Progress, counted, printable
 from autograder.batch.stand_in_pages import failure_feedback, releasable
 from autograder.core.limits import PROCESS_MEMORY_MB
 from autograder.core.records import GRADED, PENDING, UNANSWERED, BatchLimits
@@ -140,7 +140,7 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         sys.exit(f"grade: nothing to grade: submitted/<student>/{assignment}/ does not exist for any student")
     if part:
         selected = [s for s in selected if in_slice(s, *part)]
-        print(f"slice {part[0]}/{part[1]}: {_count(len(selected), 'student')}", file=progress_stream)
+        print(f"slice {part[0]}/{part[1]}: {counted(len(selected), 'student')}", file=progress_stream)
         if not selected:
             return {}
 
@@ -160,9 +160,9 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
             if s in outcomes and not outcomes[s].get("regrade"):
                 outcomes[s]["regrade"] = True
                 save_outcome(course, assignment, outcomes[s])
-    print(f"grade {assignment}: {_count(len(selected), 'student')}, {len(todo)} to grade"
+    print(f"grade {assignment}: {counted(len(selected), 'student')}, {len(todo)} to grade"
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
-          + (f", {_count(min(workers, len(todo)), 'worker')}" if todo else ""),
+          + (f", {counted(min(workers, len(todo)), 'worker')}" if todo else ""),
           file=progress_stream)
     unverifiable = unverifiable_reference(settings["reference_sha256"])
     if todo and unverifiable:
@@ -235,7 +235,7 @@ def refresh_feedback(course, assignment, students=None, everyone=False, progress
             outcome.update(zip(("score", "max_score", "reason"), summarize(outcome, layout)))
             save_outcome(course, assignment, outcome)
         rewritten = sum(now["rewritten"] for now in fresh.values())
-        print(f"feedback {assignment}: {_count(len(chosen), 'graded student')}, {rewritten} "
+        print(f"feedback {assignment}: {counted(len(chosen), 'graded student')}, {rewritten} "
               f"page{'' if rewritten == 1 else 's'} rewritten ("
               + ("all, as asked" if everyone else "those whose manual grades changed") + ")", file=progress_stream)
         in_server(ctx, "autograder.gradebook.scores.export_csv", settings["db_url"], settings["course_id"],

@@ -78,7 +78,7 @@ class Progress:
     def finish(self):
         if self.tty:
             self.stream.write("\n")
-        self.stream.write(f"{_count(self.done, 'student')} in {_duration(self.clock() - self.start)}: "
+        self.stream.write(f"{counted(self.done, 'student')} in {_duration(self.clock() - self.start)}: "
                           f"{self.done - self.failed} graded, {self.failed} not graded\n")
         self.stream.flush()
 
@@ -93,7 +93,7 @@ def printable(text):
 INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 
 
-def _count(n, noun):
+def counted(n, noun):
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from autograder.sandbox.box import MEMORY, Sandbox, _StartedAhead
+from autograder.sandbox.box import MEMORY, Sandbox, StartedAhead
 from autograder.sandbox.launch import SandboxError
 
 # autograder.batch.grade's fork server starts one sandbox per worker before it imports nbgrader, which keeps one
@@ -32,7 +32,7 @@ def start_ahead(count, hide, memory_cap_mb=0):
             box = Sandbox(hide, MEMORY, address_space=address_space)
             # One after another: together they would take CPU from this process, whose imports come first.
             box._launch(after=_ahead[-1]._from_worker if _ahead else None)
-            box.proc = _StartedAhead(box.proc)
+            box.proc = StartedAhead(box.proc)
             _ahead.append(box)
     finally:  # those started so far can be claimed, whatever stopped the others
         _claims, fill = os.pipe()

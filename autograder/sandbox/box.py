@@ -23,12 +23,12 @@ from autograder.sandbox import cgroups
 from autograder.sandbox.launch import (
     WAIT_THEN_EXEC,
     SandboxError,
-    _capped,
-    _limits,
-    _seccomp_fd,
     bwrap_command,
+    capped,
     compiled_course,
     hidden_paths,
+    limits_in_child,
+    seccomp_fd,
 )
 from course import plain
 
@@ -89,7 +89,7 @@ class Sandbox:
         self.hidden = hidden_paths(hide)
         compiled_course()
         self.memory_bytes, self.processes = memory_bytes, processes
-        self.address_space = address_space or _capped(resource.RLIMIT_AS, memory_bytes)
+        self.address_space = address_space or capped(resource.RLIMIT_AS, memory_bytes)
         self.start_timeout = start_timeout
         self.proc = None
         self.group = None
@@ -113,7 +113,7 @@ class Sandbox:
         """Start the sandboxed process, without waiting for it; after: a file descriptor that must become
         readable (at most 30 s) before bwrap runs, waited for by a small process that then becomes bwrap."""
         self.stderr_tail = b""
-        filtered = _seccomp_fd()
+        filtered = seccomp_fd()
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         try:
@@ -124,7 +124,7 @@ class Sandbox:
             self.proc = subprocess.Popen(
                 command, pass_fds=(to_worker_r, from_worker_w, filtered) + ((after,) if after is not None else ()),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=_limits(self.address_space, os.geteuid() == 0, self.group, self.processes), cwd="/")
+                preexec_fn=limits_in_child(self.address_space, os.geteuid() == 0, self.group, self.processes), cwd="/")
         except BaseException:
             self.close()
             raise
@@ -261,7 +261,7 @@ class Sandbox:
         self._to_worker = self._from_worker = None
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
-        if isinstance(self.proc, _StartedAhead):
+        if isinstance(self.proc, StartedAhead):
             self.proc.close()
         if self.group is not None:
             self.group.remove()
@@ -274,7 +274,7 @@ class Sandbox:
         self.close()
 
 
-class _StartedAhead:
+class StartedAhead:
     """The part of a Popen that Sandbox uses, for a sandbox started by the process this one was forked from.
     Only that process can reap it, so it is watched through a pidfd opened there at once: by the time a pid
     is looked at here, it could name another process."""

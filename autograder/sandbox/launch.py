@@ -36,16 +36,16 @@ WAIT_THEN_EXEC = ("import os, select, sys; fd = int(sys.argv[1]); select.select(
                   "os.execv(sys.argv[2], sys.argv[2:])")
 
 
-def _capped(kind, value):
+def capped(kind, value):
     """value, never above a cap set on the grader itself (e.g. by autograder.batch.grade --memory-mb)."""
     hard = resource.getrlimit(kind)[1]
     return value if hard == resource.RLIM_INFINITY else min(value, hard)
 
 
-def _limits(address_space, drop_to_nobody, group, processes):
+def limits_in_child(address_space, drop_to_nobody, group, processes):
     """Limits set in the child before it runs bwrap; the sandboxed process inherits them."""
     def cap(kind, value):
-        value = _capped(kind, value)
+        value = capped(kind, value)
         resource.setrlimit(kind, (value, value))
 
     def apply():
@@ -203,7 +203,7 @@ def bwrap_command(hidden, fd_in, fd_out, seccomp_fd, processes):
     return cmd + [python, "-I", INSIDE_WORKER, str(fd_in), str(fd_out)]
 
 
-def _seccomp_fd():
+def seccomp_fd():
     """autograder.sandbox.syscalls.filter_fd(), or SandboxError where libseccomp cannot build the filter."""
     try:
         return syscalls.filter_fd()

@@ -10,9 +10,9 @@ from autograder.key.rnn_forward.mistakes import MISTAKES as FORWARD
 from autograder.key.rnn_forward.mistakes import (
     SOFTMAX_AXIS_1,
     WAA_TRANSPOSED,
-    _cell,
-    _softmax_axis_1,
-    _softmax_whole_array,
+    cell_with,
+    softmax_axis_1,
+    softmax_whole_array,
 )
 
 TANH_TWICE = "tanh was applied to a again: a is already tanh(z), so tanh'(z) = 1 - a**2."
@@ -175,7 +175,7 @@ MISTAKES = {
         "this is a softmax over axis 1 (each row sums to 1; z.T does this on (n_y, m, T_x), because .T reverses "
         "every axis): classes are rows, so each column must sum to 1. Look at the axis your max and your sum "
         "run over, on z itself.":
-            _softmax_axis_1,
+            softmax_axis_1,
         **{hint: wrong for hint, wrong in FORWARD["softmax"].items() if hint != SOFTMAX_AXIS_1},
         "this is right one step at a time, but on (n_y, m, T_x) each column z[:, j] holds every step of example "
         "j, so the classes of all steps share one 1. Look at how your code splits z: a max and a sum over the "
@@ -187,12 +187,12 @@ MISTAKES = {
     "seed002_rnn_cell_forward": {
         "Wya multiplies a_prev, as on line 23 of seed 002's listing: the previous state enters through Waa "
         "(Wya maps a state to the output).":
-            lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wya"]), a_prev, xt)[:2],
+            lambda xt, a_prev, p: cell_with(dict(p, Waa=p["Wya"]), a_prev, xt)[:2],
         "y is seed 002's softmax, normalised over the whole batch; each column (example) must sum to 1.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=_softmax_whole_array)[:2],
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, output=softmax_whole_array)[:2],
         "this is what the cell returns without ba: add the bias inside the tanh.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, bias=False)[:2],
-        WAA_TRANSPOSED: lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt)[:2],
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, bias=False)[:2],
+        WAA_TRANSPOSED: lambda xt, a_prev, p: cell_with(dict(p, Waa=p["Waa"].T), a_prev, xt)[:2],
     },
     "rnn_states": {
         "every step was fed a0: feed each step the state the previous step computed.":

@@ -4,7 +4,7 @@ import numpy as np
 from autograder.key import reference as ref
 
 
-def _cell(p, a_prev, xt, *, bias=True, activation=np.tanh, state_for_output=None, output_bias=True,
+def cell_with(p, a_prev, xt, *, bias=True, activation=np.tanh, state_for_output=None, output_bias=True,
           output=ref.softmax, cache=None, swap_outputs=False, recurrent=lambda p, a_prev: p["Waa"] @ a_prev):
     """rnn_cell_forward with one part changed; the keyword names the part (recurrent: the term of a_prev)."""
     a_next = activation(recurrent(p, a_prev) + p["Wax"] @ xt + (p["ba"] if bias else 0))
@@ -36,12 +36,12 @@ SOFTMAX_AXIS_1 = ("this is a softmax over axis 1 (each row sums to 1): classes a
                   "sum to 1. Look at the axis your max and your sum run over (section 2, Shapes).")
 
 
-def _softmax_axis_1(z):
+def softmax_axis_1(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _softmax_whole_array(z):
+def softmax_whole_array(z):
     e = np.exp(z - z.max())
     return e / e.sum()
 
@@ -63,9 +63,9 @@ def _softmax_unstable(z):
 
 MISTAKES = {
     "softmax": {
-        SOFTMAX_AXIS_1: _softmax_axis_1,
+        SOFTMAX_AXIS_1: softmax_axis_1,
         "this normalises over the whole array (seed 002's softmax does this): the whole batch sums to 1 instead "
-        "of each column. Look at the axis your sum runs over (section 2, Shapes).": _softmax_whole_array,
+        "of each column. Look at the axis your sum runs over (section 2, Shapes).": softmax_whole_array,
         "this subtracts one max for the whole array (np.max(z)) instead of each column's max: a column whose "
         "logits lie far below that max underflows to exp(...) = 0 everywhere, and 0/0 gives nan. Look at the "
         "axis of your max: each column needs its own (section 2, Shapes).": _softmax_one_max,
@@ -77,36 +77,36 @@ MISTAKES = {
     },
     "rnn_cell_forward": {
         "this is what rnn_cell_forward returns without ba: add the bias inside the tanh.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, bias=False),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, bias=False),
         "this is what rnn_cell_forward returns without by: the output bias is missing from the logits that "
         "go into the softmax.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, output_bias=False),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, output_bias=False),
         "a_next is missing the tanh: it holds the pre-activation, and yt_pred reads that a_next (section 3, "
         "Math).":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, activation=lambda z: z),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, activation=lambda z: z),
         "a_next and yt_pred are swapped: return a_next, yt_pred, cache in this order.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, swap_outputs=True),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, swap_outputs=True),
         "yt_pred was computed from a_prev; the prediction at step t reads the new state a_next.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, state_for_output=lambda a_next, a_prev: a_prev),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, state_for_output=lambda a_next, a_prev: a_prev),
         "the cache must be (a_next, a_prev, xt, parameters) in this order.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_prev, a_next, xt, p)),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_prev, a_next, xt, p)),
         "the cache lacks parameters: rnn_cell_backward needs (a_next, a_prev, xt, parameters), all four.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_next, a_prev, xt)),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, cache=lambda a_next, a_prev, xt, p: (a_next, a_prev, xt)),
         "yt_pred holds logits: the softmax is missing from the prediction.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=lambda z: z),
-        WAA_TRANSPOSED: lambda xt, a_prev, p: _cell(dict(p, Waa=p["Waa"].T), a_prev, xt),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, output=lambda z: z),
+        WAA_TRANSPOSED: lambda xt, a_prev, p: cell_with(dict(p, Waa=p["Waa"].T), a_prev, xt),
         # The two slips the notebook names (seed 002's Wya, and * for @): on most shapes numpy raises, and the
         # hint goes with that error (autograder.key.cases.make_case)
         "a_prev is multiplied by Wya, the output layer's weights (seed 002's first draft); the state that comes "
         "in goes through the recurrent weights (section 3, Shapes, and the notation table in section 1).":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, recurrent=lambda p, a_prev: p["Wya"] @ a_prev),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, recurrent=lambda p, a_prev: p["Wya"] @ a_prev),
         "Waa and a_prev are multiplied with *, which multiplies entry by entry (and broadcasts the shapes); the "
         "recurrent term is a matrix product, (n_a, n_a) times (n_a, m) (section 3, Shapes).":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, recurrent=lambda p, a_prev: p["Waa"] * a_prev),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, recurrent=lambda p, a_prev: p["Waa"] * a_prev),
         "Waa and Wax are swapped: Waa multiplies a_prev, Wax multiplies xt.":
-            lambda xt, a_prev, p: _cell(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
+            lambda xt, a_prev, p: cell_with(dict(p, Waa=p["Wax"], Wax=p["Waa"]), a_prev, xt),
         "the softmax normalises the whole batch at once; each column (example) must sum to 1.":
-            lambda xt, a_prev, p: _cell(p, a_prev, xt, output=_softmax_whole_array),
+            lambda xt, a_prev, p: cell_with(p, a_prev, xt, output=softmax_whole_array),
     },
     "rnn_forward": {
         "every step was fed a0: pass the state returned by the previous step into the next rnn_cell_forward.":
