@@ -18,3 +18,14 @@ def executed(request):
     the run unless the module sets ALLOW_ERRORS = True (then its tests look at the errors)."""
     module = request.module
     return execute(module.ASSIGNMENT, module.PROBE, allow_errors=getattr(module, "ALLOW_ERRORS", False))
+
+
+# Fixtures that take over about 5 s to set up (a notebook run top to bottom, a class graded): every test that
+# uses one is marked slow, so that the fast subset (-m "not slow ...") never pays for them.
+SLOW_FIXTURES = {"executed", "untouched", "graded_class", "graded"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -215,6 +215,7 @@ def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, sour
     assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_run_grade_grades_instructor_tests_too(tmp_path):
     import os
     import subprocess
