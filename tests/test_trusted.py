@@ -238,6 +238,7 @@ for pid in children:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes share one user's process cap only when root grades")
 @pytest.mark.parametrize("groups", [True, False], ids=["own cgroups", "per-process limits"])
@@ -296,6 +297,7 @@ print(json.dumps([json.loads(os.read(r, 1 << 16)) for r in readers]))
 """
 
 
+@pytest.mark.slow
 def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
     # As autograder.batch.grade's fork server does: the two sandboxes start ahead, and the processes forked later
     # (its workers) each claim one. A third finds none left (it starts its own), and none remains to discard.
@@ -465,6 +467,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
 """
 
 
+@pytest.mark.slow
 def test_a_report_says_why_the_process_ended_in_words_the_student_did_not_choose():
     # "sent a message of 4611977719010229202 bytes" carried a hidden input, bit for bit
     graded, _ = graded_test_cells(PIPE_WRITER, ["softmax", "rnn_cell_forward"])
@@ -570,6 +573,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
 """
 
 
+@pytest.mark.slow
 def test_a_graded_call_cannot_make_the_grader_decode_more_than_a_call_needs():
     graded, _ = graded_test_cells(ORACLE_FLOOD, ["softmax", "rnn_cell_forward"])
     report = graded["rnn_cell_forward"][0].evalue
@@ -588,6 +592,7 @@ def test_what_a_notebook_prints_past_its_budget_is_not_even_sent():
     assert budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS) in outputs[-1][0].text
 
 
+@pytest.mark.slow
 def test_a_notebook_that_sends_more_than_its_share_is_read_no_further():
     run_ = notebook_run.NotebookRun([], 1 << 30, 60)
     # Written to the grader's pipe directly, past the worker's limits: two replies of 40 MB each
@@ -679,6 +684,7 @@ def needs_cgroups(test):
     return pytest.mark.root(_cgroups_here(test))
 
 
+@pytest.mark.slow
 @needs_cgroups
 def test_the_memory_limit_holds_for_all_of_a_sandbox_s_processes_together():
     with Sandbox(memory_bytes=1 << 30) as b:
@@ -740,6 +746,7 @@ def test_a_notebook_s_busy_processes_leave_other_sandboxes_their_share_of_the_cp
     assert float(out) < 3, f"0.5 s of CPU took {float(out):.1f} s next to a notebook's 60 busy processes"
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_sandbox_and_everything_it_started(tmp_path):
     marker = "4242.4242"
     b = Sandbox().start()
