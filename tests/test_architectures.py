@@ -8,11 +8,9 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from autograder.commands.submissions import fill, read, solution_code
-from autograder.commands.workspace import Workspace
+from autograder.commands.submissions import read, solution_code
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference as ref
-from autograder.key.architectures.mistakes import _birnn_backward
 from course.architectures import (
     bits_task,
     influence,
@@ -26,9 +24,9 @@ from course.birnn_explorer import explorer_problem as birnn_problem
 from course.checking import SelfCheckFailed
 from course.gradcheck import numerical_gradient, relative_error
 from course.selfcheck import check
-from course.signatures import function_of
 from course.toy import one_hot, random_parameters
-from notebook_probe import cell_text, run_with_probe
+from harness import KnownMistakes, KnownMistakesTests, Mistake, known_mistake
+from notebook_probe import cell_text, error_outputs
 
 SHAPES = [  # n_x, n_a, n_y, m, T_x: n_x != n_a and ==, m = 1 and > 1, T_x = 1 and > 1
     (3, 5, 2, 4, 6),
@@ -241,8 +239,8 @@ def test_toy_tasks_are_what_they_say():
 
 # ---- The notebook, as students and instructors meet it --------------------------------------------------
 
-SOURCE = COURSE_ROOT / "source" / "architectures" / "architectures.ipynb"
-RELEASE = COURSE_ROOT / "release" / "architectures" / "architectures.ipynb"
+ASSIGNMENT = "architectures"
+SOURCE = COURSE_ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 GRADED = ("softmax_all_steps", "seed002_rnn_cell_forward", "rnn_states", "rnn_states_backward",
           "rnn_many_to_one_forward", "rnn_many_to_one_backward", "output_recurrence_forward", "teacher_forcing_forward",
           "teacher_forcing_backward", "birnn_forward", "birnn_backward")
@@ -259,17 +257,9 @@ print("PROBE" + json.dumps({"maps": {k: v.tolist() for k, v in maps.items()},
 '''
 
 
-@pytest.fixture(scope="module")
-def executed():
-    """The released notebook with the solutions filled in, run top to bottom, plus the probe's findings."""
-    nb = fill(read(RELEASE), solution_code(read(SOURCE)))
-    return run_with_probe(nb, PROBE, RELEASE.parent)
-
-
 def test_notebook_runs_with_solutions_and_its_gradient_check_passes(executed):
     nb, _ = executed
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors
+    assert error_outputs(nb) == []
     report = cell_text(nb, "numerical_gradient(loss, array)")
     assert report.count("  ok") == 11 and "WRONG" not in report, report
 
@@ -321,7 +311,7 @@ def test_the_gradient_check_names_what_a_wrong_birnn_backward_gets_wrong(capsys)
     namespace = {}
     exec(code[0], namespace)  # the notebook's imports
     namespace.update(softmax=ref.softmax, rnn_states=ref.rnn_states, birnn_forward=ref.birnn_forward,
-                     birnn_backward=lambda y, y_pred, caches: _birnn_backward(y, y_pred, caches, flip_dx=False))
+                     birnn_backward=known_mistake("birnn_backward", "the backward direction's dx is in reversed"))
     exec(next(c for c in code if "numerical_gradient(loss, array)" in c), namespace)
     report = capsys.readouterr().out
     assert [line.split()[0] for line in report.splitlines() if "WRONG" in line] == ["dx"], report
@@ -387,56 +377,53 @@ def test_a_self_check_names_every_failing_function_it_calls():
         check("rnn_many_to_one_forward", namespace["rnn_many_to_one_forward"])
 
 
-# Each mistake as a student would write it: (answer cell, text of the solution, replacement).
-MISTAKES = {
-    "softmax over the whole batch": ("softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e)"),
-    "softmax right on (n_y, m) only": ("softmax", "e = np.exp(z - np.max(z, axis=0, keepdims=True))\n"
-                                       "    return e / np.sum(e, axis=0, keepdims=True)",
-                                       "e = np.exp(z.T - np.max(z.T, axis=1, keepdims=True))\n"
-                                       "    return (e / np.sum(e, axis=1, keepdims=True)).T"),
-    "seed 002's Wya on a_prev": ("seed002_rnn_cell_forward", 'np.dot(p["Waa"], a_prev)', 'np.dot(p["Wya"], a_prev)'),
-    "state never updated": ("rnn_states", "np.tanh(Waa @ a_t + ", "np.tanh(Waa @ a0 + "),
-    "recurrent gradient dropped": ("rnn_states_backward", "(da[:, :, t] + da_next)", "da[:, :, t]"),
-    "wrong tanh derivative": ("rnn_states_backward", "(1 - a[:, :, t] ** 2)", "(1 - a[:, :, t])"),
-    "prediction from the first state": ("rnn_many_to_one_forward", 'a[:, :, -1] + parameters["by"]',
-                                        'a[:, :, 0] + parameters["by"]'),
-    "gradient entering at every step": ("rnn_many_to_one_backward", 'da[:, :, -1] = parameters["Wya"].T @ dz',
-                                        'da[:] = (parameters["Wya"].T @ dz)[:, :, None]'),
-    "no 1/m in sequence-to-one": ("rnn_many_to_one_backward", "(y_hat - y) / y.shape[1]", "(y_hat - y)"),
-    "fed y0 at every step": ("output_recurrence_forward", "np.tanh(Way @ y_t + ", "np.tanh(Way @ y0 + "),
-    "teacher-forced logits": ("teacher_forcing_forward", "y_pred = softmax(", "y_pred = ("),
-    "modified y_pred": ("teacher_forcing_backward", "dzy = ((y_pred - y) / y.shape[1])",
-                        "y_pred -= y\n    dzy = (y_pred / y.shape[1])"),
-    "backward states not flipped back": ("birnn_forward", "a_b[:, :, ::-1]], axis=0)", "a_b], axis=0)"),
-    "dWay from the targets": ("teacher_forcing_backward", '"dWay": dz @ y_prev.reshape', '"dWay": dz @ y.reshape'),
-    "backward dx not flipped back": ("birnn_backward", 'g_b["dx"][:, :, ::-1]', 'g_b["dx"]'),
-    "halves of da swapped": ("birnn_backward", "da[:n_a], cache_f)\n    g_b = rnn_states_backward(da[n_a:, :, ::-1]",
-                             "da[n_a:], cache_f)\n    g_b = rnn_states_backward(da[:n_a, :, ::-1]"),
-    "backward upstream gradient not reversed": ("birnn_backward", "da[n_a:, :, ::-1]", "da[n_a:]"),
-}
+# Each mistake as a student would write it; graded_hint: what the hint of the graded test cell says.
+KNOWN = KnownMistakes(ASSIGNMENT, GRADED, [
+    Mistake("softmax over the whole batch", "softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e)",
+            graded_hint="np.sum(e) divides by the sum over the whole array"),
+    Mistake("softmax right on (n_y, m) only", "softmax",
+            "e = np.exp(z - np.max(z, axis=0, keepdims=True))\n    return e / np.sum(e, axis=0, keepdims=True)",
+            "e = np.exp(z.T - np.max(z.T, axis=1, keepdims=True))\n"
+            "    return (e / np.sum(e, axis=1, keepdims=True)).T",
+            graded_hint="z.T does this on (n_y, m, T_x)"),
+    Mistake("seed 002's Wya on a_prev", "seed002_rnn_cell_forward", 'np.dot(p["Waa"], a_prev)',
+            'np.dot(p["Wya"], a_prev)',
+            graded_hint="Wya multiplies a_prev"),
+    Mistake("state never updated", "rnn_states", "np.tanh(Waa @ a_t + ", "np.tanh(Waa @ a0 + ",
+            graded_hint="every step was fed a0"),
+    Mistake("recurrent gradient dropped", "rnn_states_backward", "(da[:, :, t] + da_next)", "da[:, :, t]",
+            graded_hint="the gradient from the next step was dropped"),
+    Mistake("wrong tanh derivative", "rnn_states_backward", "(1 - a[:, :, t] ** 2)", "(1 - a[:, :, t])",
+            graded_hint="not 1 - a."),
+    Mistake("prediction from the first state", "rnn_many_to_one_forward", 'a[:, :, -1] + parameters["by"]',
+            'a[:, :, 0] + parameters["by"]',
+            graded_hint="y_hat was computed from the first state"),
+    Mistake("gradient entering at every step", "rnn_many_to_one_backward",
+            'da[:, :, -1] = parameters["Wya"].T @ dz', 'da[:] = (parameters["Wya"].T @ dz)[:, :, None]',
+            graded_hint="the output's gradient entered at every step"),
+    Mistake("no 1/m in sequence-to-one", "rnn_many_to_one_backward", "(y_hat - y) / y.shape[1]", "(y_hat - y)",
+            graded_hint="the gradient is m times too large"),
+    Mistake("fed y0 at every step", "output_recurrence_forward", "np.tanh(Way @ y_t + ", "np.tanh(Way @ y0 + ",
+            graded_hint="every step was fed y0"),
+    Mistake("teacher-forced logits", "teacher_forcing_forward", "y_pred = softmax(", "y_pred = (",
+            graded_hint="y_pred holds logits"),
+    Mistake("modified y_pred", "teacher_forcing_backward", "dzy = ((y_pred - y) / y.shape[1])",
+            "y_pred -= y\n    dzy = (y_pred / y.shape[1])"),
+    Mistake("backward states not flipped back", "birnn_forward", "a_b[:, :, ::-1]], axis=0)", "a_b], axis=0)",
+            graded_hint="the backward direction's states are still in reversed order"),
+    Mistake("dWay from the targets", "teacher_forcing_backward", '"dWay": dz @ y_prev.reshape',
+            '"dWay": dz @ y.reshape',
+            graded_hint="dWay was built from the targets y"),
+    Mistake("backward dx not flipped back", "birnn_backward", 'g_b["dx"][:, :, ::-1]', 'g_b["dx"]',
+            graded_hint="the backward direction's dx is in reversed time order"),
+    Mistake("halves of da swapped", "birnn_backward",
+            "da[:n_a], cache_f)\n    g_b = rnn_states_backward(da[n_a:, :, ::-1]",
+            "da[n_a:], cache_f)\n    g_b = rnn_states_backward(da[:n_a, :, ::-1]",
+            graded_hint="the two halves of da went to the wrong directions"),
+    Mistake("backward upstream gradient not reversed", "birnn_backward", "da[n_a:, :, ::-1]", "da[n_a:]",
+            graded_hint="so its upstream gradient must be reversed"),
+])
 
 
-@pytest.fixture(scope="module")
-def mistake_scores(tmp_path_factory):
-    """One autograde run over a class of students, each handing in the solution with one mistake."""
-    ws = Workspace.create(tmp_path_factory.mktemp("architectures_course"), ["architectures"])
-    released = read(ws.generate("architectures") / "architectures.ipynb")
-    correct = solution_code(read(SOURCE))
-    students = {f"s{i:02d}": mistake for i, mistake in enumerate(MISTAKES)}
-    for student, mistake in students.items():
-        cell, old, new = MISTAKES[mistake]
-        assert correct[cell].count(old) == 1, f"{mistake}: {old!r} is not once in the solution of {cell}"
-        ws.submit(student, "architectures",
-                  {"architectures": fill(released, {**correct, cell: correct[cell].replace(old, new)})})
-    ws.autograde("architectures")
-    scores = ws.scores("architectures")
-    return {mistake: scores[student] for student, mistake in students.items()}
-
-
-@pytest.mark.parametrize("mistake", MISTAKES)
-def test_each_mistake_loses_only_the_test_aimed_at_it(mistake_scores, mistake):
-    target = next(f"test_{g}" for g in GRADED if function_of(g) == MISTAKES[mistake][0])
-    scores = mistake_scores[mistake]
-    assert set(scores) == {f"test_{name}" for name in GRADED}
-    assert scores[target][0] == 0, scores
-    assert all(s == m for test, (s, m) in scores.items() if test != target), scores
+class TestKnownMistakes(KnownMistakesTests):
+    known = KNOWN

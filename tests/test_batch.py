@@ -120,7 +120,7 @@ def grade(ws, *args):
     return proc
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def workspace(request, tmp_path):
     db_url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT], db_url)
@@ -135,6 +135,7 @@ def workspace(request, tmp_path):
     return ws
 
 
+@pytest.mark.slow
 def test_every_student_gets_a_grade_and_a_reason(workspace):
     ws = workspace
     proc = grade(ws)
@@ -275,6 +276,7 @@ def test_a_timestamp_that_autograde_cannot_read_small_is_refused_before_it_reads
                                    "text file: hand in again without a file of that name") and good == []
 
 
+@pytest.mark.slow
 def test_another_assignments_notebook_and_copied_cells_are_named(tmp_path):
     # nbgrader failed both with messages about corrupted or outdated metadata (jupyter/nbgrader#1083)
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT, "bptt"])
@@ -356,6 +358,7 @@ def test_every_feedback_folder_can_be_released_whatever_was_handed_in_as_its_sec
     assert sorted(p.name for p in copied_in_by_hand.iterdir()) == ["submission_secret.txt", "timestamp.txt"]
 
 
+@pytest.mark.slow
 def test_a_killed_worker_takes_its_sandbox_along_and_odd_collected_files_stop_nothing(tmp_path):
     # A worker's first sandbox is started ahead by the fork server, so it was not among the worker's children:
     # killed at the student limit, the worker left it running until the batch ended. Its student's folder
@@ -462,6 +465,7 @@ def test_report_ranks_tests_by_failures_with_the_most_frequent_hint():
     assert stats[1][:4] == ("test_a", 2, 3, 5)
 
 
+@pytest.mark.slow
 def test_a_worker_past_the_student_time_limit_is_replaced_and_its_student_scores_zero(tmp_path):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
@@ -480,6 +484,7 @@ def test_a_worker_past_the_student_time_limit_is_replaced_and_its_student_scores
     assert "2 to grade" in higher.stderr, higher.stderr  # a higher limit may let them finish: graded again
 
 
+@pytest.mark.slow
 def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written_next_run(tmp_path):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
@@ -501,6 +506,7 @@ def test_a_grade_whose_feedback_cannot_be_written_stands_and_the_page_is_written
     assert all((ws.root / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").exists() for s in ("alice", "dave"))
 
 
+@pytest.mark.slow
 def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
     """nbgrader's log of a failed notebook holds the notebook's own text (here a test cell's id): only the
     grader's own exceptions may stop the batch, never a line that reads like one. (A cell with a grade id the
@@ -534,6 +540,7 @@ def test_a_fork_server_whose_warm_up_fails_still_serves_workers():
     assert "warming up the workers failed (ZeroDivisionError" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
     """A reference that is not the committed one (or no sandbox) is the grader's fault: the batch stops and
     says why, records nothing for the student (no zero, no "fix your notebook" page), and a later run
@@ -555,6 +562,7 @@ def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
     assert "1 student, 1 to grade" in proc.stderr and re.search(r"alice\s+8/12\s+all tests passed", proc.stdout)
 
 
+@pytest.mark.slow
 def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_path):
     """The batch asks processes forked from its fork server for the gradebook (autograder.batch.pool.in_server),
     so its own process spends no CPU on nbgrader; what they refuse still reaches the instructor."""
@@ -570,6 +578,7 @@ def test_the_batch_process_never_imports_nbgrader_and_passes_on_its_errors(tmp_p
     assert "nbgrader imported: False" in proc.stdout
 
 
+@pytest.mark.slow
 def test_an_interrupted_forced_regrade_keeps_the_outcomes_of_students_it_did_not_reach(tmp_path):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
@@ -598,6 +607,7 @@ def test_an_interrupted_forced_regrade_keeps_the_outcomes_of_students_it_did_not
     assert not any("regrade" in json.loads(p.read_text()) for p in outcomes.glob("*.json"))
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
@@ -611,6 +621,7 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
     assert "interrupted" in err and "Traceback" not in err, err
 
 
+@pytest.mark.slow
 def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
     names = [f"s{i:03d}" for i in range(300)] + ["nick sun", "zoë", "o'brien"]
     for parts in (1, 2, 3, 4):
@@ -645,6 +656,7 @@ def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
         report.main(["rnn_foward", "--course", str(ws.root)])
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_path):
     # Two runs at once deleted and rewrote each other's autograded/ folders: outcomes "nbgrader could not
     # grade it" that a resumed run then kept. The second run now refuses, naming the first.
@@ -666,6 +678,7 @@ def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_p
     assert re.search(r"alice\s+8/12\s+all tests passed", proc.stdout), proc.stdout
 
 
+@pytest.mark.slow
 def test_a_misspelled_student_is_named_with_the_closest_name_and_nobody_is_graded(tmp_path):
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
@@ -677,6 +690,7 @@ def test_a_misspelled_student_is_named_with_the_closest_name_and_nobody_is_grade
     assert not (ws.root / "autograded").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url, says", [
     ("postgresql+psycopg2://ta:hunter2@127.0.0.1:1/gradebook", "postgresql+psycopg2://ta:***@127.0.0.1:1/gradebook: "),
     ("postgres://ta@127.0.0.1/gradebook", "Can't load plugin: sqlalchemy.dialects:postgres")])
@@ -691,6 +705,7 @@ def test_a_gradebook_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path,
     assert "Traceback" not in proc.stderr and "hunter2" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_gradebooks_of_one_worker_share_an_engine_and_still_see_each_others_writes(tmp_path, monkeypatch):
     from nbgrader.api import Course, Gradebook
 
@@ -766,6 +781,7 @@ def release_feedback(ws):
     return proc, {s: released.count(s) for s in set(released)}
 
 
+@pytest.mark.slow
 def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
     # release_feedback copies every *.html of a feedback folder as a page: a folder notes.html that nbgrader had
     # copied there stopped it with IsADirectoryError (0 of the class released), and a folder named like the
@@ -790,6 +806,7 @@ def test_a_folder_named_like_a_feedback_page_stops_no_ones_release(tmp_path):
     assert released == {"alice": 1, "bob": 1, "carol": 1}, release.stderr
 
 
+@pytest.mark.slow
 def test_a_notebook_nested_far_deeper_than_any_scores_zero_once_with_the_reason(tmp_path):
     # json.loads raised RecursionError in the grader: "not graded yet" on every run, and no row in grades.csv
     ws, correct = released_course(tmp_path)
@@ -806,6 +823,7 @@ def test_a_notebook_nested_far_deeper_than_any_scores_zero_once_with_the_reason(
     assert "0 to grade" in again.stderr, again.stderr
 
 
+@pytest.mark.slow
 def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount_once(tmp_path):
     # 96 cells each printing just under the per-cell limit wrote 96 MB into autograded/ and 96 MB into
     # feedback/; a 2 GiB sparse file (nothing on disk) became two real 2 GiB files, and was read whole for the
@@ -838,6 +856,7 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
     assert "0 to grade" in again.stderr, again.stderr
 
 
+@pytest.mark.slow
 def test_a_page_that_cannot_be_made_is_replaced_by_the_scores_once_and_the_grade_stands(tmp_path):
     # a notebook whose feedback page nbgrader could not write was graded again on every run
     ws, correct = released_course(tmp_path)

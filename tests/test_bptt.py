@@ -5,17 +5,13 @@ mistake, handed in as a notebook, costs exactly the test aimed at it."""
 import numpy as np
 import pytest
 
-from autograder.commands.submissions import fill, read, solution_code
-from autograder.commands.workspace import Workspace
-from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference
-from autograder.key.bptt.mistakes import _backward
 from course import training
 from course.gradient_explorer import GradientExplorer, gradient_problem
-from notebook_probe import cell_text, run_with_probe
+from harness import KnownMistakes, KnownMistakesTests, Mistake, known_mistake
+from notebook_probe import cell_text, error_outputs
 
-SOURCE = COURSE_ROOT / "source" / "bptt" / "bptt.ipynb"
-RELEASE = COURSE_ROOT / "release" / "bptt" / "bptt.ipynb"
+ASSIGNMENT = "bptt"
 GRADED = ("rnn_cell_backward", "rnn_backward", "rnn_loss", "bptt")
 
 # Appended to the solved notebook: reads the training run and drives the explorer from the kernel side.
@@ -43,17 +39,9 @@ print("PROBE" + json.dumps({
 '''
 
 
-@pytest.fixture(scope="module")
-def executed():
-    """The released notebook with the solutions filled in, run top to bottom, plus the probe's findings."""
-    nb = fill(read(RELEASE), solution_code(read(SOURCE)))
-    return run_with_probe(nb, PROBE, RELEASE.parent)
-
-
 def test_notebook_runs_with_solutions(executed):
     nb, _ = executed
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors
+    assert error_outputs(nb) == []
     report = cell_text(nb, "errors = gradient_check(")
     assert report.count(" ok") == 7 and "WRONG" not in report, report
 
@@ -93,7 +81,7 @@ def test_gradient_explorer_waits_for_the_students_function():
     explorer = GradientExplorer(reference.rnn_forward, lambda da, caches: {"dx": None})
     assert "da0" in explorer.message
     # runs, but drops the gradient from the next step: that would draw a perfect vanishing gradient
-    explorer.rnn_backward = lambda da, caches: _backward(da, caches, recurrent=False)
+    explorer.rnn_backward = known_mistake("rnn_backward", "the recurrent gradient was dropped")
     explorer.move(T_x=10)
     assert "rnn_backward runs, but does not pass its self-check yet" in explorer.message, explorer.message
     explorer.rnn_backward = reference.rnn_backward
@@ -155,80 +143,53 @@ def test_clip_by_norm_keeps_the_direction():
         training.clip_by_norm(gradients, 0)
 
 
-# Each mistake as a student would write it: (answer cell, text of the solution, replacement).
-MISTAKES = {
-    "tanh applied twice": ("rnn_cell_backward", "(1 - a_next**2) * da_next", "(1 - np.tanh(a_next)**2) * da_next"),
-    "tanh' of a_prev": ("rnn_cell_backward", "(1 - a_next**2) * da_next", "(1 - a_prev**2) * da_next"),
-    "dWaa from a_next": ("rnn_cell_backward", "dWaa = dz @ a_prev.T", "dWaa = dz @ a_next.T"),
-    "dba averaged": ("rnn_cell_backward", "dz.sum(axis=1, keepdims=True)", "dz.mean(axis=1, keepdims=True)"),
-    "dba flattened": ("rnn_cell_backward", "dz.sum(axis=1, keepdims=True)", "dz.sum(axis=1)"),
-    "missing transpose": ("rnn_cell_backward", 'parameters["Waa"].T @ dz', 'parameters["Waa"] @ dz'),
-    "no recurrent gradient": ("rnn_backward", "da[:, :, t] + da_prev, cell_caches[t]", "da[:, :, t], cell_caches[t]"),
-    "no upstream gradient": ("rnn_backward", "da[:, :, t] + da_prev, cell_caches[t]", "da_prev, cell_caches[t]"),
-    "forward in time": ("rnn_backward", "range(T_x - 1, -1, -1)", "range(T_x)"),
-    "overwritten gradient": ("rnn_backward", 'dWaa += step["dWaa"]', 'dWaa = step["dWaa"]'),
-    "wrong da0": ("rnn_backward", '"da0": da_prev', '"da0": da[:, :, 0] + da_prev'),
-    "modified argument": ("rnn_backward", "step = rnn_cell_backward(da[:, :, t] + da_prev, cell_caches[t])",
-                          "da[:, :, t] += da_prev\n        step = rnn_cell_backward(da[:, :, t], cell_caches[t])"),
-    "loss not averaged": ("rnn_loss", "-log_likelihood / m", "-log_likelihood"),
-    "no 1/m": ("bptt", "(y_pred[:, :, t] - y[:, :, t]) / m", "(y_pred[:, :, t] - y[:, :, t])"),
-    "wrong sign": ("bptt", "(y_pred[:, :, t] - y[:, :, t]) / m", "(y[:, :, t] - y_pred[:, :, t]) / m"),
-    "cell gradients per example": ("rnn_cell_backward", "dba = dz.sum(axis=1, keepdims=True)",
-                                   "m = da_next.shape[1]\n    dWax, dWaa = dWax / m, dWaa / m\n"
-                                   "    dba = dz.sum(axis=1, keepdims=True) / m"),
-    "da0 from the output": ("rnn_backward", '"da0": da_prev', '"da0": da[:, :, 0]'),
-    "loss over the classes": ("rnn_loss", "m = y.shape[1]", "m = y.shape[0]"),
-    "da with 1/m twice": ("bptt", "da[:, :, t] = Wya.T @ dzy", "da[:, :, t] = Wya.T @ dzy / m"),
-    "dWaa overwritten": ("rnn_backward", 'dWaa += step["dWaa"]', 'dWaa = step["dWaa"]'),
-    "da0 plus the output's": ("rnn_backward", '"da0": da_prev', '"da0": da_prev + da[:, :, 0]'),
-}
-# What the graded test cell's hint says for some of them
-HINTS = {"cell gradients per example": "dWax, dWaa and dba are divided by m",
-         "da0 from the output": "da0 is da[:, :, 0]",
-         "loss over the classes": "which is n_y",
-         "da with 1/m twice": "m times too small",
-         "dWaa overwritten": "dWaa was overwritten at each step",
-         "da0 plus the output's": "your da0 adds da[:, :, 0] to the da_prev of step 0"}
+# Each mistake as a student would write it; graded_hint: what the graded test cell's hint says for some of them.
+KNOWN = KnownMistakes(ASSIGNMENT, GRADED, [
+    Mistake("tanh applied twice", "rnn_cell_backward", "(1 - a_next**2) * da_next",
+            "(1 - np.tanh(a_next)**2) * da_next"),
+    Mistake("tanh' of a_prev", "rnn_cell_backward", "(1 - a_next**2) * da_next", "(1 - a_prev**2) * da_next"),
+    Mistake("dWaa from a_next", "rnn_cell_backward", "dWaa = dz @ a_prev.T", "dWaa = dz @ a_next.T"),
+    Mistake("dba averaged", "rnn_cell_backward", "dz.sum(axis=1, keepdims=True)", "dz.mean(axis=1, keepdims=True)"),
+    Mistake("dba flattened", "rnn_cell_backward", "dz.sum(axis=1, keepdims=True)", "dz.sum(axis=1)"),
+    Mistake("missing transpose", "rnn_cell_backward", 'parameters["Waa"].T @ dz', 'parameters["Waa"] @ dz'),
+    Mistake("no recurrent gradient", "rnn_backward", "da[:, :, t] + da_prev, cell_caches[t]",
+            "da[:, :, t], cell_caches[t]"),
+    Mistake("no upstream gradient", "rnn_backward", "da[:, :, t] + da_prev, cell_caches[t]", "da_prev, cell_caches[t]"),
+    Mistake("forward in time", "rnn_backward", "range(T_x - 1, -1, -1)", "range(T_x)"),
+    Mistake("overwritten gradient", "rnn_backward", 'dWaa += step["dWaa"]', 'dWaa = step["dWaa"]'),
+    Mistake("wrong da0", "rnn_backward", '"da0": da_prev', '"da0": da[:, :, 0] + da_prev'),
+    Mistake("modified argument", "rnn_backward", "step = rnn_cell_backward(da[:, :, t] + da_prev, cell_caches[t])",
+            "da[:, :, t] += da_prev\n        step = rnn_cell_backward(da[:, :, t], cell_caches[t])"),
+    Mistake("loss not averaged", "rnn_loss", "-log_likelihood / m", "-log_likelihood"),
+    Mistake("no 1/m", "bptt", "(y_pred[:, :, t] - y[:, :, t]) / m", "(y_pred[:, :, t] - y[:, :, t])"),
+    Mistake("wrong sign", "bptt", "(y_pred[:, :, t] - y[:, :, t]) / m", "(y[:, :, t] - y_pred[:, :, t]) / m"),
+    Mistake("cell gradients per example", "rnn_cell_backward", "dba = dz.sum(axis=1, keepdims=True)",
+            "m = da_next.shape[1]\n    dWax, dWaa = dWax / m, dWaa / m\n    dba = dz.sum(axis=1, keepdims=True) / m",
+            graded_hint="dWax, dWaa and dba are divided by m"),
+    Mistake("da0 from the output", "rnn_backward", '"da0": da_prev', '"da0": da[:, :, 0]',
+            graded_hint="da0 is da[:, :, 0]"),
+    Mistake("loss over the classes", "rnn_loss", "m = y.shape[1]", "m = y.shape[0]", graded_hint="which is n_y"),
+    Mistake("da with 1/m twice", "bptt", "da[:, :, t] = Wya.T @ dzy", "da[:, :, t] = Wya.T @ dzy / m",
+            graded_hint="m times too small"),
+    Mistake("dWaa overwritten", "rnn_backward", 'dWaa += step["dWaa"]', 'dWaa = step["dWaa"]',
+            graded_hint="dWaa was overwritten at each step"),
+    Mistake("da0 plus the output's", "rnn_backward", '"da0": da_prev', '"da0": da_prev + da[:, :, 0]',
+            graded_hint="your da0 adds da[:, :, 0] to the da_prev of step 0"),
+    # the self-check's hints for dby (issue 31): was dby's shape or wrong values alone, or numpy's error alone
+    Mistake("dby lost its column", "bptt", "dby += dzy.sum(axis=1, keepdims=True)", "dby = dby + dzy.sum(axis=1)",
+            says=("Hint: the sum over the examples lost its column",), graded=False),
+    Mistake("dby lost its column, +=", "bptt", "dby += dzy.sum(axis=1, keepdims=True)", "dby += dzy.sum(axis=1)",
+            says=("Hint: the sum over the examples lost its column",), graded=False),
+    Mistake("dby overwritten", "bptt", "dby += dzy.sum(axis=1, keepdims=True)", "dby = dzy.sum(axis=1, keepdims=True)",
+            says=("Hint: dby holds only the last step",), graded=False),
+])
 
 
-@pytest.fixture(scope="module")
-def mistake_scores(tmp_path_factory):
-    """One autograde run over a class of students, each handing in the solution with one mistake:
-    {mistake: (scores, the graded notebook)}."""
-    ws = Workspace.create(tmp_path_factory.mktemp("bptt_course"), ["bptt"])
-    released = read(ws.generate("bptt") / "bptt.ipynb")
-    correct = solution_code(read(SOURCE))
-    students = {f"s{i:02d}": mistake for i, mistake in enumerate(MISTAKES)}
-    for student, mistake in students.items():
-        cell, old, new = MISTAKES[mistake]
-        assert correct[cell].count(old) == 1, f"{mistake}: {old!r} is not once in the solution of {cell}"
-        ws.submit(student, "bptt", {"bptt": fill(released, {**correct, cell: correct[cell].replace(old, new)})})
-    ws.autograde("bptt")
-    scores = ws.scores("bptt")
-    return {mistake: (scores[student], read(ws.root / "autograded" / student / "bptt" / "bptt.ipynb"))
-            for student, mistake in students.items()}
+class TestKnownMistakes(KnownMistakesTests):
+    known = KNOWN
 
-
-@pytest.mark.parametrize("mistake", MISTAKES)
-def test_each_mistake_loses_only_the_test_aimed_at_it(mistake_scores, mistake):
-    target = f"test_{MISTAKES[mistake][0]}"
-    scores, _ = mistake_scores[mistake]
-    assert set(scores) == {f"test_{name}" for name in GRADED}
-    assert scores[target][0] == 0, scores
-    assert all(s == m for test, (s, m) in scores.items() if test != target), scores
-
-
-@pytest.mark.parametrize("mistake", HINTS)
-def test_the_graded_test_cell_names_the_mistake(mistake_scores, mistake):
-    _, graded = mistake_scores[mistake]
-    name = MISTAKES[mistake][0]
-    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{name}")
-    report = "".join(o.get("evalue", "") for o in cell.outputs)
-    assert "Hint: " in report and HINTS[mistake] in report, report
-
-
-@pytest.mark.parametrize("mistake", ["no 1/m", "wrong sign"])
-def test_gradient_check_exposes_a_wrong_bptt(mistake_scores, mistake):
-    _, graded = mistake_scores[mistake]
-    report = cell_text(graded, "errors = gradient_check(")
-    assert report.count("WRONG") == 7, report
+    @pytest.mark.parametrize("mistake", ["no 1/m", "wrong sign"])
+    def test_gradient_check_exposes_a_wrong_bptt(self, graded_class, mistake):
+        _, graded = graded_class[mistake]
+        report = cell_text(graded, "errors = gradient_check(")
+        assert report.count("WRONG") == 7, report

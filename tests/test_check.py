@@ -3,10 +3,13 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 
 from autograder.commands.samples import partly_wrong
 from autograder.commands.submissions import fill, read, solution
 from autograder.core.paths import COURSE_ROOT
+
+pytestmark = pytest.mark.slow  # every test here takes over 5 s
 
 ASSIGNMENT = "rnn_forward"
 

@@ -13,6 +13,8 @@ from nbgrader.api import Gradebook
 from autograder.commands.samples import sample_submissions
 from autograder.commands.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # every test here takes over 5 s
+
 ASSIGNMENT = "rnn_forward"
 COURSE_ID = "rnn-from-scratch"
 DUE = "2026-11-20 12:00:00 UTC"

@@ -130,6 +130,7 @@ def test_in_a_hidden_test_a_student_exception_does_not_say_which_it_was():
     assert outcome(["def double(v):\n    raise KeyError(int(v[1]))"], hidden) == ("HiddenTestFailed", HIDDEN_FAILURE)
 
 
+@pytest.mark.slow
 def test_names_are_read_where_the_test_stands_and_later_cells_change_nothing():
     later = ["def double(v):\n    return [0, 2, 4]", "np.array_equal = lambda *a: True"]
     assert outcome([GOOD], TEST, after=later) == (None, "ok\n")
@@ -166,6 +167,7 @@ def test_a_library_function_a_student_name_holds_runs_in_the_sandbox_not_in_the_
     assert not (tmp_path / "written-by-the-grader.npy").exists()  # written in the sandbox's view, if anywhere
 
 
+@pytest.mark.slow
 def test_a_call_that_kills_the_process_or_times_out_is_a_student_error():
     assert outcome(["import os\ndef double(v):\n    os._exit(3)"], TEST) == \
         ("StudentError", "the notebook's process ended while double ran")
@@ -173,6 +175,7 @@ def test_a_call_that_kills_the_process_or_times_out_is_a_student_error():
     assert ename == "StudentError" and "did not return within 3 s" in evalue
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", [
     "while True:\n    try:\n        sum(range(10**6))\n    except Exception:\n        pass\n",  # CPU in the grader
     "for _ in range(100):\n    double(1)\n",  # each call in its own limit, the cell past its own
@@ -196,6 +199,7 @@ def test_a_graded_cell_whose_source_is_not_the_gradebook_s_is_never_run():
     assert [o.ename for o in cell.outputs] == ["NotATestCell"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source, says", [
     ("%timeit softmax(np.ones((2, 2)))\n", "is not plain Python (line 1"),
     ("check('rnn_forward', rnn_forward)\n", "calls check(...)"),
@@ -215,6 +219,7 @@ def test_release_refuses_a_test_cell_trusted_grading_cannot_grade(tmp_path, sour
     assert f"test cell 'my_test' {says}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_run_grade_grades_instructor_tests_too(tmp_path):
     import os
     import subprocess
@@ -246,6 +251,7 @@ def test_the_feedback_shows_the_assert_message_and_no_hidden_test_source(graded)
     assert "reference.rnn_forward" not in page and "default_rng(7)" not in page
 
 
+@pytest.mark.slow
 def test_names_too_large_to_send_are_a_student_error_not_undefined():
     ename, evalue = outcome(["import numpy as np\nbig = np.zeros(9_000_000)"], "big.shape")  # 72 MB
     assert ename == "StudentError" and "too large to send" in evalue, (ename, evalue)
@@ -271,6 +277,7 @@ def test_a_name_holding_a_module_the_grader_never_imported_is_refused_not_import
     assert outcome(["import numpy.linalg as la"], "print(la.norm(np.ones(4)))") == (None, "2.0\n")
 
 
+@pytest.mark.slow
 def test_an_error_in_a_hidden_test_does_not_quote_what_the_student_returned():
     # A broadcast error quoted the shape of the empty array the student's function returned: 62 bits of a
     # hidden input per feedback round

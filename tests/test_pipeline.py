@@ -13,6 +13,8 @@ from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from conftest import ASSIGNMENTS
 
+pytestmark = pytest.mark.slow  # every test here takes about 5 s or more
+
 
 def notebooks(folder):
     return sorted(p.name for p in folder.glob("*.ipynb"))

@@ -148,10 +148,12 @@ def _assert_private(left, sysctls, beside, after):
     assert [s for s in sysctls if not s.startswith(OWN_SYSCTLS)] == []
 
 
+@pytest.mark.slow
 def test_no_mark_of_one_sandbox_reaches_another():
     _assert_private(*marks_found(Sandbox))
 
 
+@pytest.mark.slow
 def test_no_mark_reaches_another_sandbox_when_an_ordinary_user_grades():
     with course_with_a_gradebook() as course:
         found = json.loads(as_ordinary_user(course, """
@@ -229,6 +231,7 @@ print("what an earlier sandbox left, as a timing channel would read it:", os.ura
 """
 
 
+@pytest.mark.slow
 def test_a_regrade_of_the_same_code_hands_its_hidden_cases_to_no_second_sandbox(tmp_path):
     # Seen in an attack: a notebook timed its reads of shared system files (the page cache) to read what its
     # own earlier grading had marked there (its hidden inputs) and printed them into its next feedback. No

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from autograder.commands.studentlab import exchange_configured, lab_root
 
 
@@ -37,6 +39,7 @@ def test_without_exchange_only_validate_is_on(tmp_path):
     assert "the Assignment List is off" in stderr and "Validate" in stderr
 
 
+@pytest.mark.slow
 def test_an_exchange_in_the_labs_nbgrader_config_turns_the_assignment_list_on(tmp_path):
     exchange = tmp_path / "exchange"
     exchange.mkdir()
@@ -67,6 +70,7 @@ def test_an_exchange_plugin_counts_as_configured_and_one_that_does_not_import_do
     assert not configured and "did not load" in where
 
 
+@pytest.mark.slow
 def test_a_users_own_jupyter_config_does_not_turn_the_instructor_tools_back_on(tmp_path):
     config, *_ = run_studentlab(tmp_path / "cfg", f"--notebook-dir={tmp_path}", cwd=tmp_path)
     user = tmp_path / "user"

@@ -176,6 +176,7 @@ def as_ordinary_user(course, body):
     return proc.stdout.splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_the_same_holds_when_an_ordinary_user_grades():
     """Graded by a user who is not root, the sandbox is an unprivileged user namespace (bwrap --unshare-all),
     not root dropping to nobody."""
@@ -187,6 +188,7 @@ def test_the_same_holds_when_an_ordinary_user_grades():
         assert (out.splitlines(), errors) == FOUND_NOTHING
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_is_capped_per_sandbox_when_an_ordinary_user_grades():
     # Without cgroups and without root, nothing capped it: one notebook took every process of the machine
     before = _processes_of(launch.NOBODY)
@@ -236,6 +238,8 @@ for pid in children:
 """
 
 
+@pytest.mark.slow
+@pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes share one user's process cap only when root grades")
 @pytest.mark.parametrize("groups", [True, False], ids=["own cgroups", "per-process limits"])
 def test_a_sandbox_starts_while_its_user_has_no_process_left(groups, monkeypatch):
@@ -293,6 +297,7 @@ print(json.dumps([json.loads(os.read(r, 1 << 16)) for r in readers]))
 """
 
 
+@pytest.mark.slow
 def test_sandboxes_started_ahead_are_claimed_once_each_and_start_as_any_other():
     # As autograder.batch.grade's fork server does: the two sandboxes start ahead, and the processes forked later
     # (its workers) each claim one. A third finds none left (it starts its own), and none remains to discard.
@@ -462,6 +467,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
 """
 
 
+@pytest.mark.slow
 def test_a_report_says_why_the_process_ended_in_words_the_student_did_not_choose():
     # "sent a message of 4611977719010229202 bytes" carried a hidden input, bit for bit
     graded, _ = graded_test_cells(PIPE_WRITER, ["softmax", "rnn_cell_forward"])
@@ -567,6 +573,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
 """
 
 
+@pytest.mark.slow
 def test_a_graded_call_cannot_make_the_grader_decode_more_than_a_call_needs():
     graded, _ = graded_test_cells(ORACLE_FLOOD, ["softmax", "rnn_cell_forward"])
     report = graded["rnn_cell_forward"][0].evalue
@@ -585,6 +592,7 @@ def test_what_a_notebook_prints_past_its_budget_is_not_even_sent():
     assert budget.OUTPUT_CUT.format(budget.NOTEBOOK_OUTPUT_CHARS) in outputs[-1][0].text
 
 
+@pytest.mark.slow
 def test_a_notebook_that_sends_more_than_its_share_is_read_no_further():
     run_ = notebook_run.NotebookRun([], 1 << 30, 60)
     # Written to the grader's pipe directly, past the worker's limits: two replies of 40 MB each
@@ -667,10 +675,16 @@ except OSError:
     print(forked)
 """
 
-needs_cgroups = pytest.mark.skipif(cgroups.unavailable() is not None,
+_cgroups_here = pytest.mark.skipif(cgroups.unavailable() is not None,
                                    reason=f"no per-sandbox cgroups here: {cgroups.unavailable()}")
 
 
+def needs_cgroups(test):
+    """Per-sandbox cgroups need root (cgroups.unavailable says so otherwise): marked root, skipped without them."""
+    return pytest.mark.root(_cgroups_here(test))
+
+
+@pytest.mark.slow
 @needs_cgroups
 def test_the_memory_limit_holds_for_all_of_a_sandbox_s_processes_together():
     with Sandbox(memory_bytes=1 << 30) as b:
@@ -707,6 +721,7 @@ def test_a_sandbox_that_goes_over_the_memory_limit_is_reported_as_out_of_memory(
     assert [(o.ename, "1024 MB memory limit" in o.evalue) for o in outputs] == [("MemoryError", True)]
 
 
+@pytest.mark.slow
 @needs_cgroups
 def test_a_fork_bomb_is_capped_per_sandbox_and_leaves_other_sandboxes_their_share():
     with Sandbox() as bomb, Sandbox(start_timeout=5) as other:
@@ -715,6 +730,7 @@ def test_a_fork_bomb_is_capped_per_sandbox_and_leaves_other_sandboxes_their_shar
             assert 200 < int(out) < DEFAULTS.sandbox_processes
 
 
+@pytest.mark.slow
 @needs_cgroups
 def test_a_notebook_s_busy_processes_leave_other_sandboxes_their_share_of_the_cpu():
     if "cpu" not in cgroups._own_groups():
@@ -730,6 +746,7 @@ def test_a_notebook_s_busy_processes_leave_other_sandboxes_their_share_of_the_cp
     assert float(out) < 3, f"0.5 s of CPU took {float(out):.1f} s next to a notebook's 60 busy processes"
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_sandbox_and_everything_it_started(tmp_path):
     marker = "4242.4242"
     b = Sandbox().start()
@@ -753,6 +770,7 @@ def _cmdline(proc_dir):
         return ""
 
 
+@pytest.mark.slow
 def test_a_function_missing_at_its_test_is_explained_by_the_error_of_its_own_cell():
     # It was "softmax raised NameError: the notebook defines no function 'softmax'": softmax raised nothing
     graded, _ = graded_test_cells("def softmax(z):\n    e = np.exp(z - z.max(axis=0)\n    return e", ["softmax"])
@@ -780,6 +798,7 @@ def test_text_that_utf8_cannot_hold_is_escaped_so_the_graded_notebook_can_be_wri
     assert "raised ValueError: \\udfff\\udfff\\udfff" in report[0].evalue, report
 
 
+@pytest.mark.slow
 def test_untrusted_messages_are_bounded_and_never_unpickled():
     assert decode_untrusted(plain.dumps({"x": np.ones(3)}))["x"].sum() == 3
     buf = io.BytesIO()
@@ -876,6 +895,7 @@ c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPrep
 """
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_still_grades_and_is_fooled_where_trusted_grading_is_not(tmp_path):
     """Without TrustedExecute the course still grades (hidden.py), but a cheat wins there: why it exists."""
     a = "rnn_forward"
@@ -899,6 +919,7 @@ def test_plain_nbgrader_still_grades_and_is_fooled_where_trusted_grading_is_not(
     assert ws.scores(a)["cheat"]["test_softmax"] == (0.0, 2.0)
 
 
+@pytest.mark.slow
 def test_plain_autograde_grades_no_submission_that_links_to_the_course(tmp_path):
     # nbgrader copies a submission following its links, before any preprocessor runs: a notebook that is a
     # link to the source notebook scored full marks. Trusted grading refuses it; nbgrader drops the copy.

@@ -187,6 +187,7 @@ def kernel_scores(c, codes):
     return json.loads(proc.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cheat", sorted(forward_corpus.STAND_IN_CHEATS))
 def test_stand_in_cheats_would_gain_in_plain_nbgrader_s_kernel(cheat):
     """Each cheat at the stand-ins is a real one: where the instructor's tests share the notebook's kernel, it

@@ -99,6 +99,7 @@ def grade_of(ws, student, grade_id):
         return grade.manual_score, grade.needs_manual_grade
 
 
+@pytest.mark.slow
 def test_manual_grading_round_trip_pending_refresh_and_regrade(tmp_path):
     ws = Workspace.create(tmp_path / "course", [A])
     release = read(ws.generate(A) / f"{A}.ipynb")

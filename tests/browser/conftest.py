@@ -1,6 +1,8 @@
 """Fixtures of the end-to-end tests: one JupyterLab server, one chromium and one JupyterLab page for the
 session, and per released notebook its solved copy and its untouched copy, each opened in a tab of that page
 and run once, shared by the tests that look at it."""
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -87,3 +89,11 @@ def pytest_runtest_makereport(item, call):
                 nb.snapshot(f"FAILED-{item.name}")
                 break
     return report
+
+
+def pytest_collection_modifyitems(items):
+    """Every test of this folder drives chromium: marked `browser` (a conftest's hook sees every test: by path)."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
