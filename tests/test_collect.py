@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 from nbgrader.utils import parse_utc
 
 from autograder.commands.samples import sample_submissions
@@ -17,6 +18,7 @@ from autograder.steps.collect import GRACE, submission_time
 ASSIGNMENT = "rnn_forward"
 
 
+@pytest.mark.slow
 def test_a_rewritten_submission_time_gives_way_to_when_its_files_changed(tmp_path):
     exchange = tmp_path / "exchange"
     exchange.mkdir()
