@@ -185,7 +185,9 @@ def main(argv=None):
             shutil.copytree(ws.root, theirs.root)
             shutil.copy(args.against / "nbgrader_config.py", theirs.root)
             other = str(args.against.resolve() / ".venv" / "bin" / "python")
-            against = ["autograder.commands.grade", a, "--course", str(theirs.root), "--force", "--no-report"]
+            command = "autograder.commands.grade" if (args.against / "autograder" / "commands").is_dir() \
+                else "autograder.batch"  # a checkout from before the code's layers
+            against = [command, a, "--course", str(theirs.root), "--force", "--no-report"]
             ways["grade --workers 1 (--against)"] = lambda: run(theirs, *against, "--workers", "1", python=other)
             ways["grade --workers 2 (--against)"] = lambda: run(theirs, *against, "--workers", "2", python=other)
         if args.asserts:
