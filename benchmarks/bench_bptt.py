@@ -12,7 +12,7 @@ from datetime import datetime
 import numpy as np
 from nbclient import NotebookClient
 
-from autograder.commands.submissions import read, solution_code
+from autograder.commands.answers import read, solution_code
 from autograder.core.paths import COURSE_ROOT
 from course.gradient_explorer import T_MAX, GradientExplorer
 

@@ -11,7 +11,7 @@ import numpy as np
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.answers import fill, read, solution_code
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference
 from course.state_explorer import PATTERNS, T_MAX, StateExplorer

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import pytest
 
-from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.answers import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference

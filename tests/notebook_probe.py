@@ -4,7 +4,7 @@ import json
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.answers import fill, read, solution_code
 from autograder.core.paths import COURSE_ROOT
 
 

@@ -8,7 +8,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from autograder.commands.submissions import read, solution_code
+from autograder.commands.answers import read, solution_code
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference as ref
 from course.architectures import (

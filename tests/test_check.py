@@ -5,8 +5,8 @@ import sys
 import nbformat
 import pytest
 
+from autograder.commands.answers import fill, read, solution
 from autograder.commands.samples import partly_wrong
-from autograder.commands.submissions import fill, read, solution
 from autograder.core.paths import COURSE_ROOT
 
 pytestmark = pytest.mark.slow  # every test here takes over 5 s

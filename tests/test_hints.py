@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from autograder.commands.submissions import read, solution_code
+from autograder.commands.answers import read, solution_code
 from autograder.core.paths import COURSE_ROOT
 from autograder.key import reference
 from autograder.key.assignments import MISTAKES

@@ -5,7 +5,7 @@ import pytest
 from corpus import graded_test_cell, with_instructor_tests
 from corpus import rnn_forward as forward_corpus
 
-from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.answers import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.trusted import notebook_run, test_cells
 from autograder.trusted.instructor_tests import HIDDEN_FAILURE

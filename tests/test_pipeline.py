@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from ipykernel.ipkernel import IPythonKernel
 
-from autograder.commands.submissions import fill, read, solution
+from autograder.commands.answers import fill, read, solution
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from conftest import ASSIGNMENTS

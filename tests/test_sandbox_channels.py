@@ -237,7 +237,7 @@ def test_a_regrade_of_the_same_code_hands_its_hidden_cases_to_no_second_sandbox(
     # own earlier grading had marked there (its hidden inputs) and printed them into its next feedback. No
     # filter closes that channel; what it carries is worth nothing if no second sandbox ever gets the same
     # hidden cases, so a regrade of the same code replays the verdicts kept from the first grading.
-    from autograder.commands.submissions import fill, read
+    from autograder.commands.answers import fill, read
     from autograder.commands.workspace import Workspace
 
     ws = Workspace.create(tmp_path, ["rnn_forward"])

@@ -22,7 +22,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.answers import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core import budget, errors
 from autograder.core.limits import DEFAULTS

@@ -14,7 +14,7 @@ from corpus import bptt as bptt_corpus
 from corpus import rnn_forward as forward_corpus
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.commands.submissions import read
+from autograder.commands.answers import read
 from autograder.commands.workspace import Workspace
 from autograder.core.limits import GradingLimits
 from autograder.core.paths import COURSE_ROOT

@@ -11,7 +11,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.batch.grade import summarize
-from autograder.commands.submissions import answer_cells, fill, read, solution, solution_code, written_answers
+from autograder.commands.answers import answer_cells, fill, read, solution, solution_code, written_answers
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
 from autograder.report.write import pass_rates

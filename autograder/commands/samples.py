@@ -4,7 +4,7 @@ Correct, partly wrong and untouched notebooks, and the ones that break a grader:
 notebook, a kernel that exits, a cell that never ends, a memory hog, a flood of output, and a student who
 tampers with the grading code instead of writing the functions.
 """
-from autograder.commands.submissions import answer_cells, fill, read, solution
+from autograder.commands.answers import answer_cells, fill, read, solution
 from autograder.core.paths import COURSE_ROOT
 from autograder.key.assignments import PARTLY_WRONG
 

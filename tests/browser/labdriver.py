@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.commands.submissions import fill, read, solution
+from autograder.commands.answers import fill, read, solution
 from autograder.commands.workcopy import work_copy
 from autograder.core.paths import COURSE_ROOT
 

@@ -19,7 +19,7 @@ Each module defines
 """
 import nbformat
 
-from autograder.commands.submissions import fill, read, solution_code
+from autograder.commands.answers import fill, read, solution_code
 from course.signatures import DEPENDENCIES
 
 NO_LESSON_CELLS = "#"  # what the demo cells of a corpus notebook are replaced with
