@@ -1,9 +1,9 @@
 import pytest
 
-from autograder.core.paths import COURSE_ROOT
+from autograder.core.paths import assignments
 from notebook_probe import execute
 
-ASSIGNMENTS = sorted(p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir())
+ASSIGNMENTS = assignments()
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ import sys
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder.core.paths import assignments
+
 SCHEMA_VERSION = 3  # nbgrader 0.9's cell metadata
 
 
@@ -51,7 +53,7 @@ def assignment_layout(db_url, course_id, assignment, course):
 
 def require_assignment(course, assignment, program="grade"):
     """Exit, listing the course's assignments, unless `assignment` is one of them (a folder of source/)."""
-    known = sorted(p.name for p in (course / "source").glob("*") if p.is_dir())
+    known = assignments(course)
     if assignment not in known:
         sys.exit(f"{program}: this course has no assignment '{assignment}' (source/ has: "
                  f"{', '.join(known) or 'nothing'})")
