@@ -80,7 +80,7 @@ try:
     print("network")
 except OSError:
     print("no network")
-for path in ("/etc/shadow", {str(COURSE_ROOT / "autograder" / "reference.py")!r}):
+for path in ("/etc/shadow", {str(REFERENCE)!r}):
     try:
         open(path).read()
         print("read", path)

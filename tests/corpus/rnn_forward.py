@@ -358,8 +358,10 @@ def _stolen_reference():
     except ImportError:
         pass
     for folder in _course_dirs():
-        path = os.path.join(folder, "autograder", "reference.py")
-        if os.path.exists(path):
+        for path in (os.path.join(folder, "autograder", "key", "reference.py"),
+                     os.path.join(folder, "autograder", "reference.py")):  # where it is, where it was
+            if not os.path.exists(path):
+                continue
             spec = importlib.util.spec_from_file_location("stolen", path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
@@ -384,12 +386,15 @@ import types
 
 _package = types.ModuleType("autograder")
 _package.__path__ = []
+_key = types.ModuleType("autograder.key")
+_key.__path__ = []
 _reference = types.ModuleType("autograder.key.reference")
 _reference.__getattr__ = lambda name: get_ipython().user_ns[name]   # "the reference" is my code
 _hidden = types.ModuleType("autograder.key.hidden")
 _hidden.grade_hidden = lambda name, fn: print("\\u2714", name, "passed all hidden checks")
-_package.reference, _package.hidden = _reference, _hidden
-sys.modules.update({"autograder": _package, "autograder.key.reference": _reference, "autograder.key.hidden": _hidden})
+_package.key, _key.reference, _key.hidden = _key, _reference, _hidden
+sys.modules.update({"autograder": _package, "autograder.key": _key, "autograder.key.reference": _reference,
+                    "autograder.key.hidden": _hidden})
 """
 
 _OVERWRITE_REFERENCE = _FIND_COURSE + """
@@ -416,12 +421,13 @@ for folder in _course_dirs():
         except OSError:
             pass
     try:   # a planted bytecode cache, in case the file is checked but the import is not
-        os.makedirs(os.path.join(folder, "autograder", "__pycache__"), exist_ok=True)
+        os.makedirs(os.path.join(folder, "autograder", "key", "__pycache__"), exist_ok=True)
         import py_compile
         with open("/tmp/evil.py", "w") as f:
             f.write(_EVIL)
+        tag = f"cpython-{sys.version_info[0]}{sys.version_info[1]}"
         py_compile.compile("/tmp/evil.py", cfile=os.path.join(
-            folder, "autograder", "__pycache__", f"reference.cpython-{sys.version_info[0]}{sys.version_info[1]}.pyc"))
+            folder, "autograder", "key", "__pycache__", f"reference.{tag}.pyc"))
     except Exception:
         pass
 print("overwrote:", _written)
