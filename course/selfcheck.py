@@ -36,7 +36,7 @@ def failing_dependencies_note(name, fn):
 
 
 def check(name, fn):
-    """Run the self-check `name` (a function's name, or a case set of course.signatures.CASE_SETS) on your
+    """Run the self-check `name` (a function's name, or a case set named <function>_<what more>) on your
     function `fn`; print a pass line or raise SelfCheckFailed."""
     function = function_of(name)
     if not callable(fn):

@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 
 from autograder.key import reference
-from autograder.key.assignments import MISTAKES
+from autograder.key.assignments import ARG_BUILDERS, MISTAKES
 from autograder.key.cases import hidden_cases, visible_cases
 from autograder.key.problems import PLAIN_HIDDEN_SEED
 from autograder.trusted.secret import hidden_seed
 from course.checking import local_call, run_checks
 from course.diagnose import compare
 from course.selfcheck import stored_cases
-from course.signatures import CASE_SETS, SIGNATURES, function_of
+from course.signatures import SIGNATURES, function_of
 
-CASE_SET_NAMES = sorted([*SIGNATURES, *CASE_SETS])
+CASE_SET_NAMES = sorted(ARG_BUILDERS)
 
 
 @pytest.mark.parametrize("name", CASE_SET_NAMES)

@@ -6,7 +6,8 @@ from autograder.key import architectures, bptt, rnn_forward
 
 KEYS = {"rnn_forward": rnn_forward, "bptt": bptt, "architectures": architectures}
 ORDER = tuple(KEYS)  # as students meet them
-# case set (a function's name, or one of course.signatures.CASE_SETS) -> builder(size, rng) of its arguments
+# case set (a function's name, or <function>_<what more>: course.signatures.function_of) -> builder(size, rng)
+# of its arguments
 ARG_BUILDERS = {name: build for key in KEYS.values() for name, build in key.ARG_BUILDERS.items()}
 # function -> {hint: wrong function}
 MISTAKES = {name: wrong for key in KEYS.values() for name, wrong in key.MISTAKES.items()}

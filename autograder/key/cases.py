@@ -14,9 +14,6 @@ from autograder.key.assignments import ARG_BUILDERS, MISTAKES
 from autograder.key.problems import HIDDEN_SIZES, VISIBLE_SEED, VISIBLE_SIZES, label
 from course.signatures import function_of
 
-# case set (a function's name, or one of course.signatures.CASE_SETS) -> builder(size, rng) of its arguments;
-# each assignment adds its functions here.
-
 
 def make_args(name, size, rng):
     """The arguments of one call of `name` for problem sizes `size`."""

@@ -1,4 +1,4 @@
-"""Write course/data/<case set>.npz (one per function, and one per course.signatures.CASE_SETS): the visible
+"""Write course/data/<case set>.npz (one per case set of the answer key, autograder/key/assignments.py): the visible
 self-check cases with the reference's answers and the outputs of known mistakes. Run after changing the
 reference, the cases or the mistakes:
 
@@ -6,15 +6,15 @@ reference, the cases or the mistakes:
 """
 import sys
 
+from autograder.key.assignments import ARG_BUILDERS
 from autograder.key.cases import visible_cases
 from course import plain
 from course.selfcheck import DATA
-from course.signatures import CASE_SETS, SIGNATURES
 
 
 def main(names=None):
     DATA.mkdir(exist_ok=True)
-    for name in names or [*SIGNATURES, *CASE_SETS]:
+    for name in names or ARG_BUILDERS:
         path = DATA / f"{name}.npz"
         path.write_bytes(plain.dumps(visible_cases(name)))
         print(f"wrote {path} ({path.stat().st_size} bytes)")

@@ -19,7 +19,7 @@ from course.signatures import SIGNATURES, function_of
 
 def graded_function(cell):
     """(function, case set) of a test cell of the course's own ("test_<case set>", see
-    course.signatures.CASE_SETS, graded on the registered cases), or None for any other cell: an ungraded
+    a case set of the answer key, graded on its cases), or None for any other cell: an ungraded
     cell, or an instructor's test cell (is_instructor_test), which runs on stand-ins."""
     meta = cell.metadata.get("nbgrader", {})
     if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):

@@ -13,7 +13,8 @@ def forward_args(size, rng):
     return (x, a0, p)
 
 
-# case set (a function's name, or one of course.signatures.CASE_SETS) -> builder(size, rng) of its arguments
+# case set (a function's name, or <function>_<what more>: course.signatures.function_of) -> builder(size, rng)
+# of its arguments
 ARG_BUILDERS = {
     "softmax": logits_args("softmax"),
     "rnn_cell_forward": cell_forward_args,
