@@ -59,7 +59,7 @@ def function_of(name):
     more than the contract asks of it where one assignment asks more, named <function>_<what more>
     (softmax_all_steps: architectures's softmax must also take (n_y, m, T_x), all steps at once, which
     rnn_forward never asks). A test cell names its case set (grade id test_<case set>, check(<case set>, fn))."""
-    if name in SIGNATURES:
+    if not isinstance(name, str) or name in SIGNATURES:  # a test cell without a grade id asks with None
         return name
     functions = [f for f in SIGNATURES if name.startswith(f + "_")]
     return max(functions, key=len) if functions else name

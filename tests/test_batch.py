@@ -834,9 +834,9 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
     loud = copy.deepcopy(correct[ASSIGNMENT])
     loud.cells += [nbformat.v4.new_code_cell("print('x' * 999_000)") for _ in range(20)]
     folder = ws.submit("loud", ASSIGNMENT, {ASSIGNMENT: loud})
-    with open(folder / "hole.bin", "wb") as f:
+    with open(folder / "hole.npy", "wb") as f:
         f.truncate(2 << 30)
-    (folder / "big.bin").write_bytes(os.urandom(budget.COPIED_BYTES + 1))
+    (folder / "big.npy").write_bytes(os.urandom(budget.COPIED_BYTES + 1))
     started = time.monotonic()
     assert fingerprint(folder) != fingerprint(ws.root / "submitted" / "alice" / ASSIGNMENT)
     assert time.monotonic() - started < 1.5  # reading the 2 GiB took 3 s per GiB
@@ -844,9 +844,9 @@ def test_what_one_notebook_prints_and_hands_in_costs_the_grader_a_bounded_amount
     assert re.search(rf"loud\s+8/12\s+all tests passed \(.*the notebook printed more than "
                      rf"{budget.NOTEBOOK_OUTPUT_CHARS:,} characters of output in all: output from cell \d+ on was "
                      rf"cut", proc.stdout), proc.stdout
-    assert re.search(r"hole.bin was not copied: it is a sparse file \(2,147,483,648 bytes long, 0 on disk\), which a "
+    assert re.search(r"hole.npy was not copied: it is a sparse file \(2,147,483,648 bytes long, 0 on disk\), which a "
                      r"copy would write out in full", proc.stdout), proc.stdout
-    assert re.search(r"big.bin \([\d,]+ bytes\) was not copied: the files handed in next to the notebooks may take "
+    assert re.search(r"big.npy \([\d,]+ bytes\) was not copied: the files handed in next to the notebooks may take "
                      r"\d+ MB in all: hand in only what the notebook needs", proc.stdout), proc.stdout
     for kind in ("autograded", "feedback"):
         written = sum(p.stat().st_size for p in (ws.root / kind / "loud").rglob("*") if p.is_file())

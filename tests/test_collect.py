@@ -60,3 +60,55 @@ def test_an_honest_copy_that_ends_within_the_grace_keeps_the_time_it_claims(tmp_
     assert submission_time(tmp_path, now - GRACE / 2) == now - GRACE / 2
     assert submission_time(tmp_path, now - 2 * GRACE) >= now - datetime.timedelta(seconds=1)
     assert submission_time(tmp_path, None) >= now - datetime.timedelta(seconds=1)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="an entry owned by another user needs root to make")
+@pytest.mark.root
+def test_collect_takes_no_link_no_mode_bits_and_no_entry_in_another_students_name(tmp_path):
+    # Attack round 9: nbgrader's collect followed links in a student's own inbound entry (the instructor's source
+    # notebook graded as hers: 8/12 against her twin's 0/12; two links to "." copied 733 MB in 60 s and stopped
+    # the class's collection; a late notebook behind a link kept its on-time stamp), kept a setuid bit on a file
+    # it made root's, and took the student from the entry's name (an entry mallory named after victim replaced
+    # victim's submission)
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    with open(ws.root / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    ws.generate(ASSIGNMENT)
+    ws.nbgrader("release_assignment", ASSIGNMENT, "--force")
+    notebook = sample_submissions(ws, ASSIGNMENT, ["carol"])["carol"][ASSIGNMENT]  # as released
+    for student in ("victim", "linker", "looper", "setuid"):
+        home = tmp_path / student
+        (home / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(notebook, str(home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
+        subprocess.run([sys.executable, "-m", "nbgrader", "submit", ASSIGNMENT, "--course=rnn-from-scratch",
+                        f"--student={student}", f"--Exchange.root={exchange}"], cwd=home, check=True,
+                       capture_output=True, env=dict(os.environ, HOME=str(home)))
+    inbound = exchange / "rnn-from-scratch" / "inbound"
+    entry = {d.name.split("+")[0]: d for d in inbound.iterdir()}
+    (entry["linker"] / f"{ASSIGNMENT}.ipynb").unlink()
+    (entry["linker"] / f"{ASSIGNMENT}.ipynb").symlink_to(ws.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    (entry["looper"] / "a").symlink_to(".")
+    (entry["looper"] / "b").symlink_to(".")
+    helper = entry["setuid"] / "plot_helper.py"
+    helper.write_text("print('helper')")
+    helper.chmod(0o4755)
+    entry["setuid"].chmod(0o777)
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5)
+    forged = inbound / f"victim+{ASSIGNMENT}+{later:%Y-%m-%d %H:%M:%S.%f} UTC+mallorywashere"
+    forged.mkdir()
+    (forged / f"{ASSIGNMENT}.ipynb").write_text("{}")
+    os.chown(forged, 2002, 2002)  # a classmate's uid
+
+    collected = ws.nbgrader("collect", ASSIGNMENT, f"--Exchange.root={exchange}")
+
+    submitted = ws.root / "submitted"
+    assert sorted(p.name for p in submitted.iterdir()) == ["setuid", "victim"], collected.stderr
+    assert f"{forged.name} is not collected: it claims to be victim's, but uid 2002 made it" in collected.stderr
+    assert "is not collected: the submission holds a link" in collected.stderr  # linker's, looper's
+    assert (submitted / "victim" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text() != "{}"  # her own
+    copied = submitted / "setuid" / ASSIGNMENT
+    assert oct(copied.stat().st_mode & 0o7777) == "0o755"
+    assert oct((copied / "plot_helper.py").stat().st_mode & 0o7777) == "0o644"

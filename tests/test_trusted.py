@@ -968,7 +968,8 @@ def test_a_student_s_markdown_shows_its_html_as_text_and_the_assignment_s_keeps_
     nb, _ = EscapeStudentHtml().preprocess(new_notebook(cells=[answer, given, raw]), {})
     assert "<script" not in answer.source and "<img" not in answer.source and "&lt;script>" in answer.source
     assert "*saturated*" in answer.source and "$a&lt;b$" in answer.source  # markdown and math still render
-    assert given.source.startswith("<details>") and "format" not in raw.metadata
+    assert given.source.startswith("<details>") and nb.cells[2].cell_type == "markdown"
+    assert "format" not in nb.cells[2].metadata and "&lt;script&gt;" in nb.cells[2].source
 
 
 def test_an_output_s_metadata_keeps_only_image_sizes_as_numbers():
@@ -991,7 +992,11 @@ def test_a_student_s_markdown_links_to_no_script():
 
 
 ROUND_8_LINKS = ["[see my plot](javascript\\:eval(atob('eA')))", "[a](javascript&#58;x)", "[b](vbscript\\:x)",
-                 "[r][1]\n\n[1]: javascript\\:y", "[c](data:text/html,<b>)", "![i](attachment:page.html)"]
+                 "[r][1]\n\n[1]: javascript\\:y", "[c](data:text/html,<b>)", "![i](attachment:page.html)",
+                 # round 9: formgrader's strip_files_prefix turns "files/javascript:..." into "javascript:..."
+                 "[f](files/javascript\\:eval(atob('eA')))", "[g](/files/javascript\\:x)",
+                 "[s][2]\n\n[2]: files/JaVaScRiPt\\:y", "[h](files/javascript&#58;x)", "[i](files/vbscript\\:x)",
+                 "[j](files/data\\:text/html,x)", "[k](files/files/javascript\\:x)"]
 
 
 @pytest.mark.parametrize("answer", ROUND_8_LINKS)
@@ -1000,11 +1005,13 @@ def test_what_formgrader_renders_of_a_written_answer_links_to_no_script(answer):
     # decodes backslash escapes (`javascript\:`): one click in formgrader rewrote the gradebook. The check is
     # now made on nbconvert's own rendering, with the cell's attachments.
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+    from nbconvert.filters.strings import strip_files_prefix
 
     from autograder.core.safe_html import URL_ATTRIBUTES, _urls, student_markdown
     attachments = {"page.html": {"text/html": "PHNjcmlwdD4="}}
     shown = student_markdown(f"My answer: the units saturate.\n\n{answer}", attachments)
     rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments)).render(shown)
+    rendered = strip_files_prefix(rendered)  # formgrader's template: markdown2html | strip_files_prefix
     links = [re.sub(r"[\x00-\x20]", "", url).lower() for url in _urls(rendered)]
     assert not [url for url in links if url.startswith(("javascript:", "vbscript:", "data:"))], rendered
     assert "My answer: the units saturate." in rendered and URL_ATTRIBUTES  # the answer still reads
@@ -1020,6 +1027,29 @@ def test_a_written_answer_formgrader_would_render_in_quadratic_time_is_shown_as_
     for answer in ("[" * 100_000, "[x" * 101, "x" * (budget.MARKDOWN_CHARS + 1)):
         shown = student_markdown(answer)
         assert shown.startswith("<pre>") and "[" not in markdown2html_mistune(shown)
+
+
+def test_a_student_s_raw_cell_is_shown_as_text():
+    # Attack round 9: formgrader renders a raw cell through bleach, whose time grows faster than its length:
+    # 100 KB of <div> held the instructor's Jupyter server 30 s
+    from nbformat.v4 import new_notebook, new_raw_cell
+
+    from autograder.core.safe_html import EscapeStudentHtml
+    raw = new_raw_cell("<div>" * 20_000 + "[x](javascript:y)", metadata={"format": "text/html", "tags": ["mine"]})
+    nb, _ = EscapeStudentHtml().preprocess(new_notebook(cells=[raw]), {})
+    shown, = nb.cells
+    assert shown.cell_type == "markdown" and shown.id == raw.id and shown.metadata == {"tags": ["mine"]}
+    assert shown.source.startswith("<pre>&lt;div&gt;") and "[" not in shown.source
+
+
+def test_the_feedback_s_files_prefix_filter_makes_no_script_link():
+    # Attack round 9: the feedback page's strip_files_prefix ran after clean_html, so "files/javascript:" became
+    # a script link there too (the page's policy stopped it, nothing else)
+    from autograder.steps.feedback import strip_files_prefix
+    for link in ('href="files/javascript:x"', "href=files/java&#9;script:x", 'href="/files/vbscript:x"'):
+        assert "files/" in strip_files_prefix(f"<a {link}>"), link
+    assert strip_files_prefix('<img src="files/plot.png"> <a href="/files/sub/x.ipynb?a=1&b=2">') == \
+        '<img src="plot.png"> <a href="sub/x.ipynb?a=1&b=2">'
 
 
 def test_an_attachment_is_shown_at_its_first_reference_only():

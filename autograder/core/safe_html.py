@@ -11,7 +11,9 @@ import re
 from html.parser import HTMLParser
 
 import bleach
+import nbformat
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbconvert.filters.strings import strip_files_prefix
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.core import budget
@@ -53,6 +55,7 @@ SCRIPT_SCHEME = re.compile(r"(?i)\b((?:java|vb)\s*s\s*c\s*r\s*i\s*p\s*t\s*):")
 URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "data", "background", "cite",
                   "xlink:href"}
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+FILES_PREFIX = re.compile(r"^(?:/?files/)+", re.IGNORECASE)
 SHOWN_DATA = ("data:image/png", "data:image/jpeg", "data:image/gif")  # how nbconvert embeds attachments
 MAX_BRACKETS = 100  # "[" of one rendered cell: formgrader's strip_files_prefix costs each one the line's length
 ATTACHMENT = re.compile(r"attachment:([^\s)\]\"'>]+)")
@@ -73,7 +76,9 @@ def student_markdown(source, attachments=None):
             escaped)
     except Exception:  # a missing attachment, say: nbconvert would fail on the page too
         return as_text(source)
-    return escaped if all(_shown_url(url) for url in _urls(rendered)) else as_text(source)
+    # formgrader's template renders `markdown2html | strip_files_prefix`, which turns "files/javascript:..."
+    # into "javascript:..." (attack round 9): judged as that filter leaves it
+    return escaped if all(_shown_url(url) for url in _urls(strip_files_prefix(rendered))) else as_text(source)
 
 
 def as_text(source):
@@ -97,6 +102,7 @@ def _urls(rendered):
 def _shown_url(value):
     """Whether a browser given this attribute value opens http(s), mailto, a relative path or an image."""
     value = re.sub(r"[\x00-\x20\x7f]", "", value)  # what browsers drop from a URL before they read its scheme
+    value = FILES_PREFIX.sub("", value)  # and what a files/ prefix would hide, however many times it is given
     scheme = SCHEME.match(value)
     return not scheme or scheme.group(1).lower() in ("http", "https", "mailto") or \
         value.lower().startswith(SHOWN_DATA)
@@ -120,7 +126,7 @@ class EscapeStudentHtml(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         budget_left = budget.MARKDOWN_NOTEBOOK_CHARS  # of markdown rendered to check it; the rest is text
-        for cell in nb.cells:
+        for i, cell in enumerate(nb.cells):
             if cell.metadata.get("nbgrader", {}).get("locked"):
                 continue
             if cell.cell_type == "markdown":
@@ -129,7 +135,12 @@ class EscapeStudentHtml(NbGraderPreprocessor):
                     continue
                 budget_left -= len(cell.source)
                 cell.source = student_markdown(_attachments_once(cell, set()), cell.get("attachments"))
-            elif cell.cell_type == "raw":  # a raw cell marked text/html is written into the page as it is
-                cell.metadata.pop("format", None)
-                cell.metadata.pop("raw_mimetype", None)
+            elif cell.cell_type == "raw":
+                # formgrader writes a raw cell into its page through bleach, whose time grows faster than its
+                # length (100 KB of <div> held the instructor's server 30 s: attack round 9), and one marked
+                # text/html as it is: a student's raw cell is shown as text, in a markdown cell
+                metadata = {k: v for k, v in cell.metadata.items() if k not in ("format", "raw_mimetype")}
+                nb.cells[i] = nbformat.v4.new_markdown_cell(as_text(cell.source), metadata=metadata)
+                if "id" in cell:
+                    nb.cells[i].id = cell.id
         return nb, resources

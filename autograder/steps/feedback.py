@@ -216,7 +216,10 @@ def displayable_metadata(metadata):
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
 
 
-FILES_URL = re.compile(r'(src|href)\=([\'"]?)/?files/')
+# nbconvert's files_url_pattern, but only before a path segment without ":" or a character reference:
+# "files/javascript:..." stays a relative link, which nbconvert's filter turned into a javascript: one (attack
+# round 9)
+FILES_URL = re.compile(r'(src|href)\=([\'"]?)/?files/(?=[^\'"\s>:/?#&]*(?:[/\'"\s>?#]|$))')
 # nbconvert's markdown_url_pattern, with a caption and a location that hold no "[": nbconvert's ".*?" tried
 # every "[" of a line against the rest of that line (3 s for 20 KB of "[", 56 s for 100 KB)
 MARKDOWN_FILES_URL = re.compile(r"(!?)\[(?P<caption>[^\[\n]*?)\]\(/?files/(?P<location>[^\[\n]*?)\)")
