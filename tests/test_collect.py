@@ -13,7 +13,7 @@ from nbgrader.utils import parse_utc
 
 from autograder.commands.samples import sample_submissions
 from autograder.commands.workspace import Workspace
-from autograder.steps.collect import GRACE, submission_time
+from autograder.steps.collect import GRACE, Copy, Uncollectable, recorded_time
 
 ASSIGNMENT = "rnn_forward"
 
@@ -54,12 +54,38 @@ def test_a_rewritten_submission_time_gives_way_to_when_its_files_changed(tmp_pat
     assert recorded["forger"] > due.replace(tzinfo=None), recorded  # late, as the files show
 
 
-def test_an_honest_copy_that_ends_within_the_grace_keeps_the_time_it_claims(tmp_path):
-    (tmp_path / "a.ipynb").write_text("{}")
+def test_an_honest_copy_that_ends_within_the_grace_keeps_the_time_it_claims():
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    assert submission_time(tmp_path, now - GRACE / 2) == now - GRACE / 2
-    assert submission_time(tmp_path, now - 2 * GRACE) >= now - datetime.timedelta(seconds=1)
-    assert submission_time(tmp_path, None) >= now - datetime.timedelta(seconds=1)
+    assert recorded_time(now - GRACE / 2, now) == now - GRACE / 2
+    assert recorded_time(now - 2 * GRACE, now) == now
+    assert recorded_time(None, now) == now
+
+
+def test_a_file_swapped_for_a_link_while_the_entry_is_copied_is_refused_not_followed(tmp_path):
+    # Attack round 10: collect checked the entry, then copied it by name; the student, watching her entry with
+    # inotify, swapped her notebook for a link to the instructor's source notebook as the copy began (8/12
+    # against her twin's 0/12, the solutions on her feedback page; a link to a device hung the class's collect)
+    entry, secret = tmp_path / "entry", tmp_path / "solution.ipynb"
+    entry.mkdir()
+    secret.write_text("the instructor's solution")
+    (entry / "a.npy").write_bytes(b"data")
+    (entry / "rnn_forward.ipynb").write_text("{}")
+
+    class Swapping(Copy):
+        def file(self, folder_fd, name, dest):
+            if name == "a.npy":  # the first file opened: she swaps the notebook now
+                os.rename(entry / "rnn_forward.ipynb", entry / "old")
+                (entry / "rnn_forward.ipynb").symlink_to(secret)
+            return super().file(folder_fd, name, dest)
+
+    fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with pytest.raises(Uncollectable, match="rnn_forward.ipynb cannot be opened as a file"):
+            Swapping([], [], 100_000).tree(fd, str(tmp_path / "copied"))
+    finally:
+        os.close(fd)
+    copied = [p.read_text() for p in (tmp_path / "copied").rglob("*") if p.is_file()]
+    assert "the instructor's solution" not in copied
 
 
 @pytest.mark.slow
@@ -101,13 +127,15 @@ def test_collect_takes_no_link_no_mode_bits_and_no_entry_in_another_students_nam
     forged.mkdir()
     (forged / f"{ASSIGNMENT}.ipynb").write_text("{}")
     os.chown(forged, 2002, 2002)  # a classmate's uid
+    (inbound / f"mallory+{ASSIGNMENT}+not a time").mkdir()  # round 10: nbgrader's parse of it stopped everyone
 
     collected = ws.nbgrader("collect", ASSIGNMENT, f"--Exchange.root={exchange}")
 
     submitted = ws.root / "submitted"
     assert sorted(p.name for p in submitted.iterdir()) == ["setuid", "victim"], collected.stderr
     assert f"{forged.name} is not collected: it claims to be victim's, but uid 2002 made it" in collected.stderr
-    assert "is not collected: the submission holds a link" in collected.stderr  # linker's, looper's
+    assert "cannot be opened as a" in collected.stderr  # linker's and looper's links, refused where they are
+    assert f"mallory+{ASSIGNMENT}+not a time is not collected: its name or folder cannot be read" in collected.stderr
     assert (submitted / "victim" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text() != "{}"  # her own
     copied = submitted / "setuid" / ASSIGNMENT
     assert oct(copied.stat().st_mode & 0o7777) == "0o755"
