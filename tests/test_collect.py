@@ -18,25 +18,38 @@ from autograder.steps.collect import GRACE, Copy, Uncollectable, recorded_time
 ASSIGNMENT = "rnn_forward"
 
 
-@pytest.mark.slow
-def test_a_rewritten_submission_time_gives_way_to_when_its_files_changed(tmp_path):
+def exchange_course(tmp_path, due=None):
+    """A course directory with rnn_forward released through an nbgrader exchange in tmp_path (due: its due
+    date), and the exchange's root."""
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     with open(ws.root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
     ws.generate(ASSIGNMENT)
-    due = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
-    ws.nbgrader("db", "assignment", "add", ASSIGNMENT, f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC")
+    if due is not None:
+        ws.nbgrader("db", "assignment", "add", ASSIGNMENT, f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC")
     ws.nbgrader("release_assignment", ASSIGNMENT, "--force")
-    notebook = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"][ASSIGNMENT]
-    for student in ("honest", "forger"):  # both an hour late, through nbgrader's own submit
+    return ws, exchange
+
+
+def submit(tmp_path, exchange, notebook, students):
+    """Each of `students` hands `notebook` in with nbgrader's own submit."""
+    for student in students:
         home = tmp_path / student
         (home / ASSIGNMENT).mkdir(parents=True)
         nbformat.write(notebook, str(home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
         subprocess.run([sys.executable, "-m", "nbgrader", "submit", ASSIGNMENT, "--course=rnn-from-scratch",
                         f"--student={student}", f"--Exchange.root={exchange}"], cwd=home, check=True,
                        capture_output=True, env=dict(os.environ, HOME=str(home)))
+
+
+@pytest.mark.slow
+def test_a_rewritten_submission_time_gives_way_to_when_its_files_changed(tmp_path):
+    due = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    ws, exchange = exchange_course(tmp_path, due)
+    notebook = sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"][ASSIGNMENT]
+    submit(tmp_path, exchange, notebook, ("honest", "forger"))  # both an hour late
     inbound = exchange / "rnn-from-scratch" / "inbound"
     mine = next(d for d in inbound.iterdir() if d.name.startswith("forger+"))
     early = (due - datetime.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
@@ -97,21 +110,9 @@ def test_collect_takes_no_link_no_mode_bits_and_no_entry_in_another_students_nam
     # the class's collection; a late notebook behind a link kept its on-time stamp), kept a setuid bit on a file
     # it made root's, and took the student from the entry's name (an entry mallory named after victim replaced
     # victim's submission)
-    exchange = tmp_path / "exchange"
-    exchange.mkdir()
-    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
-    with open(ws.root / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
-    ws.generate(ASSIGNMENT)
-    ws.nbgrader("release_assignment", ASSIGNMENT, "--force")
+    ws, exchange = exchange_course(tmp_path)
     notebook = sample_submissions(ws, ASSIGNMENT, ["carol"])["carol"][ASSIGNMENT]  # as released
-    for student in ("victim", "linker", "looper", "setuid"):
-        home = tmp_path / student
-        (home / ASSIGNMENT).mkdir(parents=True)
-        nbformat.write(notebook, str(home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
-        subprocess.run([sys.executable, "-m", "nbgrader", "submit", ASSIGNMENT, "--course=rnn-from-scratch",
-                        f"--student={student}", f"--Exchange.root={exchange}"], cwd=home, check=True,
-                       capture_output=True, env=dict(os.environ, HOME=str(home)))
+    submit(tmp_path, exchange, notebook, ("victim", "linker", "looper", "setuid"))
     inbound = exchange / "rnn-from-scratch" / "inbound"
     entry = {d.name.split("+")[0]: d for d in inbound.iterdir()}
     (entry["linker"] / f"{ASSIGNMENT}.ipynb").unlink()
