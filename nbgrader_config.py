@@ -56,7 +56,8 @@ c.Autograde.autograde_preprocessors = [
 # steps after it see the assignment's flags), and the last copy of a cell is graded (autograder/steps/deduplicate.py).
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, RestoreCellMetadata, KeepLastOfEachGradeId, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-# The reference must be the committed autograder/key/reference.py; outside git, give its sha256 instead.
+# The reference must be the committed autograder/key/reference/; outside git, give its digest instead
+# (python -m autograder.key.verified prints it).
 c.TrustedExecute.reference_sha256 = os.environ.get("RNN_REFERENCE_SHA256", "")
 
 # nbgrader's release steps, and first of all a refusal of any test cell that trusted grading cannot grade

@@ -517,7 +517,7 @@ def test_a_notebook_that_writes_the_graders_error_text_stops_no_one(tmp_path):
     forged = nbformat.reads(nbformat.writes(samples["alice"][ASSIGNMENT]), as_version=4)
     cell = nbformat.v4.new_code_cell("pass")
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False, "points": 1, "schema_version": 3,
-                                 "grade_id": "TrustedGradingError: autograder/key/reference.py is not the committed"}
+                                 "grade_id": "TrustedGradingError: autograder/key/reference/rnn.py is not the"}
     forged.cells.insert(0, cell)
     ws.submit("alice", ASSIGNMENT, samples["alice"])
     ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: forged})
@@ -554,7 +554,7 @@ def test_a_grader_that_cannot_grade_stops_the_batch_and_scores_no_one(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "grading stopped, because the grader cannot grade correctly" in proc.stderr
-    assert "reference.py (sha256" in proc.stderr and "is not the version it must be" in proc.stderr
+    assert "reference (digest" in proc.stderr and "is not the version it must be" in proc.stderr
     assert not list((ws.root / "reports" / ASSIGNMENT / "outcomes").glob("*.json"))
     assert not (ws.root / "feedback" / "alice").exists()
 

@@ -2,7 +2,6 @@
 the verified reference, and plain nbgrader still working without the trusted pipeline."""
 import ast
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -26,7 +25,7 @@ from autograder.commands.answers import fill, read, solution_code
 from autograder.commands.workspace import Workspace
 from autograder.core import budget, errors
 from autograder.core.limits import DEFAULTS
-from autograder.core.paths import COURSE_ROOT, REFERENCE
+from autograder.core.paths import COURSE_ROOT, REFERENCE_FILES
 from autograder.key import verified
 from autograder.sandbox import box as sandbox
 from autograder.sandbox import cgroups, launch
@@ -80,7 +79,7 @@ try:
     print("network")
 except OSError:
     print("no network")
-for path in ("/etc/shadow", {str(REFERENCE)!r}):
+for path in ("/etc/shadow", {str(REFERENCE_FILES[0])!r}):
     try:
         open(path).read()
         print("read", path)
@@ -851,22 +850,39 @@ def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
 
 
 def test_a_changed_reference_is_refused(tmp_path, monkeypatch):
-    original = sys.modules["autograder.key.reference"] if "autograder.key.reference" in sys.modules else None
-    copy = tmp_path / "reference.py"
-    copy.write_bytes(REFERENCE.read_bytes())
-    monkeypatch.setattr(verified, "REFERENCE", copy)
+    original = sys.modules.get("autograder.key.reference")
+    copies = tuple(tmp_path / path.name for path in REFERENCE_FILES)
+    for path, copy in zip(REFERENCE_FILES, copies):
+        copy.write_bytes(path.read_bytes())
+    monkeypatch.setattr(verified, "REFERENCE", tmp_path)
+    monkeypatch.setattr(verified, "REFERENCE_FILES", copies)
     monkeypatch.setattr(verified, "_verified", {})
+    digest = lambda: verified.reference_digest({copy: copy.read_bytes() for copy in copies})  # noqa: E731
     try:
         with pytest.raises(errors.TrustedGradingError, match="is not the version it must be"):
             verified.verified_reference("0" * 64)
-        module = verified.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
+        module = verified.verified_reference(digest())
         assert module.softmax(np.zeros((2, 1))).tolist() == [[0.5], [0.5]]
-        copy.write_text(copy.read_text() + "\nsoftmax = lambda z: z\n")  # changed while grading
-        with pytest.raises(errors.TrustedGradingError, match="changed while grading"):
-            verified.verified_reference(hashlib.sha256(copy.read_bytes()).hexdigest())
+        # a later file's import of an earlier one got the verified module, not the one on disk
+        assert module.lstm_cell_forward.__globals__["softmax"] is module.softmax
+        copies[2].write_text(copies[2].read_text() + "\nsoftmax = lambda z: z\n")  # changed while grading
+        with pytest.raises(errors.TrustedGradingError, match=r"reference.*gated\.py\} changed while grading"):
+            verified.verified_reference(digest())
     finally:
         if original is not None:
             verified.install_reference(original)
+
+
+def test_a_reference_file_changed_since_the_commit_is_named(tmp_path, monkeypatch):
+    """Outside the configured digest, each file is compared with its committed version and the changed one named."""
+    if not (COURSE_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    monkeypatch.setattr(verified, "_verified", {})
+    committed = verified._committed
+    edited = lambda path: committed(path) + (b"#" if path.name == "gated.py" else b"")  # noqa: E731
+    monkeypatch.setattr(verified, "_committed", edited)
+    with pytest.raises(errors.TrustedGradingError, match=r"^autograder/key/reference/gated\.py is not the version"):
+        verified.verified_reference()
 
 
 def test_a_reference_that_cannot_be_verified_is_named_as_such(tmp_path, monkeypatch):
@@ -881,10 +897,11 @@ def test_a_reference_that_cannot_be_verified_is_named_as_such(tmp_path, monkeypa
 
 def test_the_committed_reference_is_the_verified_one():
     """In this git checkout the expected digest is the committed file's (what nbgrader_config.py relies on)."""
-    committed = verified._committed_digest(REFERENCE)
-    if committed is None:
-        pytest.skip("not a git checkout")
-    assert len(committed) == 64
+    for path in REFERENCE_FILES:
+        committed = verified._committed(path)
+        if committed is None:
+            pytest.skip("not a git checkout")
+        assert committed == path.read_bytes(), f"{path} differs from its committed version"
 
 
 PLAIN_PIPELINE = """

@@ -17,7 +17,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from autograder.commands.answers import read
 from autograder.commands.workspace import Workspace
 from autograder.core.limits import GradingLimits
-from autograder.core.paths import COURSE_ROOT, REFERENCE
+from autograder.core.paths import COURSE_ROOT, REFERENCE_FILES
 from autograder.key.cases import hidden_cases
 from autograder.trusted import draws
 from autograder.trusted.secret import course_secret, hidden_seed, notebook_code
@@ -221,7 +221,7 @@ def test_students_after_the_overwriting_cheat_are_graded_right(graded):
 
 def _reference_lines(source_codes):
     """Lines of the reference's code, except those a student's own notebook also contains."""
-    text = REFERENCE.read_text()
+    text = "\n".join(path.read_text() for path in REFERENCE_FILES)
     return [line.strip() for line in text.splitlines()
             if len(line.strip()) > 25 and not line.strip().startswith(("#", '"""')) and line.strip() not in source_codes
             and not line.strip()[0].isupper()]

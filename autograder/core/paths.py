@@ -5,7 +5,9 @@ from pathlib import Path
 AUTOGRADER = Path(__file__).resolve().parent.parent  # the grading code: the answer key, the grader, the tools
 COURSE_ROOT = AUTOGRADER.parent  # this repository: source/, release/, nbgrader_config.py, the course package
 COURSE_PACKAGE = COURSE_ROOT / "course"  # what the notebooks import: the only code of ours a sandbox sees
-REFERENCE = AUTOGRADER / "key" / "reference.py"
+REFERENCE = AUTOGRADER / "key" / "reference"  # the reference solution, a package
+# Its modules in the order they import each other; grading executes exactly these, verified.
+REFERENCE_FILES = tuple(REFERENCE / name for name in ("rnn.py", "architectures.py", "gated.py"))
 TEMPLATES = AUTOGRADER / "report" / "templates"
 
 

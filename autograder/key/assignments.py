@@ -1,7 +1,7 @@
 """Every assignment's answer key, in the order students meet them. Each assignment is one folder,
 autograder/key/<assignment>/: its functions' case builders (cases.py), known mistakes with their hints
 (mistakes.py), and the mistake of the demo's partly-wrong student (__init__.py). The reference is
-autograder/key/reference.py, one file whose bytes are verified before grading (autograder/key/verified.py)."""
+autograder/key/reference/, whose files' bytes are verified before grading (autograder/key/verified.py)."""
 from autograder.key import architectures, bptt, rnn_forward
 
 KEYS = {"rnn_forward": rnn_forward, "bptt": bptt, "architectures": architectures}

@@ -79,7 +79,8 @@ class TrustedExecute(NbGraderPreprocessor):
                                "code, instead of replaying that grading's verdicts (after a stop that the "
                                "machine's load caused, say). Its hidden cases are then drawn afresh: no sandbox is "
                                "handed a draw another sandbox had (autograder/trusted/draws.py).").tag(config=True)
-    reference_sha256 = Unicode("", help="sha256 that autograder/key/reference.py must have; empty: the committed "
+    reference_sha256 = Unicode("", help="digest that autograder/key/reference/ must have (python -m "
+                                        "autograder.key.verified prints it); empty: the committed "
                                         "version (git HEAD).").tag(config=True)
 
     def _hidden_dirs(self, resources):
