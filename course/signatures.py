@@ -4,6 +4,8 @@ from course.diagnose import Each
 _CACHE = ("cache", ["a_next", "a_prev", "xt", "parameters"])
 _CACHES = ("caches", [("cell caches", Each("the cache of step {step}", _CACHE[1])), "x"])
 _STATES_CACHE = ("cache", ["a", "x", "a0", "parameters"])
+_LSTM_CACHE = ("cache", ["a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt", "parameters"])
+_GRU_CACHE = ("cache", ["a_next", "a_prev", "rt", "zt", "cct", "xt", "parameters"])
 
 # name: (argument names, names of the output's parts)
 SIGNATURES = {
@@ -14,6 +16,18 @@ SIGNATURES = {
     "rnn_backward": (["da", "caches"], "gradients"),
     "rnn_loss": (["y_pred", "y"], "loss"),
     "bptt": (["x", "y", "a0", "parameters"], ("output", ["loss", "gradients"])),
+    # lstm_gru
+    "lstm_cell_forward": (["xt", "a_prev", "c_prev", "parameters"], ("output", ["a_next", "c_next", "yt_pred",
+                                                                               _LSTM_CACHE])),
+    "lstm_forward": (["x", "a0", "parameters"], ("output", ["a", "y", "c", (
+        "caches", [("cell caches", Each("the cache of step {step}", _LSTM_CACHE[1])), "x"])])),
+    "lstm_cell_backward": (["da_next", "dc_next", "cache"], "gradients"),
+    "lstm_backward": (["da", "caches"], "gradients"),
+    "gru_cell_forward": (["xt", "a_prev", "parameters"], ("output", ["a_next", "yt_pred", _GRU_CACHE])),
+    "gru_forward": (["x", "a0", "parameters"], ("output", ["a", "y", (
+        "caches", [("cell caches", Each("the cache of step {step}", _GRU_CACHE[1])), "x"])])),
+    "gru_cell_backward": (["da_next", "cache"], "gradients"),
+    "gru_backward": (["da", "caches"], "gradients"),
     # architectures
     "seed002_rnn_cell_forward": (["xt", "a_prev", "parameters"], ("output", ["a", "y"])),
     "rnn_states": (["x", "a0", "parameters"], ("output", ["a", _STATES_CACHE])),
@@ -37,6 +51,12 @@ DEPENDENCIES = {
     "rnn_forward": ["rnn_cell_forward", "softmax"],
     "rnn_backward": ["rnn_cell_backward"],
     "bptt": ["rnn_forward", "rnn_cell_forward", "softmax", "rnn_backward", "rnn_cell_backward", "rnn_loss"],
+    "lstm_cell_forward": ["softmax"],
+    "lstm_forward": ["lstm_cell_forward", "softmax"],
+    "lstm_backward": ["lstm_cell_backward"],
+    "gru_cell_forward": ["softmax"],
+    "gru_forward": ["gru_cell_forward", "softmax"],
+    "gru_backward": ["gru_cell_backward"],
     "seed002_rnn_cell_forward": ["softmax"],
     "rnn_many_to_one_forward": ["rnn_states", "softmax"],
     "rnn_many_to_one_backward": ["rnn_states_backward"],

@@ -52,3 +52,23 @@ def random_problem(n_x, n_a, n_y, m, T_x, rng, a0_scale=0.5):
     y = one_hot(rng.integers(0, n_y, (m, T_x)), n_y)
     a0 = rng.normal(0, a0_scale, (n_a, m))
     return x, y, a0, random_parameters(n_x, n_a, n_y, rng)
+
+
+# The gates of each gated cell, in the order of the deeplearning.ai convention: each has W? (n_a, n_a + n_x)
+# and b? (n_a, 1); "c" is the candidate.
+GATES = {"lstm": ("f", "i", "c", "o"), "gru": ("r", "z", "c")}
+
+
+def random_gated_parameters(cell, n_x, n_a, n_y, rng, scale=0.5):
+    """Gaussian parameters of an LSTM (cell="lstm") or GRU (cell="gru") in the course's shapes.
+
+    Returns:
+    parameters -- dict with W? (n_a, n_a + n_x) and b? (n_a, 1) for each gate ? of GATES[cell],
+                  Wy (n_y, n_a), by (n_y, 1)
+    """
+    parameters = {}
+    for gate in GATES[cell]:
+        parameters["W" + gate] = rng.normal(0, scale, (n_a, n_a + n_x))
+        parameters["b" + gate] = rng.normal(0, 0.1, (n_a, 1))
+    parameters.update(Wy=rng.normal(0, scale, (n_y, n_a)), by=rng.normal(0, 0.1, (n_y, 1)))
+    return parameters

@@ -2,7 +2,7 @@
 label a report shows for it."""
 import numpy as np
 
-from course.toy import one_hot, random_parameters
+from course.toy import one_hot, random_gated_parameters, random_parameters
 
 # (n_x, n_a, n_y, m, T_x, huge logits)
 VISIBLE_SIZES = [(3, 5, 2, 4, 3, False), (2, 2, 3, 1, 1, False), (4, 3, 3, 2, 4, True)]
@@ -28,7 +28,8 @@ PLAIN_HIDDEN_SEED = 917_331
 
 
 # Functions with no output layer: scaling Wya changes nothing they compute, so "huge logits" means nothing.
-NO_LOGITS = {"rnn_cell_backward", "rnn_backward", "rnn_states", "rnn_states_backward"}
+NO_LOGITS = {"rnn_cell_backward", "rnn_backward", "rnn_states", "rnn_states_backward", "lstm_cell_backward",
+             "lstm_backward", "gru_cell_backward", "gru_backward"}
 
 
 def label(name, size):
@@ -36,16 +37,21 @@ def label(name, size):
     huge = huge and name not in NO_LOGITS
     if name in ("softmax", "softmax_all_steps"):
         return f"z of shape {logits_shape(name, size)}" + (", logits near +-1000" if huge else "")
-    if name in ("rnn_cell_forward", "rnn_cell_backward", "seed002_rnn_cell_forward"):  # one step: T_x is irrelevant
+    if "_cell_" in name:  # one step: T_x is irrelevant
         return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}" + (", huge logits" if huge else "")
     return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}" + (", huge logits" if huge else "")
 
 
-def problem(size, rng):
+def problem(size, rng, cell="rnn"):
+    """(x, y, a0, parameters) of a random problem of `size` for a vanilla RNN (cell="rnn") or a gated cell
+    ("lstm", "gru": course.toy.GATES)."""
     n_x, n_a, n_y, m, T_x, huge = size
-    p = random_parameters(n_x, n_a, n_y, rng)
+    if cell == "rnn":
+        p, output = random_parameters(n_x, n_a, n_y, rng), "Wya"
+    else:
+        p, output = random_gated_parameters(cell, n_x, n_a, n_y, rng), "Wy"
     if huge:
-        p["Wya"], p["by"] = p["Wya"] * 1000, p["by"] * 1000
+        p[output], p["by"] = p[output] * 1000, p["by"] * 1000
     x = rng.normal(0, 1, (n_x, m, T_x))
     y = one_hot(rng.integers(0, n_y, (m, T_x)), n_y)
     a0 = rng.normal(0, 0.5, (n_a, m))  # nonzero: a mistake that ignores a0 must show
