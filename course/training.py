@@ -49,26 +49,27 @@ def initial_parameters(n_x, n_a, n_y, seed=0, scale=0.3):
     return random_parameters(n_x, n_a, n_y, np.random.default_rng(seed), scale=scale)
 
 
-def clip_by_norm(gradients, max_norm):
+def clip_by_norm(gradients, max_norm, names=PARAMETER_NAMES):
     """Scale the parameter gradients down together when their joint L2 norm exceeds max_norm.
 
     Scaling all of them by one factor keeps the direction of the step and only shortens it, unlike
     clipping each entry, which turns the step.
 
     Arguments:
-    gradients -- dict with dWaa, dWax, dWya, dba, dby (other keys are ignored)
+    gradients -- dict with d<name> for each parameter name (other keys are ignored)
     max_norm -- positive float
+    names -- the parameters' names; the vanilla RNN's Waa, Wax, Wya, ba, by unless given
 
     Returns:
-    clipped -- dict of the five parameter gradients, each scaled by min(1, max_norm / norm)
+    clipped -- dict of the parameter gradients, each scaled by min(1, max_norm / norm)
     norm -- the joint norm before clipping, a float
     """
     if not max_norm > 0:
         raise ValueError(f"max_norm must be a positive number, got {max_norm!r}")
-    names = ["d" + k for k in PARAMETER_NAMES]
+    names = ["d" + k for k in names]
     missing = [k for k in names if k not in gradients]
     if missing:
-        raise KeyError(f"bptt's gradients lack {missing}; it must return {names}")
+        raise KeyError(f"the gradients lack {missing}; they must hold {names}")
     norm = float(np.sqrt(sum(np.sum(gradients[k] ** 2) for k in names)))
     factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return {k: gradients[k] * factor for k in names}, norm
