@@ -27,25 +27,26 @@ def cell_seconds(cell):
     return (end - start).total_seconds()
 
 
-def run_notebook():
+def run_notebook(notebook=NOTEBOOK):
     """(total seconds including the kernel's start, [(seconds, cell index, first line)] slowest first)."""
-    nb = read(NOTEBOOK)
+    nb = read(notebook)
     start = time.perf_counter()
     NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
     total = time.perf_counter() - start
     cells = [(cell_seconds(c), i, c.source.splitlines()[0][:50]) for i, c in enumerate(nb.cells)
              if c.cell_type == "code"]
     return total, sorted(cells, reverse=True)
 
 
-def solution_namespace():
-    """The notebook's given forward pass and the instructor's answers, defined as a student's kernel has them."""
-    nb = read(NOTEBOOK)
+def solution_namespace(notebook=NOTEBOOK, given="forward"):
+    """The notebook's given code (the cell whose grade id is `given`) and the instructor's answers, defined as a
+    student's kernel has them."""
+    nb = read(notebook)
     namespace = {}
     exec("import numpy as np", namespace)
-    forward = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "forward")
-    exec(forward.source, namespace)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == given)
+    exec(cell.source, namespace)
     for code in solution_code(nb).values():
         exec(code, namespace)
     return namespace
