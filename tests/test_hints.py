@@ -1,14 +1,13 @@
 """What a new student tripped on (issue 31): hints that say what is wrong and where to look, never the line
 that fixes the code; hints for the mistakes the notebooks name; reports that say what they leave out."""
 import ast
-import inspect
 import re
 
 import numpy as np
 import pytest
 
 from autograder.commands.answers import read, solution_code
-from autograder.core.paths import COURSE_ROOT
+from autograder.core.paths import COURSE_ROOT, REFERENCE_FILES
 from autograder.key import reference
 from autograder.key.assignments import MISTAKES
 from course.checking import SelfCheckFailed
@@ -45,7 +44,7 @@ def reference_lines():
     """(what a hint must not contain, where it comes from) for every line of the reference that computes
     something: `name = value` (dict entries "name": value too) and every sub-expression of a value, return
     values included, that is long enough to be a line of code rather than a bit of notation."""
-    tree = ast.parse(inspect.getsource(reference))
+    tree = ast.parse("\n".join(path.read_text() for path in REFERENCE_FILES))
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -137,7 +137,7 @@ KNOWN = KnownMistakes(ASSIGNMENT, GRADED, [
             "np.concatenate([xt, a_prev], axis=0)", graded_hint="stacks the state first"),
     Mistake("tanh output gate", "lstm_cell_forward", 'ot = sigmoid(p["Wo"]', 'ot = np.tanh(p["Wo"]'),
     Mistake("no tanh of c", "lstm_cell_forward", "a_next = ot * np.tanh(c_next)", "a_next = ot * c_next",
-            graded_hint="missing the tanh of the cell state"),
+            graded_hint="a_next is missing the tanh of the cell state"),
     Mistake("gates swapped", "lstm_cell_forward", "c_next = ft * c_prev + it * cct", "c_next = it * c_prev + ft * cct",
             graded_hint="forget and input gates are swapped"),
     Mistake("c0 from a0", "lstm_forward", "a_next, c_next = a0, np.zeros((n_a, m))", "a_next, c_next = a0, a0",
@@ -183,8 +183,8 @@ KNOWN = KnownMistakes(ASSIGNMENT, GRADED, [
 class TestKnownMistakes(KnownMistakesTests):
     known = KNOWN
 
-    @pytest.mark.parametrize("mistake", ["dc_prev without ft", "update gate sign"])
-    def test_gradient_check_exposes_a_wrong_backward(self, graded_class, mistake):
+    @pytest.mark.parametrize("mistake, wrong", [("dc_prev without ft", "lstm"), ("update gate sign", "gru")])
+    def test_gradient_check_exposes_a_wrong_backward(self, graded_class, mistake, wrong):
         _, graded = graded_class[mistake]
         report = cell_text(graded, "gated_gradient_check(forward, backward")
-        assert "WRONG" in report, report
+        assert {line.split()[0] for line in report.splitlines() if line.endswith("WRONG")} == {wrong}, report

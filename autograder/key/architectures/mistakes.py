@@ -141,9 +141,9 @@ def _birnn(x, a0_f, a0_b, p, *, flip_back=True, reverse_input=True, a0_for_b=Non
     """birnn_forward with one part changed."""
     if swap_a0:
         a0_f, a0_b = a0_b, a0_f
-    a_f, cache_f = ref.rnn_states(x, a0_f, ref._direction(p, "_f"))
+    a_f, cache_f = ref.rnn_states(x, a0_f, ref.architectures._direction(p, "_f"))
     x_b = x[:, :, ::-1] if reverse_input else x
-    a_b, cache_b = ref.rnn_states(x_b, a0_b if a0_for_b is None else a0_for_b, ref._direction(p, "_b"))
+    a_b, cache_b = ref.rnn_states(x_b, a0_b if a0_for_b is None else a0_for_b, ref.architectures._direction(p, "_b"))
     a_b = a_b[:, :, ::-1] if flip_back else a_b
     a = np.concatenate([a_f, a_b] if order == "fb" else [a_b, a_f], axis=0)
     y_pred = ref.softmax(np.einsum("yk,kmt->ymt", p["Wya"], a) + p["by"][:, :, None])

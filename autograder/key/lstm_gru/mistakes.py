@@ -10,13 +10,12 @@ from autograder.key import reference as ref
 
 def _lstm_cell(xt, a_prev, c_prev, p, *, input_first=False, gate=ref.sigmoid, candidate=np.tanh, squash=np.tanh,
                swap_f_i=False, output_from=None):
-    """lstm_cell_forward with one part changed (squash: what a_next = ot * squash(c_next) applies)."""
+    """lstm_cell_forward with one part changed (squash: what a_next = ot * squash(c_next) applies; swap_f_i: the
+    two gates trade places in c_next only, the cache keeps them as computed)."""
     concat = np.concatenate([xt, a_prev] if input_first else [a_prev, xt], axis=0)
     ft, it = gate(p["Wf"] @ concat + p["bf"]), gate(p["Wi"] @ concat + p["bi"])
-    if swap_f_i:
-        ft, it = it, ft
     cct, ot = candidate(p["Wc"] @ concat + p["bc"]), gate(p["Wo"] @ concat + p["bo"])
-    c_next = ft * c_prev + it * cct
+    c_next = it * c_prev + ft * cct if swap_f_i else ft * c_prev + it * cct
     a_next = ot * squash(c_next)
     yt_pred = ref.softmax(p["Wy"] @ (output_from(a_next, c_next) if output_from else a_next) + p["by"])
     return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
@@ -144,8 +143,8 @@ MISTAKES = {
         "the forget and input gates are swapped in c_next: ft decides how much of c_prev stays, it how much "
         "of the candidate cct is written (section 2, Math).":
             lambda xt, a_prev, c_prev, p: _lstm_cell(xt, a_prev, c_prev, p, swap_f_i=True),
-        "a_next = ot * c_next is missing the tanh of the cell state: a_next = ot * tanh(c_next) "
-        "(section 2, Math).":
+        "a_next is missing the tanh of the cell state: the output gate scales the cell state squashed into "
+        "(-1, 1), not the cell state itself (section 2, Math).":
             lambda xt, a_prev, c_prev, p: _lstm_cell(xt, a_prev, c_prev, p, squash=lambda c: c),
         "yt_pred was computed from the cell state c_next; the prediction reads the hidden state a_next.":
             lambda xt, a_prev, c_prev, p: _lstm_cell(xt, a_prev, c_prev, p, output_from=lambda a, c: c),
@@ -165,14 +164,14 @@ MISTAKES = {
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, through_a=False),
         "dc lacks dc_next, the gradient the next step sends back along the cell state (section 4, step 1).":
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, carried=False),
-        "the path from a_next to c_next is missing tanh's derivative: a_next = ot * tanh(c_next), so the "
-        "factor is ot * (1 - tanh(c_next)**2) (section 4, step 1).":
+        "the path from a_next to c_next is missing the derivative of the tanh that a_next applies to c_next "
+        "(section 4, step 1).":
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, tanh_grad=False),
-        "dc_prev is dc itself: c_next = ft * c_prev + ..., so the gradient reaching c_prev is multiplied by the "
-        "forget gate (section 4, step 3).":
+        "dc_prev is dc itself: look at what multiplies c_prev in the equation of c_next; the gradient that "
+        "reaches c_prev goes through that factor (section 4, step 3).":
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, forget=False),
-        "the gates' derivative is missing: each gate is a sigmoid, and sigmoid'(z) written with the gate's "
-        "value g is g * (1 - g) (section 4, step 2).":
+        "the gates' derivative is missing: each gate is a sigmoid of its pre-activation, and the chain rule "
+        "through that sigmoid multiplies each gate's gradient by its derivative (section 0 and section 4, step 2).":
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, gate_grad=False),
         "the output gate's gradient used c_next where the forward step used tanh(c_next) "
         "(section 4, step 2).":
@@ -200,13 +199,14 @@ MISTAKES = {
     },
     "gru_cell_forward": {
         "a_next keeps (1 - zt) of a_prev: in this course's convention (Cho et al. 2014, Keras, PyTorch) zt is "
-        "the share of the old state kept, a_next = zt * a_prev + (1 - zt) * cct; the deeplearning.ai lecture's "
-        "update gate is the other share (section 6, the convention).":
+        "the share of the old state that is kept, and the rest goes to the candidate; the deeplearning.ai "
+        "lecture's update gate is the candidate's share (section 6, the convention).":
             lambda xt, a_prev, p: _gru_cell(xt, a_prev, p, keep=lambda zt: 1 - zt),
         "the reset gate multiplies Wc's product with a_prev (PyTorch's and Keras' default, reset after); this "
-        "course resets a_prev before the product: Wc [rt * a_prev; xt] (section 6, the convention).":
+        "course resets a_prev before the product (section 6, the convention).":
             lambda xt, a_prev, p: _gru_cell(xt, a_prev, p, reset_after=True),
-        "the candidate ignores the reset gate: it reads [rt * a_prev; xt], not [a_prev; xt] (section 6, Math).":
+        "the candidate ignores the reset gate: it reads a_prev as it came in, where the reset gate should "
+        "decide how much of a_prev the candidate sees (section 6, Math).":
             lambda xt, a_prev, p: _gru_cell(xt, a_prev, p, reset=False),
         "the reset and update gates are swapped: rt (from Wr, br) scales a_prev inside the candidate, zt (from "
         "Wz, bz) mixes the old state with the candidate.":
@@ -217,16 +217,17 @@ MISTAKES = {
             lambda x, a0, p: _gru_forward(x, a0, p, carry_a=False),
     },
     "gru_cell_backward": {
-        "da_prev lacks the direct path: a_next = zt * a_prev + ..., so da_prev gets da_next * zt besides what "
-        "flows through the gates and the candidate (section 7).":
+        "da_prev lacks the direct path: a_prev is also kept in a_next through the update gate, and that path "
+        "sends its own share back, besides the gates and the candidate (section 7, steps 1 and 4).":
             lambda da_next, cache: _gru_cell_back(da_next, cache, kept=False),
-        "da_prev lacks the path through the candidate: cct reads rt * a_prev, so the candidate's gradient "
-        "reaches a_prev multiplied by rt (section 7).":
+        "da_prev lacks the path through the candidate, which reads a_prev after the reset gate (section 7, "
+        "steps 2 and 4).":
             lambda da_next, cache: _gru_cell_back(da_next, cache, through_reset=False),
-        "dWc was built from [a_prev; xt]; Wc multiplies [rt * a_prev; xt] in the forward step, so that is what "
-        "dWc needs (section 7).":
+        "dWc was built from [a_prev; xt]; look at what Wc multiplies in the forward step: the candidate reads "
+        "the reset state (section 7, step 2).":
             lambda da_next, cache: _gru_cell_back(da_next, cache, reset_in_dWc=False),
-        "the update gate's gradient has the wrong sign: d a_next / d zt = a_prev - cct (section 7).":
+        "the update gate's gradient has the wrong sign: look at which of a_prev and cct zt multiplies in a_next "
+        "(section 7, step 1).":
             lambda da_next, cache: _gru_cell_back(da_next, cache, z_sign=-1),
     },
     "gru_backward": {
