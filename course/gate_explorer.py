@@ -94,8 +94,11 @@ class GateExplorer(Explorer):
         ax_norm.legend(loc="lower right", fontsize=10)
         ax_keep.set(xlim=steps, ylim=(-0.03, 1.05), xlabel="time step t", ylabel="factor per step")
         ax_keep.set_title("the most direct path back: RNN mean tanh', LSTM mean ft, GRU mean zt", fontsize=10)
-        for m, label in (("rnn", "RNN $1 - a^2$"), ("lstm", "LSTM $f_t$"), ("gru", "GRU $z_t$")):
-            artists[f"{m} factor"] = ax_keep.plot([], [], color=COLORS[m], lw=2, label=label)[0]
+        # the LSTM's ft and the GRU's zt read the same weights and bias, so their lines often coincide: the
+        # wide pale one stays visible under the narrow one
+        for m, label, lw, alpha in (("rnn", "RNN $1 - a^2$", 2, 1), ("lstm", "LSTM $f_t$", 5, 0.45),
+                                    ("gru", "GRU $z_t$", 1.8, 1)):
+            artists[f"{m} factor"] = ax_keep.plot([], [], color=COLORS[m], lw=lw, alpha=alpha, label=label)[0]
         ax_keep.legend(loc="lower left", fontsize=9, ncol=3)
         return figure, artists
 
