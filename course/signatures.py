@@ -28,6 +28,15 @@ SIGNATURES = {
         "caches", [("cell caches", Each("the cache of step {step}", _GRU_CACHE[1])), "x"])])),
     "gru_cell_backward": (["da_next", "cache"], "gradients"),
     "gru_backward": (["da", "caches"], "gradients"),
+    # language_model
+    "make_batches": (["indices", "m", "T_x"], ("output", ["X", "Y"])),
+    "clip_by_global_norm": (["gradients", "max_norm"], ("output", ["clipped", "norm"])),
+    "adagrad_update": (["parameters", "gradients", "memory", "learning_rate"], ("output", ["parameters", "memory"])),
+    "temperature_softmax": (["logits", "temperature"], "p"),
+    "sample_index": (["p", "u"], "index"),
+    "perplexity": (["y_pred", "y"], "perplexity"),
+    "train_chunks": (["X", "Y", "a0", "parameters", "memory", "learning_rate", "max_norm"],
+                     ("output", ["parameters", "memory", "a_last", "losses"])),
     # architectures
     "seed002_rnn_cell_forward": (["xt", "a_prev", "parameters"], ("output", ["a", "y"])),
     "rnn_states": (["x", "a0", "parameters"], ("output", ["a", _STATES_CACHE])),
@@ -57,6 +66,7 @@ DEPENDENCIES = {
     "gru_cell_forward": ["softmax"],
     "gru_forward": ["gru_cell_forward", "softmax"],
     "gru_backward": ["gru_cell_backward"],
+    "train_chunks": ["clip_by_global_norm", "adagrad_update"],
     "seed002_rnn_cell_forward": ["softmax"],
     "rnn_many_to_one_forward": ["rnn_states", "softmax"],
     "rnn_many_to_one_backward": ["rnn_states_backward"],

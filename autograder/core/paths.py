@@ -7,7 +7,7 @@ COURSE_ROOT = AUTOGRADER.parent  # this repository: source/, release/, nbgrader_
 COURSE_PACKAGE = COURSE_ROOT / "course"  # what the notebooks import: the only code of ours a sandbox sees
 REFERENCE = AUTOGRADER / "key" / "reference"  # the reference solution, a package
 # Its modules in the order they import each other; grading executes exactly these, verified.
-REFERENCE_FILES = tuple(REFERENCE / name for name in ("rnn.py", "architectures.py", "gated.py"))
+REFERENCE_FILES = tuple(REFERENCE / name for name in ("rnn.py", "architectures.py", "gated.py", "language.py"))
 TEMPLATES = AUTOGRADER / "report" / "templates"
 
 

@@ -2,9 +2,10 @@
 autograder/key/<assignment>/: its functions' case builders (cases.py), known mistakes with their hints
 (mistakes.py), and the mistake of the demo's partly-wrong student (__init__.py). The reference is
 autograder/key/reference/, whose files' bytes are verified before grading (autograder/key/verified.py)."""
-from autograder.key import architectures, bptt, lstm_gru, rnn_forward
+from autograder.key import architectures, bptt, language_model, lstm_gru, rnn_forward
 
-KEYS = {"rnn_forward": rnn_forward, "bptt": bptt, "architectures": architectures, "lstm_gru": lstm_gru}
+KEYS = {"rnn_forward": rnn_forward, "bptt": bptt, "architectures": architectures, "lstm_gru": lstm_gru,
+        "language_model": language_model}
 ORDER = tuple(KEYS)  # as students meet them
 # case set (a function's name, or <function>_<what more>: course.signatures.function_of) -> builder(size, rng)
 # of its arguments

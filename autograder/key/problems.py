@@ -32,11 +32,28 @@ NO_LOGITS = {"rnn_cell_backward", "rnn_backward", "rnn_states", "rnn_states_back
              "lstm_backward", "gru_cell_backward", "gru_backward"}
 
 
+# The language model's functions, whose sizes mean other things: n_y is the vocabulary
+LANGUAGE_LABELS = {"make_batches": "m={m}, T_x={T_x}", "clip_by_global_norm": "the gradients of n_a={n_a}, n_y={n_y}",
+                   "adagrad_update": "n_a={n_a}, n_y={n_y}", "temperature_softmax": "logits of shape ({n_y}, {m})",
+                   "sample_index": "p of shape {sample_shape}", "perplexity": "n_y={n_y}, m={m}, T_x={T_x}",
+                   "train_chunks": "n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}"}
+HUGE = {"clip_by_global_norm": ", far above max_norm", "temperature_softmax": ", logits near +-300 at temperature 0.25"}
+
+
+def sample_index_shape(size):
+    """(n_y, m) of sample_index's cases: more classes and columns than the size says, since indices are few and a
+    wrong sampler must not land on the right ones by chance."""
+    return size[2] + 3, 4 * size[3] + 10
+
+
 def label(name, size):
     n_x, n_a, n_y, m, T_x, huge = size
     huge = huge and name not in NO_LOGITS
     if name in ("softmax", "softmax_all_steps"):
         return f"z of shape {logits_shape(name, size)}" + (", logits near +-1000" if huge else "")
+    if name in LANGUAGE_LABELS:
+        return (LANGUAGE_LABELS[name].format(n_a=n_a, n_y=n_y, m=m, T_x=T_x, sample_shape=sample_index_shape(size))
+                + (HUGE.get(name, "") if huge else ""))
     if "_cell_" in name:  # one step: T_x is irrelevant
         return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}" + (", huge logits" if huge else "")
     return f"n_x={n_x}, n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}" + (", huge logits" if huge else "")

@@ -30,7 +30,7 @@ def _committed(path):
 
 def reference_digest(files):
     """The reference's one digest, for c.TrustedExecute.reference_sha256: {path: bytes} -> the sha256 of
-    what `sha256sum rnn.py architectures.py gated.py` prints in autograder/key/reference/."""
+    what `sha256sum rnn.py architectures.py gated.py language.py` prints in autograder/key/reference/."""
     listing = "".join(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n" for path, data in files.items())
     return hashlib.sha256(listing.encode()).hexdigest()
 

@@ -1,0 +1,135 @@
+"""Known mistakes in the functions of the language_model assignment."""
+import numpy as np
+
+from autograder.key import reference as ref
+
+
+def _batches(indices, m, T_x, *, shift=1, interleaved=False):
+    """make_batches with one part changed (shift: how far Y lies after X; interleaved: stream i reads every m-th
+    character instead of one consecutive piece)."""
+    indices = np.asarray(indices)
+    length = (len(indices) - 1) // m
+    n_chunks = length // T_x
+    steps = n_chunks * T_x
+    if interleaved:
+        streams = indices[: m * (steps + 1)].reshape(steps + 1, m).T
+    else:
+        streams = np.stack([indices[i * length: i * length + steps + 1] for i in range(m)])
+    X = streams[:, :steps].reshape(m, n_chunks, T_x).transpose(1, 0, 2)
+    Y = streams[:, shift: shift + steps].reshape(m, n_chunks, T_x).transpose(1, 0, 2)
+    return X, Y
+
+
+def _clip_each(gradients, max_norm):
+    clipped = {k: g * min(1.0, max_norm / np.linalg.norm(g)) if np.linalg.norm(g) > 0 else g
+               for k, g in gradients.items()}
+    return clipped, float(np.sqrt(sum(np.sum(g**2) for g in gradients.values())))
+
+
+def _clip_by_value(gradients, max_norm):
+    return ({k: np.clip(g, -max_norm, max_norm) for k, g in gradients.items()},
+            float(np.sqrt(sum(np.sum(g**2) for g in gradients.values()))))
+
+
+def _adagrad(parameters, gradients, memory, learning_rate, *, root=True, accumulate=True, before=False):
+    """adagrad_update with one part changed (before: the step divides by the memory before this step's square)."""
+    new = {k: (memory[k] if accumulate else 0) + gradients["d" + k] ** 2 for k in ref.PARAMETERS}
+    scale = {k: (memory[k] if before else new[k]) + 1e-8 for k in ref.PARAMETERS}
+    step = {k: gradients["d" + k] / (np.sqrt(scale[k]) if root else scale[k]) for k in ref.PARAMETERS}
+    return {k: parameters[k] - learning_rate * step[k] for k in ref.PARAMETERS}, new
+
+
+def _softmax_then_temperature(logits, temperature):
+    p = ref.softmax(logits) / temperature
+    return p / p.sum(axis=0, keepdims=True)
+
+
+def _train(X, Y, a0, parameters, memory, learning_rate, max_norm, *, reset=False, clip=True, return_a0=False):
+    """train_chunks with one part changed (reset: every chunk starts from a0)."""
+    n_y = parameters["Wya"].shape[0]
+    losses, a_prev = np.zeros(len(X)), a0
+    for k in range(len(X)):
+        x, y = np.eye(n_y)[X[k]].transpose(2, 0, 1), np.eye(n_y)[Y[k]].transpose(2, 0, 1)
+        losses[k], gradients, a_last = ref.lm_bptt(x, y, a0 if reset else a_prev, parameters)
+        a_prev = a_last
+        if clip:
+            gradients, _ = ref.clip_by_global_norm(gradients, max_norm)
+        parameters, memory = ref.adagrad_update(parameters, gradients, memory, learning_rate)
+    return parameters, memory, a0 if return_a0 else a_prev, losses
+
+
+MISTAKES = {
+    "make_batches": {
+        "Y is X itself: the target of each step is the character after its input, one place further in the "
+        "stream (section 1).":
+            lambda indices, m, T_x: _batches(indices, m, T_x, shift=0),
+        "Y lies two characters after X: the target is the next character, one place after the input.":
+            lambda indices, m, T_x: _batches(indices, m, T_x, shift=2),
+        "the streams interleave: stream i reads every m-th character, so consecutive steps of one stream are not "
+        "consecutive characters. Each stream is one consecutive piece of the text (section 1, the picture of the "
+        "streams).":
+            lambda indices, m, T_x: _batches(indices, m, T_x, interleaved=True),
+    },
+    "clip_by_global_norm": {
+        "each gradient was clipped by its own norm: the direction of the whole step turns. One factor for all of "
+        "them, from the norm of all of them at once (section 3).":
+            _clip_each,
+        "the entries were clipped to [-max_norm, max_norm] one by one (min-char-rnn's np.clip): that turns the "
+        "step too. Scale all the gradients by one factor (section 3).":
+            _clip_by_value,
+    },
+    "adagrad_update": {
+        "the step divides by the memory itself, not by its square root: Adagrad's step has the units of the "
+        "parameter (section 4).":
+            lambda p, g, mem, lr: _adagrad(p, g, mem, lr, root=False),
+        "the memory is not accumulated: it holds this step's squared gradient only, which is RMSprop without "
+        "its average, not Adagrad (section 4).":
+            lambda p, g, mem, lr: _adagrad(p, g, mem, lr, accumulate=False),
+        "the step divides by the memory from before this step: add this step's squared gradient first, then "
+        "divide (section 4).":
+            lambda p, g, mem, lr: _adagrad(p, g, mem, lr, before=True),
+    },
+    "temperature_softmax": {
+        "the temperature was applied after the softmax: dividing probabilities by T and normalising again "
+        "changes nothing. The temperature divides the logits (section 5).":
+            _softmax_then_temperature,
+        "the logits were multiplied by the temperature: a temperature above 1 must flatten the distribution, "
+        "so it divides them (section 5).":
+            lambda logits, temperature: ref.softmax(logits * temperature),
+        "exp overflowed: at a low temperature logits / temperature is large. Subtract each column's max before "
+        "exp, as the softmax of rnn_forward does.":
+            lambda logits, temperature: np.exp(logits / temperature) / np.exp(logits / temperature).sum(axis=0),
+    },
+    "sample_index": {
+        "this is the most probable index of each column, whatever u is: greedy decoding, not sampling "
+        "(section 5).":
+            lambda p, u: np.argmax(p, axis=0),
+        "this compares u with each probability, not with the running (cumulative) sum of the probabilities "
+        "(section 5).":
+            lambda p, u: np.where(np.any(p > u, axis=0), np.argmax(p > u, axis=0), len(p) - 1),
+        "the running sum runs along the wrong axis: each column is one distribution, so it runs down the rows "
+        "(axis 0).":
+            lambda p, u: np.minimum(np.sum(np.cumsum(p, axis=1) <= u, axis=0), len(p) - 1),
+        "this reads each distribution from the end: with u near 0 index 0 must come out (section 5).":
+            lambda p, u: len(p) - 1 - ref.sample_index(p[::-1], u),
+    },
+    "perplexity": {
+        "this is exp of the loss summed over the steps (rnn_loss): that is the perplexity to the power T_x. "
+        "Perplexity averages the cross-entropy over every character, examples and steps (section 6).":
+            lambda y_pred, y: float(np.exp(-np.sum(y * np.log(y_pred)) / y.shape[1])),
+        "this is the cross-entropy per character, without the exp (section 6).":
+            lambda y_pred, y: float(-np.sum(y * np.log(y_pred)) / (y.shape[1] * y.shape[2])),
+        "this averages over every entry of y, classes included: divide by the number of characters, m * T_x "
+        "(section 6).":
+            lambda y_pred, y: float(np.exp(-np.sum(y * np.log(y_pred)) / y.size)),
+    },
+    "train_chunks": {
+        "every chunk started from a0: the hidden state must be carried, each chunk starting from the last state "
+        "of the chunk before, as min-char-rnn carries hprev (section 7).":
+            lambda *args: _train(*args, reset=True),
+        "the gradients were not clipped before the step (section 7).":
+            lambda *args: _train(*args, clip=False),
+        "a_last is a0: return the last chunk's last state, where a next pass over the text would go on.":
+            lambda *args: _train(*args, return_a0=True),
+    },
+}
