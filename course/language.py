@@ -1,0 +1,132 @@
+"""What the language_model notebook imports: its corpus, the vocabulary, the unigram baseline, the model's
+perplexity on a text, and text generated with the student's sampling functions.
+
+The corpus is read at run time from the word list of Debian's package wamerican (SCOWL, by Kevin Atkinson:
+free to use, copy, modify and distribute with its notice; /usr/share/doc/wamerican/copyright); nothing of it is
+copied into the course.
+"""
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from course.toy import one_hot
+
+WORDLIST = Path("/usr/share/dict/american-english")  # by name: /usr/share/dict/words may point to another list
+
+
+def load_words(path=WORDLIST):
+    """The word list as two texts, one word per line: (train, held_out). Only words of the letters a to z are
+    kept; a word is held out when its CRC-32 is 0 modulo 10, so the split never depends on order or a seed. Each
+    text lists its words in the order of their CRC-32: alphabetical order would put "abandon", "abandoned",
+    "abandoning" side by side, and a model reading across words would learn to copy the word before.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: it comes with the Debian package wamerican. Install it with "
+                                "`sudo apt-get install wamerican` (./run installs it when run as root).")
+    words = [w for w in path.read_text(encoding="utf-8", errors="replace").split("\n") if re.fullmatch("[a-z]+", w)]
+    words.sort(key=lambda w: (zlib.crc32(w.encode()), w))
+    held_out = [w for w in words if zlib.crc32(w.encode()) % 10 == 0]
+    train = [w for w in words if zlib.crc32(w.encode()) % 10 != 0]
+    return "".join(w + "\n" for w in train), "".join(w + "\n" for w in held_out)
+
+
+class Vocabulary:
+    """The characters of a text, sorted, and the two ways between characters and indices.
+
+    chars -- the characters, index i is chars[i]
+    index -- dict character -> index
+    """
+
+    def __init__(self, text):
+        self.chars = sorted(set(text))
+        self.index = {c: i for i, c in enumerate(self.chars)}
+
+    def __len__(self):
+        return len(self.chars)
+
+    def encode(self, text):
+        """The text as an int array of indices, (len(text),). Raises KeyError naming a character not in the
+        vocabulary."""
+        missing = sorted(set(text) - set(self.index))
+        if missing:
+            raise KeyError(f"characters not in the vocabulary: {''.join(missing)!r}")
+        return np.array([self.index[c] for c in text], dtype=int)
+
+    def decode(self, indices):
+        return "".join(self.chars[i] for i in np.asarray(indices).ravel())
+
+
+def unigram_perplexity(train, held_out, n_y):
+    """Perplexity on held_out of the model that ignores context: each character with its frequency in train
+    (add-one smoothed, so an unseen character costs a finite amount).
+
+    Arguments:
+    train, held_out -- int arrays of indices
+    n_y -- vocabulary size
+
+    Returns:
+    perplexity -- a float
+    """
+    counts = np.bincount(train, minlength=n_y) + 1.0
+    p = counts / counts.sum()
+    return float(np.exp(-np.mean(np.log(p[held_out]))))
+
+
+def model_perplexity(perplexity, rnn_forward, X, Y, parameters):
+    """Perplexity of the model on a text cut by make_batches, read chunk after chunk with the hidden state carried
+    over, as in training, by the student's `perplexity` on all the predictions at once.
+
+    Arguments:
+    perplexity -- function (y_pred, y) -> float
+    rnn_forward -- function (x, a0, parameters) -> (a, y_pred, caches)
+    X, Y -- int arrays (n_chunks, m, T_x) from make_batches
+    parameters -- the model's
+
+    Returns:
+    the perplexity of predicting Y from X, a float
+    """
+    n_y, n_a = parameters["Wya"].shape
+    a_prev = np.zeros((n_a, X.shape[1]))
+    predictions = []
+    for x in X:
+        a, y_pred, _ = rnn_forward(one_hot(x, n_y), a_prev, parameters)
+        predictions.append(y_pred)
+        a_prev = a[:, :, -1]
+    return perplexity(np.concatenate(predictions, axis=2), one_hot(np.concatenate(list(Y), axis=1), n_y))
+
+
+def generate(rnn_cell_forward, temperature_softmax, sample_index, parameters, vocabulary, prefix, length,
+             temperature, rng):
+    """Text the model writes after `prefix`, one character at a time, each fed back as the next input.
+
+    Arguments:
+    rnn_cell_forward, temperature_softmax, sample_index -- the student's functions
+    parameters -- the model's
+    vocabulary -- a Vocabulary
+    prefix -- text the model reads first; empty: the first character is drawn from the output bias alone
+    length -- number of characters to write
+    temperature -- positive float
+    rng -- numpy Generator: the only randomness, so a seed gives the same text
+
+    Returns:
+    text -- the `length` characters written
+    first -- the distribution of the first written character, (n_y,): what the explorer's bar chart shows
+    """
+    n_y, n_a = parameters["Wya"].shape
+    a = np.zeros((n_a, 1))
+    logits = parameters["by"]  # before any input, the prediction is the bias alone
+    for i in vocabulary.encode(prefix):
+        a, _, _ = rnn_cell_forward(one_hot([[i]], n_y)[:, :, 0], a, parameters)
+        logits = parameters["Wya"] @ a + parameters["by"]
+    written, first = [], None
+    for _ in range(length):
+        p = temperature_softmax(logits, temperature)
+        first = p[:, 0] if first is None else first
+        i = int(sample_index(p, rng.uniform(0, 1, 1))[0])
+        written.append(i)
+        a, _, _ = rnn_cell_forward(one_hot([[i]], n_y)[:, :, 0], a, parameters)
+        logits = parameters["Wya"] @ a + parameters["by"]
+    return vocabulary.decode(written), first

@@ -1,0 +1,147 @@
+"""The language_model assignment as students and instructors meet it: the reference's gradient is exact, a model
+trained by the reference beats the unigram baseline by a stated margin on held-out words, the notebook runs with
+the solutions and its training learns, the sampling explorer writes with the student's functions, and each known
+mistake, handed in as a notebook, costs exactly the test aimed at it."""
+
+import numpy as np
+import pytest
+
+from autograder.key import reference
+from course import language
+from course.gradcheck import numerical_gradient, relative_error
+from course.sampling_explorer import SamplingExplorer
+from course.training import initial_parameters
+from harness import KnownMistakes, KnownMistakesTests, Mistake, known_mistake
+from notebook_probe import cell_text, error_outputs
+
+ASSIGNMENT = "language_model"
+GRADED = ("make_batches", "clip_by_global_norm", "adagrad_update", "temperature_softmax", "sample_index",
+          "perplexity", "train_chunks")
+
+PROBE = '''
+import json
+probe = SamplingExplorer(rnn_cell_forward, temperature_softmax, sample_index, trained, vocabulary)
+probe.move(temperature=0.2, prefix="qu", seed=3)
+print("PROBE" + json.dumps({"message": probe.message, "readout": probe.readout,
+                            "p": probe.plotted("p")[1].tolist(), "p1": probe.plotted("p at 1")[1].tolist()}))
+'''
+
+
+@pytest.fixture(scope="module")
+def words():
+    train, held_out = language.load_words()
+    vocabulary = language.Vocabulary(train)
+    return vocabulary, vocabulary.encode(train), vocabulary.encode(held_out)
+
+
+def test_the_word_list_splits_by_checksum_and_holds_no_word_twice(words):
+    vocabulary, train, held_out = words
+    assert len(vocabulary) == 27 and vocabulary.chars[0] == "\n"
+    train_words = set(vocabulary.decode(train).split())
+    held_words = set(vocabulary.decode(held_out).split())
+    assert not train_words & held_words
+    assert 0.08 < len(held_words) / (len(train_words) + len(held_words)) < 0.12
+
+
+def test_a_missing_word_list_says_which_package_to_install(tmp_path):
+    with pytest.raises(FileNotFoundError, match="apt-get install wamerican"):
+        language.load_words(tmp_path / "american-english")
+
+
+def test_lm_bptt_gradients_are_exact():
+    rng = np.random.default_rng(0)
+    n_y, n_a, m, T_x = 5, 4, 3, 6
+    x = np.eye(n_y)[rng.integers(0, n_y, (m, T_x))].transpose(2, 0, 1)
+    y = np.eye(n_y)[rng.integers(0, n_y, (m, T_x))].transpose(2, 0, 1)
+    a_prev = rng.normal(0, 0.5, (n_a, m))
+    p = initial_parameters(n_y, n_a, n_y, seed=1, scale=0.5)
+    _, gradients, a_last = reference.lm_bptt(x, y, a_prev, p)
+    np.testing.assert_array_equal(a_last, reference.rnn_forward(x, a_prev, p)[0][:, :, -1])
+    for name in reference.PARAMETERS:
+        numeric = numerical_gradient(lambda: reference.lm_bptt(x, y, a_prev, p)[0], p[name])
+        assert relative_error(gradients["d" + name], numeric) < 1e-7, name
+
+
+def test_a_model_trained_by_the_reference_beats_the_unigram_baseline(words):
+    """250 chunks (200,000 characters, about 1 s): held-out perplexity at most 0.6 times the unigram's (18.95);
+    the notebook's 600 chunks reach about 8.7."""
+    vocabulary, train, held_out = words
+    n_y = len(vocabulary)
+    X, Y = reference.make_batches(train, 32, 25)
+    X_held, Y_held = reference.make_batches(held_out, 32, 100)
+    p = initial_parameters(n_y, 64, n_y, seed=0, scale=0.1)
+    memory = {k: np.zeros_like(v) for k, v in p.items()}
+    p, _, _, losses = reference.train_chunks(X[:250], Y[:250], np.zeros((64, 32)), p, memory, 0.1, 5.0)
+    unigram = language.unigram_perplexity(train, held_out, n_y)
+    model = language.model_perplexity(reference.perplexity, reference.rnn_forward, X_held, Y_held, p)
+    assert 18 < unigram < 20 and model < 0.6 * unigram, (model, unigram)
+    assert losses[-10:].mean() < 0.7 * losses[:10].mean()
+
+
+def test_generation_is_reproducible_and_follows_the_temperature(words):
+    vocabulary, _, _ = words
+    p = initial_parameters(27, 8, 27, seed=2, scale=1.0)
+    args = (reference.rnn_cell_forward, reference.temperature_softmax, reference.sample_index, p, vocabulary)
+    text, first = language.generate(*args, "pro", 40, 1.0, np.random.default_rng(5))
+    assert len(text) == 40 and text == language.generate(*args, "pro", 40, 1.0, np.random.default_rng(5))[0]
+    cold = language.generate(*args, "pro", 40, 0.05, np.random.default_rng(5))[1]
+    assert cold.max() > first.max() and np.isclose(cold.sum(), 1)
+
+
+def test_sampling_explorer_waits_for_the_students_function(words):
+    vocabulary, _, _ = words
+    p = initial_parameters(27, 8, 27, seed=2, scale=1.0)
+    explorer = SamplingExplorer(reference.rnn_cell_forward, reference.temperature_softmax,
+                                known_mistake("sample_index", "this is the most probable index"), p, vocabulary)
+    assert "sample_index runs, but does not pass its self-check yet" in explorer.message
+    explorer.sample_index = reference.sample_index
+    explorer.move(prefix="Pro")
+    assert "may hold only the letters a to z" in explorer.message
+    explorer.move(prefix="pro", temperature=0.1)
+    assert explorer.message is None and max(explorer.plotted("p")[1]) > max(explorer.plotted("p at 1")[1])
+
+
+def test_notebook_runs_and_its_model_learns(executed):
+    nb, probe = executed
+    assert error_outputs(nb) == []
+    run = cell_text(nb, "X_train, Y_train = make_batches(")
+    perplexities = [float(line.split("perplexity ")[1].split(";")[0]) for line in run.splitlines() if "after" in line]
+    assert len(perplexities) == 4 and perplexities[-1] < 0.55 * 18.95 and perplexities == sorted(perplexities)[::-1]
+    assert probe["message"] is None and "<b>qu</b>" in probe["readout"]
+    assert max(probe["p"]) > max(probe["p1"])  # at temperature 0.2 the distribution is sharper
+
+
+KNOWN = KnownMistakes(ASSIGNMENT, GRADED, [
+    Mistake("target is the input", "make_batches", "Y[k, i] = stream[k * T_x + 1: (k + 1) * T_x + 1]",
+            "Y[k, i] = stream[k * T_x: (k + 1) * T_x]", graded_hint="Y is X itself"),
+    Mistake("streams interleaved", "make_batches", "stream = indices[i * length: i * length + n_chunks * T_x + 1]",
+            "stream = indices[i::m][: n_chunks * T_x + 1]", graded_hint="the streams interleave"),
+    Mistake("clip each array", "clip_by_global_norm",
+            "return {name: g * factor for name, g in gradients.items()}, norm",
+            "return {name: g * min(1.0, max_norm / np.linalg.norm(g)) for name, g in gradients.items()}, norm",
+            graded_hint="clipped by its own norm"),
+    Mistake("clip by value", "clip_by_global_norm",
+            "return {name: g * factor for name, g in gradients.items()}, norm",
+            "return {name: np.clip(g, -max_norm, max_norm) for name, g in gradients.items()}, norm"),
+    Mistake("no square root", "adagrad_update", "g / np.sqrt(new_memory[name] + eps)", "g / (new_memory[name] + eps)",
+            graded_hint="not by its square root"),
+    Mistake("memory not kept", "adagrad_update", "new_memory[name] = memory[name] + g * g", "new_memory[name] = g * g"),
+    Mistake("temperature after softmax", "temperature_softmax", "z = logits / temperature", "z = logits",
+            graded_hint="the temperature was applied after the softmax"),
+    Mistake("temperature multiplies", "temperature_softmax", "z = logits / temperature", "z = logits * temperature",
+            graded_hint="multiplied by the temperature"),
+    Mistake("greedy", "sample_index", "if running > u[j]:", "if p[i, j] == p[:, j].max():",
+            graded_hint="greedy decoding"),
+    Mistake("perplexity of the sum", "perplexity", "n_characters = y.shape[1] * y.shape[2]",
+            "n_characters = y.shape[1]", graded_hint="perplexity to the power T_x"),
+    Mistake("no exp", "perplexity", "return float(np.exp(-np.sum(y * np.log(y_pred)) / n_characters))",
+            "return float(-np.sum(y * np.log(y_pred)) / n_characters)"),
+    Mistake("state reset", "train_chunks", "losses[k], gradients, a_prev = lm_bptt(x, y, a_prev, parameters)",
+            "losses[k], gradients, a_prev = lm_bptt(x, y, a0, parameters)", graded_hint="every chunk started from a0"),
+    Mistake("no clipping", "train_chunks", "gradients, _ = clip_by_global_norm(gradients, max_norm)",
+            "gradients = dict(gradients)", graded_hint="not clipped"),
+])
+
+
+class TestKnownMistakes(KnownMistakesTests):
+    known = KNOWN
