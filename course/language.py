@@ -88,7 +88,7 @@ def model_perplexity(perplexity, rnn_forward, X, Y, parameters):
     Returns:
     the perplexity of predicting Y from X, a float
     """
-    n_y, n_a = parameters["Wya"].shape
+    n_y, n_a = len(parameters["by"]), len(parameters["Waa"])
     a_prev = np.zeros((n_a, X.shape[1]))
     predictions = []
     for x in X:
@@ -115,7 +115,7 @@ def generate(rnn_cell_forward, temperature_softmax, sample_index, parameters, vo
     text -- the `length` characters written
     first -- the distribution of the first written character, (n_y,): what the explorer's bar chart shows
     """
-    n_y, n_a = parameters["Wya"].shape
+    n_y, n_a = len(parameters["by"]), len(parameters["Waa"])
     a = np.zeros((n_a, 1))
     logits = parameters["by"]  # before any input, the prediction is the bias alone
     for i in vocabulary.encode(prefix):

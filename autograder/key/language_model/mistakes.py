@@ -96,8 +96,8 @@ MISTAKES = {
         "the logits were multiplied by the temperature: a temperature above 1 must flatten the distribution, "
         "so it divides them (section 5).":
             lambda logits, temperature: ref.softmax(logits * temperature),
-        "exp overflowed: at a low temperature logits / temperature is large. Subtract each column's max before "
-        "exp, as the softmax of rnn_forward does.":
+        "exp overflowed: at a low temperature the scaled logits are large. Subtract each column's max before "
+        "exp, as the softmax of rnn_forward does (section 4).":
             lambda logits, temperature: np.exp(logits / temperature) / np.exp(logits / temperature).sum(axis=0),
     },
     "sample_index": {
