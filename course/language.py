@@ -114,6 +114,7 @@ def generate(rnn_cell_forward, temperature_softmax, sample_index, parameters, vo
     Returns:
     text -- the `length` characters written
     first -- the distribution of the first written character, (n_y,): what the explorer's bar chart shows
+    chosen -- the probability each written character had when it was drawn, (length,)
     """
     n_y, n_a = len(parameters["by"]), len(parameters["Waa"])
     a = np.zeros((n_a, 1))
@@ -121,12 +122,13 @@ def generate(rnn_cell_forward, temperature_softmax, sample_index, parameters, vo
     for i in vocabulary.encode(prefix):
         a, _, _ = rnn_cell_forward(one_hot([[i]], n_y)[:, :, 0], a, parameters)
         logits = parameters["Wya"] @ a + parameters["by"]
-    written, first = [], None
+    written, first, chosen = [], None, []
     for _ in range(length):
         p = temperature_softmax(logits, temperature)
         first = p[:, 0] if first is None else first
         i = int(sample_index(p, rng.uniform(0, 1, 1))[0])
         written.append(i)
+        chosen.append(float(p[i, 0]))
         a, _, _ = rnn_cell_forward(one_hot([[i]], n_y)[:, :, 0], a, parameters)
         logits = parameters["Wya"] @ a + parameters["by"]
-    return vocabulary.decode(written), first
+    return vocabulary.decode(written), first, np.array(chosen)

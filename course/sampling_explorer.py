@@ -4,9 +4,10 @@
     SamplingExplorer(rnn_cell_forward, temperature_softmax, sample_index, trained, vocabulary)
 
 The model reads the prefix, then writes `length` characters, each drawn by your sample_index from your
-temperature_softmax of the logits and fed back as the next input. The picture is the distribution of the first
-written character at the chosen temperature (and, thin, at temperature 1), the readout the text. The seed slider
-picks the uniform draws: the same seed, prefix and temperature always write the same text.
+temperature_softmax of the logits and fed back as the next input. Top: the distribution of the first written
+character at the chosen temperature (and, thin, at temperature 1). Bottom: the probability each written character
+had when it was drawn; where it is low, the draw went against the model's best guess. The readout is the text.
+The seed slider picks the uniform draws: the same seed, prefix and temperature always write the same text.
 """
 import html
 
@@ -17,6 +18,7 @@ from course.explorer import Explorer, NotReady, new_figure, slider
 from course.language import generate
 
 NEWLINE = "\u23ce"  # how a line break (the end of a word) is shown
+LENGTH_MAX = 200
 
 
 class SamplingExplorer(Explorer):
@@ -28,7 +30,7 @@ class SamplingExplorer(Explorer):
         self.temperature_softmax, self.sample_index = temperature_softmax, sample_index
         controls = {
             "temperature": slider("temperature", 0.1, 3.0, 1.0, 0.05, ".2f"),
-            "length": slider("length", 10, 200, 80, 1),
+            "length": slider("length", 10, LENGTH_MAX, 80, 1),
             "seed": slider("seed", 0, 50, 0, 1),
             "prefix": widgets.Text(value="pro", description="prefix", continuous_update=True,
                                    style={"description_width": "9em"}),
@@ -39,15 +41,18 @@ class SamplingExplorer(Explorer):
 
     @staticmethod
     def _build_figure(vocabulary):
-        figure = new_figure(8.5, 3.2)
-        ax = figure.subplots()
+        figure = new_figure(8.5, 4.8)
+        ax, ax_chosen = figure.subplots(2, 1, height_ratios=[3, 2])
         n_y = len(vocabulary)
         ax.set(xlim=(-0.6, n_y - 0.4), ylim=(0, 1.02), ylabel="probability")
         ax.set_xticks(range(n_y), [NEWLINE if c == "\n" else c for c in vocabulary.chars])
         ax.set_title("the next character after the prefix: at your temperature (thick), at temperature 1 (thin)",
                      fontsize=10)
+        ax_chosen.set(xlim=(-1, LENGTH_MAX), ylim=(0, 1.02), xlabel="written character", ylabel="its probability")
+        ax_chosen.set_title("the probability of each character the model wrote, when it was drawn", fontsize=10)
         artists = {"p": ax.plot([], [], drawstyle="steps-mid", color="C0", lw=2.5)[0],
-                   "p at 1": ax.plot([], [], drawstyle="steps-mid", color="0.5", lw=1)[0]}
+                   "p at 1": ax.plot([], [], drawstyle="steps-mid", color="0.5", lw=1)[0],
+                   "chosen": ax_chosen.plot([], [], "o", color="C1", ms=2.5)[0]}
         return figure, artists
 
     def compute(self, temperature, length, seed, prefix):
@@ -56,17 +61,19 @@ class SamplingExplorer(Explorer):
             raise NotReady(f"The prefix may hold only the letters a to z; it holds {''.join(unknown)!r}.")
         args = (self.rnn_cell_forward, self.temperature_softmax, self.sample_index, self.parameters,
                 self.vocabulary, prefix, length)
-        text, first = generate(*args, temperature, np.random.default_rng(seed))
+        text, first, chosen = generate(*args, temperature, np.random.default_rng(seed))
         at_one = generate(*args[:-1], 1, 1.0, np.random.default_rng(seed))[1]
         for name, p in (("temperature_softmax", first), ("temperature_softmax at 1", at_one)):
             if not (isinstance(p, np.ndarray) and np.all(np.isfinite(p))):
                 raise NotReady(f"your {name.split()[0]} returned something that is not finite probabilities.")
-        return {"text": text, "p": first, "p at 1": at_one, "prefix": prefix, "temperature": temperature}
+        return {"text": text, "p": first, "p at 1": at_one, "chosen": chosen, "prefix": prefix,
+                "temperature": temperature}
 
     def draw(self, data):
         x = np.arange(len(data["p"]))
         self.artists["p"].set_data(x, data["p"])
         self.artists["p at 1"].set_data(x, data["p at 1"])
+        self.artists["chosen"].set_data(np.arange(len(data["chosen"])), data["chosen"])
         words = html.escape(data["text"]).replace("\n", " / ")
         top = self.vocabulary.chars[int(np.argmax(data["p"]))]
         return (f"<b>most likely next character</b> {NEWLINE if top == chr(10) else top} "

@@ -82,9 +82,10 @@ def test_generation_is_reproducible_and_follows_the_temperature(words):
     vocabulary, _, _ = words
     p = initial_parameters(27, 8, 27, seed=2, scale=1.0)
     args = (reference.rnn_cell_forward, reference.temperature_softmax, reference.sample_index, p, vocabulary)
-    text, first = language.generate(*args, "pro", 40, 1.0, np.random.default_rng(5))
+    text, first, chosen = language.generate(*args, "pro", 40, 1.0, np.random.default_rng(5))
     assert len(text) == 40 and text == language.generate(*args, "pro", 40, 1.0, np.random.default_rng(5))[0]
-    cold = language.generate(*args, "pro", 40, 0.05, np.random.default_rng(5))[1]
+    cold, cold_chosen = language.generate(*args, "pro", 40, 0.05, np.random.default_rng(5))[1:]
+    assert chosen.shape == (40,) and cold_chosen.mean() > chosen.mean()  # a cold model writes what it expects
     assert cold.max() > first.max() and np.isclose(cold.sum(), 1)
 
 
