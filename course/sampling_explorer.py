@@ -14,7 +14,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from course.explorer import Explorer, NotReady, new_figure, slider
+from course.explorer import Explorer, NotReady, call_student, new_figure, slider
 from course.language import generate
 
 NEWLINE = "\u23ce"  # how a line break (the end of a word) is shown
@@ -59,8 +59,10 @@ class SamplingExplorer(Explorer):
         unknown = sorted(set(prefix) - set(self.vocabulary.chars))
         if unknown:
             raise NotReady(f"The prefix may hold only the letters a to z; it holds {''.join(unknown)!r}.")
-        args = (self.rnn_cell_forward, self.temperature_softmax, self.sample_index, self.parameters,
-                self.vocabulary, prefix, length)
+        # the student's functions through call_student: an unfinished one gives a message, not a traceback
+        softmax_t = lambda *a: call_student("temperature_softmax", self.temperature_softmax, *a)  # noqa: E731
+        sample = lambda *a: call_student("sample_index", self.sample_index, *a)  # noqa: E731
+        args = (self.rnn_cell_forward, softmax_t, sample, self.parameters, self.vocabulary, prefix, length)
         text, first, chosen = generate(*args, temperature, np.random.default_rng(seed))
         at_one = generate(*args[:-1], 1, 1.0, np.random.default_rng(seed))[1]
         for name, p in (("temperature_softmax", first), ("temperature_softmax at 1", at_one)):

@@ -92,6 +92,13 @@ def test_generation_is_reproducible_and_follows_the_temperature(words):
 def test_sampling_explorer_waits_for_the_students_function(words):
     vocabulary, _, _ = words
     p = initial_parameters(27, 8, 27, seed=2, scale=1.0)
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    explorer = SamplingExplorer(reference.rnn_cell_forward, stub, reference.sample_index, p, vocabulary)
+    assert explorer.message == ("temperature_softmax is not implemented yet: replace `raise NotImplementedError()` "
+                                "with your code.")
     explorer = SamplingExplorer(reference.rnn_cell_forward, reference.temperature_softmax,
                                 known_mistake("sample_index", "this is the most probable index"), p, vocabulary)
     assert "sample_index runs, but does not pass its self-check yet" in explorer.message
