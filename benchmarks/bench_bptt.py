@@ -66,15 +66,20 @@ def explorer_updates(moves=60):
     return explorer.timer.summary(last=len(explorer.timer.seconds) - first), worst_case
 
 
-def main(runs=3):
+def report_runs(notebook, runs, target_seconds):
+    """Run `notebook` `runs` times and print each run's time and slowest cells, then the median and the minimum."""
     totals = []
     for _ in range(runs):
-        total, cells = run_notebook()
+        total, cells = run_notebook(notebook)
         totals.append(total)
         print(f"run: {total:.2f} s (kernel start included); slowest cells: "
               + ", ".join(f"#{i} {s:.2f} s ({line})" for s, i, line in cells[:3]))
-    print(f"bptt notebook, top to bottom with solutions: median {statistics.median(totals):.2f} s, "
-          f"min {min(totals):.2f} s over {runs} runs (target < 10 s)")
+    print(f"{notebook.stem} notebook, top to bottom with solutions: median {statistics.median(totals):.2f} s, "
+          f"min {min(totals):.2f} s over {runs} runs (target < {target_seconds} s)")
+
+
+def main(runs=3):
+    report_runs(NOTEBOOK, runs, 10)
     summary, longest = explorer_updates()
     print(f"gradient explorer update (kernel side, solution rnn_backward): {summary}; "
           f"at T_x = {T_MAX}: {longest * 1e3:.1f} ms")

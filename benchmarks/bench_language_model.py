@@ -5,11 +5,10 @@ nbgrader runs it (target: under 20 s), and the sampling explorer's kernel-side u
     ./run python benchmarks/bench_language_model.py [RUNS]
 """
 import os
-import statistics
 import sys
 
 import numpy as np
-from bench_bptt import run_notebook, solution_namespace
+from bench_bptt import report_runs, solution_namespace
 
 from autograder.core.paths import COURSE_ROOT
 from course import language
@@ -38,14 +37,7 @@ def explorer_updates(ns, moves=60):
 
 
 def main(runs=3):
-    totals = []
-    for _ in range(runs):
-        total, cells = run_notebook(NOTEBOOK)
-        totals.append(total)
-        print(f"run: {total:.2f} s (kernel start included); slowest cells: "
-              + ", ".join(f"#{i} {s:.2f} s ({line})" for s, i, line in cells[:3]))
-    print(f"language_model notebook, top to bottom with solutions: median {statistics.median(totals):.2f} s, "
-          f"min {min(totals):.2f} s over {runs} runs (target < 20 s)")
+    report_runs(NOTEBOOK, runs, 20)
     summary, longest = explorer_updates(solution_namespace(NOTEBOOK, given="given"))
     print(f"sampling explorer update (kernel side, solution functions): {summary}; at length 200: "
           f"{longest * 1e3:.1f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -10,7 +10,7 @@ import sys
 import time
 
 import numpy as np
-from bench_bptt import run_notebook, solution_namespace
+from bench_bptt import report_runs, solution_namespace
 
 from autograder.core.paths import COURSE_ROOT
 from course import recall
@@ -46,14 +46,7 @@ def training_times(ns, T_x=40, seeds=range(3)):
 
 
 def main(runs=3):
-    totals = []
-    for _ in range(runs):
-        total, cells = run_notebook(NOTEBOOK)
-        totals.append(total)
-        print(f"run: {total:.2f} s (kernel start included); slowest cells: "
-              + ", ".join(f"#{i} {s:.2f} s ({line})" for s, i, line in cells[:3]))
-    print(f"lstm_gru notebook, top to bottom with solutions: median {statistics.median(totals):.2f} s, "
-          f"min {min(totals):.2f} s over {runs} runs (target < 15 s)")
+    report_runs(NOTEBOOK, runs, 15)
     ns = solution_namespace(NOTEBOOK, given="given")
     for m, (seconds, accuracies) in training_times(ns).items():
         print(f"recall task, T_x = 40, 300 updates, {m}: {seconds:.2f} s per training (median of 3 seeds), "
