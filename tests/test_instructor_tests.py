@@ -293,6 +293,25 @@ def test_an_error_in_a_hidden_test_does_not_quote_what_the_student_returned():
     assert ename == "ValueError" and "531239897" in evalue
 
 
+def test_a_hidden_test_stopped_by_its_time_shows_no_line_of_it():
+    # each call of a student function has a cell's time of its own, the test cell too: two slow calls made the
+    # third stop the test, whose traceback quoted that hidden line, with the hidden input and the expected
+    # answer in it (attack round 11)
+    slow = "import time\ndef double(v):\n    time.sleep(0.6)\n    return 2 * v\n"
+    hidden = "### BEGIN HIDDEN TESTS\nassert double(1) == 2\nassert double(2) == 4\n" \
+             "assert double(0.3131) == 0.6262, 'double is wrong'\n### END HIDDEN TESTS\n"
+    run = notebook_run.NotebookRun([], 1 << 31, 1)
+    try:
+        run.run_cell("import numpy as np\n" + slow, 1)
+        cell = graded_test_cell("t", hidden, 1)
+        test_cells.run_tests(run, [test_cells.prepare_test(run, cell, 0, {"t": hidden})])
+    finally:
+        run.close()
+    error, = [o for o in cell.outputs if o.output_type == "error"]
+    assert error.ename == "TestTimeLimit" and "line 4" in "".join(error.traceback)
+    assert "0.3131" not in str(cell.outputs) and "double is wrong" not in str(cell.outputs), error.traceback
+
+
 def test_a_helper_one_test_cell_defines_is_the_next_one_s_not_the_student_s():
     # Test cells share one kernel in nbgrader: the second used the first's helper. Run apart, the second
     # looked the helper up among the student's names, so a student who defined it chose the verdict

@@ -79,7 +79,11 @@ def _error(exc, filename, hidden):
     lines = ["Traceback (most recent call last):\n"] if frames else []
     for frame in frames:
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
-        lines.append(f"    {(frame.line or '').strip()}\n")
+        # a hidden test's line by its number only: a test that ran out of time there showed the line, with the
+        # hidden input and the expected answer written in it (attack round 11: a function that took 31 s a call
+        # made the third call of a hidden test stop)
+        if frame.lineno not in hidden:
+            lines.append(f"    {(frame.line or '').strip()}\n")
     # As a kernel shows it: the exception's own name (not its module's path), in red
     lines += (traceback.format_exception_only(type(exc), exc) if isinstance(exc, SyntaxError)
               else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {exc}"])
