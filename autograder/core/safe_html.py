@@ -181,5 +181,5 @@ def _cell_names(nb, resources):
                 notebook = gradebook.find_notebook(ids["notebook"], ids["assignment"])
             except MissingEntry:
                 return names
-            names |= {cell.name for cell in [*notebook.grade_cells, *notebook.solution_cells]}
+            names |= {cell.name for cell in [*notebook.grade_cells, *notebook.solution_cells, *notebook.task_cells]}
     return {name for name in names if isinstance(name, str)}
