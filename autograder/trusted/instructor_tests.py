@@ -10,6 +10,7 @@ import ast
 import contextlib
 import io
 import linecache
+import sys
 import traceback
 import warnings
 
@@ -91,10 +92,18 @@ def _error(exc, filename, hidden):
                       traceback=[line.rstrip("\n") for line in lines])
 
 
-def _show_warning(stream):
+def _show_warning(stream, cell_file, hidden):
     """warnings.showwarning for a test cell: where and what, never the source line, which would quote a hidden
-    test (a RuntimeWarning of np.log printed the hidden line with the reference's expected value)."""
+    test (a RuntimeWarning of np.log printed the hidden line with the reference's expected value); and nothing
+    of a warning raised while a hidden line runs: whether numpy warned on what the student's function returned
+    was the student's choice, one bit of the hidden input per test and grading (attack round 11: a function
+    that returned 1e200 for a positive input made the grader's `** 2` warn)."""
     def show(message, category, filename, lineno, file=None, line=None):
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == cell_file and frame.f_lineno in hidden:
+                return
+            frame = frame.f_back
         stream.write(warnings.formatwarning(message, category, filename, lineno, line=""))
     return show
 
@@ -115,7 +124,7 @@ def run_test_cell(code, namespace, name, count=None, seconds=None):
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings(), limit:
                 warnings.simplefilter("always")  # the same warnings for every student, whoever was graded before
-                warnings.showwarning = _show_warning(err)
+                warnings.showwarning = _show_warning(err, filename, hidden_lines(code))
                 body, last = _parts(code, filename)
                 exec(body, namespace)
                 value = eval(last, namespace) if last is not None else None
