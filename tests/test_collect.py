@@ -6,6 +6,7 @@ import datetime
 import os
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -99,6 +100,26 @@ def test_a_file_swapped_for_a_link_while_the_entry_is_copied_is_refused_not_foll
         os.close(fd)
     copied = [p.read_text() for p in (tmp_path / "copied").rglob("*") if p.is_file()]
     assert "the instructor's solution" not in copied
+
+
+def test_a_long_timestamp_is_no_claim_and_costs_collect_no_time(tmp_path):
+    # Attack round 11: collect parsed the copied timestamp.txt whole, and dateutil's time grows with the square
+    # of its length: 1,000,000 digits held the class's collect 28 s (an entry may hold 120 MB)
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.steps.collect import CollectAtFileTimes
+    entry = tmp_path / "inbound" / "mallory+rnn_forward+2026-12-07 10:00:00.000000 UTC+x"
+    entry.mkdir(parents=True)
+    (entry / "rnn_forward.ipynb").write_text("{}")
+    (entry / "timestamp.txt").write_text("1" * 300_000)
+    (tmp_path / "submitted" / "mallory").mkdir(parents=True)  # nbgrader makes the student's folder first
+    collect = CollectAtFileTimes(coursedir=CourseDirectory(), authenticator=None)
+    started = time.process_time()
+    collect.do_copy(str(entry), str(tmp_path / "submitted" / "mallory" / "rnn_forward"))
+    assert time.process_time() - started < 1
+    recorded = parse_utc((tmp_path / "submitted" / "mallory" / "rnn_forward" / "timestamp.txt").read_text())
+    assert abs(recorded - datetime.datetime.fromtimestamp(entry.stat().st_ctime, datetime.timezone.utc)
+               .replace(tzinfo=None)) < datetime.timedelta(seconds=1)  # the files' time
 
 
 @pytest.mark.slow

@@ -293,6 +293,25 @@ def test_an_error_in_a_hidden_test_does_not_quote_what_the_student_returned():
     assert ename == "ValueError" and "531239897" in evalue
 
 
+def test_a_hidden_test_stopped_by_its_time_shows_no_line_of_it():
+    # each call of a student function has a cell's time of its own, the test cell too: two slow calls made the
+    # third stop the test, whose traceback quoted that hidden line, with the hidden input and the expected
+    # answer in it (attack round 11)
+    slow = "import time\ndef double(v):\n    time.sleep(0.6)\n    return 2 * v\n"
+    hidden = "### BEGIN HIDDEN TESTS\nassert double(1) == 2\nassert double(2) == 4\n" \
+             "assert double(0.3131) == 0.6262, 'double is wrong'\n### END HIDDEN TESTS\n"
+    run = notebook_run.NotebookRun([], 1 << 31, 1)
+    try:
+        run.run_cell("import numpy as np\n" + slow, 1)
+        cell = graded_test_cell("t", hidden, 1)
+        test_cells.run_tests(run, [test_cells.prepare_test(run, cell, 0, {"t": hidden})])
+    finally:
+        run.close()
+    error, = [o for o in cell.outputs if o.output_type == "error"]
+    assert error.ename == "TestTimeLimit" and "line 4" in "".join(error.traceback)
+    assert "0.3131" not in str(cell.outputs) and "double is wrong" not in str(cell.outputs), error.traceback
+
+
 def test_a_helper_one_test_cell_defines_is_the_next_one_s_not_the_student_s():
     # Test cells share one kernel in nbgrader: the second used the first's helper. Run apart, the second
     # looked the helper up among the student's names, so a student who defined it chose the verdict
@@ -351,10 +370,29 @@ def test_numpy_testing_s_messages_in_a_hidden_test_are_not_shown():
 
 def test_a_warning_in_a_test_cell_does_not_quote_its_line():
     # a RuntimeWarning of np.log printed the hidden line, with the reference's expected value in it
-    hidden = "### BEGIN HIDDEN TESTS\np = np.log(double(np.zeros(2)))  # expected 0.31326168751822286\n" \
-             "print('done')\n### END HIDDEN TESTS\n"
-    ename, printed = outcome([GOOD], hidden)
+    visible = "p = np.log(double(np.zeros(2)))  # expected 0.31326168751822286\nprint('done')\n"
+    ename, printed = outcome([GOOD], visible)
     assert ename is None and "RuntimeWarning" in printed and "0.3132" not in printed and "done" in printed, printed
+
+
+def test_a_warning_raised_while_a_hidden_line_runs_is_not_shown():
+    # whether numpy warned on what the student's function returned was the student's choice: a function that
+    # returned 1e200 for a positive hidden input made the grader's `** 2` warn, one bit of the input per test and
+    # grading beyond pass or fail (attack round 11)
+    chooser = "import numpy as np\ndef double(v):\n    return np.full(np.shape(v), 1e200 if v[0] > 0 else np.nan)\n"
+    hidden = "### BEGIN HIDDEN TESTS\nx = np.array([0.75, -1.5])\nprint('checking')\n" \
+             "assert ((double(x) - 2 * x) ** 2).mean() < 1e-12, 'double is wrong'\n### END HIDDEN TESTS\n"
+    ename, message = outcome([chooser], hidden)
+    assert (ename, message) == ("AssertionError", "double is wrong")
+    run = notebook_run.NotebookRun([], 1 << 31, 20)
+    try:
+        run.run_cell(chooser, 1)
+        cell = graded_test_cell("t", hidden, 1)
+        test_cells.run_tests(run, [test_cells.prepare_test(run, cell, 0, {"t": hidden})])
+    finally:
+        run.close()
+    printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    assert printed == "checking\n", printed
 
 
 def test_every_marker_nbgrader_hides_by_is_a_hidden_test_here_too():

@@ -1009,6 +1009,46 @@ def test_a_student_s_markdown_links_to_no_script():
     assert student_markdown("the data: *m* columns, a & b") == "the data: *m* columns, a &amp; b"
 
 
+def _graded(cell, grade_id, solution):
+    cell.metadata["nbgrader"] = {"grade": True, "solution": solution, "locked": not solution, "grade_id": grade_id,
+                                 "points": 2, "schema_version": 3}
+    return cell
+
+
+def test_no_written_answer_or_output_takes_a_score_box_of_formgrader_s_page():
+    # formgrader binds each grade's score box to the panel around the first element whose id is the grade's
+    # (`$("#test_softmax")`): a written answer's heading "#### test_softmax", moved above the tests, got the tests'
+    # score boxes bound to the answer's panel, and one "Full credit" for the answer gave full credit for every
+    # test it named (attack round 11: 10/12 against its honest twin's 2/12)
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from autograder.core.safe_html import EscapeStudentHtml
+    cheat = _graded(new_markdown_cell("The units saturate.\n\n###### test_softmax\n"), "q_saturation", True)
+    comment = _graded(new_markdown_cell("# q_saturation-comment\nThe radius grows."), "q_radius", True)
+    honest = new_markdown_cell("#### Why tanh saturates\n\nIts tails are flat.")
+    test = _graded(new_code_cell("check('softmax', softmax)"), "test_softmax", False)
+    EscapeStudentHtml().preprocess(new_notebook(cells=[cheat, comment, honest, test]), {})
+    assert cheat.source.startswith("<pre>") and comment.source.startswith("<pre>")
+    assert honest.source == "#### Why tanh saturates\n\nIts tails are flat."
+    # an output's HTML keeps no id at all (a panel of its own around one took the score box the same way)
+    out, = outputs.kept_outputs({"outputs": [{"output_type": "display_data", "metadata": {}, "data": {
+        "text/html": '<div class="nbgrader_cell"><h4 id="test_softmax">Full credit</h4></div>'}}]})
+    assert out.data["text/html"] == '<div class="nbgrader_cell"><h4>Full credit</h4></div>'
+
+
+def test_a_written_answer_takes_no_score_box_of_a_cell_the_notebook_lacks(tmp_path):
+    # formgrader's score boxes are the gradebook's grades: a test cell the student deleted still has one
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from autograder.core.safe_html import EscapeStudentHtml
+    ws = Workspace.create(tmp_path, ["rnn_forward"])
+    ws.generate("rnn_forward")
+    answer = new_markdown_cell("Saturated.\n\n###### test_rnn_forward\n")
+    ids = {"db_url": ws.db_url, "notebook": "rnn_forward", "assignment": "rnn_forward"}
+    EscapeStudentHtml().preprocess(new_notebook(cells=[answer]), {"nbgrader": ids})
+    assert answer.source.startswith("<pre>")
+
+
 ROUND_8_LINKS = ["[see my plot](javascript\\:eval(atob('eA')))", "[a](javascript&#58;x)", "[b](vbscript\\:x)",
                  "[r][1]\n\n[1]: javascript\\:y", "[c](data:text/html,<b>)", "![i](attachment:page.html)",
                  # round 9: formgrader's strip_files_prefix turns "files/javascript:..." into "javascript:..."

@@ -14,6 +14,7 @@ import bleach
 import nbformat
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.strings import strip_files_prefix
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.core import budget
@@ -42,10 +43,14 @@ SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "class", "id", "
                    "td": ["align", "colspan", "rowspan", "class"], "th": ["align", "colspan", "rowspan", "class"],
                    **{tag: MATH_ATTRIBUTES for tag in MATH_TAGS}}
 SAFE_PROTOCOLS = {"http", "https", "mailto", "data"}  # data: images are how notebooks embed pictures
+# An output's HTML keeps no id: formgrader's script finds each score box by the grade id (`$("#test_softmax")`,
+# the first element of that id on the page), so an output's element of that id took over a test's score box
+# (attack round 11)
+OUTPUT_ATTRIBUTES = {tag: [a for a in names if a != "id"] for tag, names in SAFE_ATTRIBUTES.items()}
 
 
-def clean_html(html):
-    return bleach.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols=SAFE_PROTOCOLS, strip=True,
+def clean_html(html, attributes=SAFE_ATTRIBUTES):
+    return bleach.clean(html, tags=SAFE_TAGS, attributes=attributes, protocols=SAFE_PROTOCOLS, strip=True,
                         strip_comments=True)
 
 
@@ -61,13 +66,14 @@ MAX_BRACKETS = 100  # "[" of one rendered cell: formgrader's strip_files_prefix 
 ATTACHMENT = re.compile(r"attachment:([^\s)\]\"'>]+)")
 
 
-def student_markdown(source, attachments=None):
+def student_markdown(source, attachments=None, taken_ids=frozenset()):
     """A student's markdown as formgrader and the feedback may render it: every tag and character reference
     shows as text (`<b>` reads as "<b>", `&#106;` as itself), markdown's own emphasis, lists, links, code and
     math still render. What the renderer would turn into a link or image that is not http(s), mailto, relative
-    or an embedded image (a backslash-escaped `javascript\\:`), a cell longer than the budget of markdown, or
-    one with more brackets than formgrader renders cheaply, shows as plain text instead (as_text): judged on
-    nbconvert's own rendering, which is what reaches the browser, not on the markdown."""
+    or an embedded image (a backslash-escaped `javascript\\:`), a heading whose id is one of `taken_ids` (the
+    ids formgrader's script looks up: formgrader_ids), a cell longer than the budget of markdown, or one with
+    more brackets than formgrader renders cheaply, shows as plain text instead (as_text): judged on nbconvert's
+    own rendering, which is what reaches the browser, not on the markdown."""
     if len(source) > budget.MARKDOWN_CHARS or source.count("[") > MAX_BRACKETS:
         return as_text(source)
     escaped = SCRIPT_SCHEME.sub(r"\1%3A", TAG_START.sub("&lt;", source.replace("&", "&amp;")))
@@ -78,7 +84,8 @@ def student_markdown(source, attachments=None):
         return as_text(source)
     # formgrader's template renders `markdown2html | strip_files_prefix`, which turns "files/javascript:..."
     # into "javascript:..." (attack round 9): judged as that filter leaves it
-    return escaped if all(_shown_url(url) for url in _urls(strip_files_prefix(rendered))) else as_text(source)
+    urls, ids = _attributes(strip_files_prefix(rendered))
+    return escaped if all(map(_shown_url, urls)) and not ids & set(taken_ids) else as_text(source)
 
 
 def as_text(source):
@@ -87,16 +94,32 @@ def as_text(source):
 
 
 def _urls(rendered):
-    found = []
+    return _attributes(rendered)[0]
 
-    class Links(HTMLParser):
+
+def _attributes(rendered):
+    """(the URL attributes' values, the set of ids) of the tags of `rendered`, as a browser reads them."""
+    urls, ids = [], set()
+
+    class Attributes(HTMLParser):
         def handle_starttag(self, tag, attrs):
-            found.extend(value or "" for name, value in attrs if name.lower() in URL_ATTRIBUTES)
+            urls.extend(value or "" for name, value in attrs if name.lower() in URL_ATTRIBUTES)
+            ids.update(value or "" for name, value in attrs if name.lower() == "id")
 
-    parser = Links(convert_charrefs=True)
+    parser = Attributes(convert_charrefs=True)
     parser.feed(rendered)
     parser.close()
-    return found
+    return urls, ids
+
+
+def formgrader_ids(names):
+    """The ids formgrader's script looks up on a submission's page, for the grade and comment `names` (the
+    notebook's graded and answer cells): `$("#" + name)` for a score box and `$("#" + name + "-comment")` for a
+    comment box, each bound to the panel around the first element of that id on the page. A written answer's
+    heading `#### test_softmax` (id="test_softmax"), moved above the tests, got the test's score box bound to
+    the answer's panel: "Full credit" for the answer gave full credit for every failed test it named
+    (attack round 11: 10/12 against its honest twin's 2/12)."""
+    return set(names) | {f"{name}-comment" for name in names}
 
 
 def _shown_url(value):
@@ -126,6 +149,7 @@ class EscapeStudentHtml(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         budget_left = budget.MARKDOWN_NOTEBOOK_CHARS  # of markdown rendered to check it; the rest is text
+        taken = formgrader_ids(_cell_names(nb, resources))
         for i, cell in enumerate(nb.cells):
             if cell.metadata.get("nbgrader", {}).get("locked"):
                 continue
@@ -134,7 +158,7 @@ class EscapeStudentHtml(NbGraderPreprocessor):
                     cell.source = as_text(cell.source)
                     continue
                 budget_left -= len(cell.source)
-                cell.source = student_markdown(_attachments_once(cell, set()), cell.get("attachments"))
+                cell.source = student_markdown(_attachments_once(cell, set()), cell.get("attachments"), taken)
             elif cell.cell_type == "raw":
                 # formgrader writes a raw cell into its page through bleach, whose time grows faster than its
                 # length (100 KB of <div> held the instructor's server 30 s: attack round 9), and one marked
@@ -144,3 +168,18 @@ class EscapeStudentHtml(NbGraderPreprocessor):
                 if "id" in cell:
                     nb.cells[i].id = cell.id
         return nb, resources
+
+
+def _cell_names(nb, resources):
+    """The names of the notebook's graded and answer cells: those in the gradebook, where formgrader takes them
+    from (a cell the student deleted too), and those the notebook holds."""
+    names = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells} - {None}
+    ids = resources.get("nbgrader", {})
+    if ids.get("db_url") and ids.get("notebook") and ids.get("assignment"):
+        with Gradebook(ids["db_url"]) as gradebook:
+            try:
+                notebook = gradebook.find_notebook(ids["notebook"], ids["assignment"])
+            except MissingEntry:
+                return names
+            names |= {cell.name for cell in [*notebook.grade_cells, *notebook.solution_cells, *notebook.task_cells]}
+    return {name for name in names if isinstance(name, str)}

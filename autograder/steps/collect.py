@@ -31,6 +31,10 @@ from autograder.core import budget
 
 GRACE = datetime.timedelta(seconds=60)  # nbgrader submit writes the time, then copies: a slow copy is not late
 TIMESTAMP = "timestamp.txt"
+# Characters of a time as nbgrader submit writes it ("2026-12-07 21:52:04.123456 UTC": 30). dateutil's time grows
+# with the square of what it parses: 1,000,000 digits in timestamp.txt held the class's collect 28 s, and the
+# copy allows 120 MB (attack round 11). A longer text is no claim: the files' time is recorded.
+CLAIM_CHARS = 100
 MAX_ENTRIES = budget.COPIED_FILES + 100  # files and folders of one inbound entry (notebooks and what is beside them)
 MAX_BYTES = budget.COPIED_BYTES + 10 * budget.NOTEBOOK_BYTES
 FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
@@ -45,6 +49,17 @@ def recorded_time(claimed, changed):
     """The time to record for a submission whose student claims `claimed` (a naive UTC datetime, or None) and
     whose copied files last changed at `changed`."""
     return claimed if claimed is not None and changed <= claimed + GRACE else changed
+
+
+def claimed_time(path):
+    """The time a copied timestamp.txt claims (naive UTC), or None: missing, unreadable, longer than CLAIM_CHARS,
+    or not a time."""
+    try:
+        with open(path, "rb") as fh:  # the copy's, as the student wrote it
+            text = fh.read(CLAIM_CHARS + 1)
+        return parse_utc(text.decode().strip()) if len(text) <= CLAIM_CHARS else None
+    except (OSError, ValueError, OverflowError):  # UnicodeDecodeError is a ValueError
+        return None
 
 
 def owner_name(uid):
@@ -175,11 +190,7 @@ class CollectAtFileTimes(ExchangeCollect):
             except OSError:
                 pass
             return
-        try:
-            with open(os.path.join(dest, TIMESTAMP)) as fh:  # the copy's, as the student wrote it
-                claimed = parse_utc(fh.read().strip())
-        except (OSError, ValueError, OverflowError):
-            claimed = None
+        claimed = claimed_time(os.path.join(dest, TIMESTAMP))
         changed = datetime.datetime.fromtimestamp(copy.latest, datetime.timezone.utc).replace(tzinfo=None)
         recorded = recorded_time(claimed, changed)
         if recorded != claimed:

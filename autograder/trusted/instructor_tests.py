@@ -10,6 +10,7 @@ import ast
 import contextlib
 import io
 import linecache
+import sys
 import traceback
 import warnings
 
@@ -79,7 +80,11 @@ def _error(exc, filename, hidden):
     lines = ["Traceback (most recent call last):\n"] if frames else []
     for frame in frames:
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}\n')
-        lines.append(f"    {(frame.line or '').strip()}\n")
+        # a hidden test's line by its number only: a test that ran out of time there showed the line, with the
+        # hidden input and the expected answer written in it (attack round 11: a function that took 31 s a call
+        # made the third call of a hidden test stop)
+        if frame.lineno not in hidden:
+            lines.append(f"    {(frame.line or '').strip()}\n")
     # As a kernel shows it: the exception's own name (not its module's path), in red
     lines += (traceback.format_exception_only(type(exc), exc) if isinstance(exc, SyntaxError)
               else [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {exc}"])
@@ -87,10 +92,18 @@ def _error(exc, filename, hidden):
                       traceback=[line.rstrip("\n") for line in lines])
 
 
-def _show_warning(stream):
+def _show_warning(stream, cell_file, hidden):
     """warnings.showwarning for a test cell: where and what, never the source line, which would quote a hidden
-    test (a RuntimeWarning of np.log printed the hidden line with the reference's expected value)."""
+    test (a RuntimeWarning of np.log printed the hidden line with the reference's expected value); and nothing
+    of a warning raised while a hidden line runs: whether numpy warned on what the student's function returned
+    was the student's choice, one bit of the hidden input per test and grading (attack round 11: a function
+    that returned 1e200 for a positive input made the grader's `** 2` warn)."""
     def show(message, category, filename, lineno, file=None, line=None):
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == cell_file and frame.f_lineno in hidden:
+                return
+            frame = frame.f_back
         stream.write(warnings.formatwarning(message, category, filename, lineno, line=""))
     return show
 
@@ -111,7 +124,7 @@ def run_test_cell(code, namespace, name, count=None, seconds=None):
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings(), limit:
                 warnings.simplefilter("always")  # the same warnings for every student, whoever was graded before
-                warnings.showwarning = _show_warning(err)
+                warnings.showwarning = _show_warning(err, filename, hidden_lines(code))
                 body, last = _parts(code, filename)
                 exec(body, namespace)
                 value = eval(last, namespace) if last is not None else None

@@ -6,7 +6,7 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from autograder.core import budget
-from autograder.core.safe_html import clean_html
+from autograder.core.safe_html import OUTPUT_ATTRIBUTES, clean_html
 from autograder.sandbox.box import (
     MAX_ORACLE_REQUESTS,
     SENT_TOO_MUCH,
@@ -90,7 +90,8 @@ def kept_outputs(reply, room=budget.NOTEBOOK_OUTPUT_CHARS):
             widget = WIDGET in data
             data = {str(k): (_text(v) if type(v) is str else _json(v)) for k, v in data.items() if k in SHOWN}
             if "text/html" in data:  # formgrader writes it into the instructor's page as it is
-                data["text/html"] = clean_html(data["text/html"]) if type(data["text/html"]) is str else ""
+                html = data["text/html"]
+                data["text/html"] = clean_html(html, OUTPUT_ATTRIBUTES) if type(html) is str else ""
             if widget:  # its state stays in the sandbox, so nothing can show it; its repr is a long riddle
                 data = {"text/plain": "[an interactive widget: run the notebook in JupyterLab to use it]"}
             output = new_output(kind, data=data, metadata=_image_sizes(item.get("metadata"), data))

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.commands.answers import read, written_answer_cells
 from autograder.commands.samples import sample_submissions
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
@@ -147,3 +148,38 @@ def test_manual_grade_and_comment_reach_the_total_the_feedback_and_the_report(co
     bob = page.locator("#grades tr", has=page.locator("td", has_text="bob")).first
     assert "6.5" in bob.text_content(), bob.text_content()  # text_content: rows off screen are not laid out
     snapshot(page, "report-after-manual-grading")
+
+
+def test_a_written_answer_s_headings_take_no_test_s_score_box(tmp_path, browser):
+    # formgrader binds each grade's score box to the panel around the first element of the grade's id: a written
+    # answer moved above the tests, with the headings "test_softmax" and "test_rnn_forward" (ids of those names),
+    # got both tests' boxes, and the instructor's "Full credit" for the answer gave full credit for the failed
+    # tests too (attack round 11: 10/12 against its honest twin's 2/12)
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    notebook = read(ws.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")  # no code answered: every test fails
+    answer = written_answer_cells(notebook)[ANSWER_CELL]
+    answer.source = "Saturated units sit on the flat tails of tanh.\n\n###### test_softmax\n\n###### test_rnn_forward\n"
+    notebook.cells.remove(answer)
+    notebook.cells.insert(1, answer)
+    ws.submit("mallory", ASSIGNMENT, {ASSIGNMENT: notebook})
+    proc = subprocess.run([str(COURSE_ROOT / "run"), "grade", ASSIGNMENT, "--course", str(ws.root)],
+                          env=dict(os.environ, RNN_COURSE_DB_URL=ws.db_url), capture_output=True, text=True)
+    assert proc.returncode == 0 and "0/12" in proc.stdout, proc.stdout + proc.stderr
+    server = LabServer(tmp_path, ws.root, instructor=True, env={"RNN_COURSE_DB_URL": ws.db_url})
+    try:
+        server.wait_ready()
+        page = browser.new_context(viewport=VIEWPORT, base_url=server.url).new_page()
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
+        page.goto(f"/formgrader?token={server.token}")
+        page.goto(f"/formgrader/gradebook/{ASSIGNMENT}/{ASSIGNMENT}")
+        page.locator("#main-table a.name-hidden, #main-table a.name-shown").first.click()
+        page.wait_for_function("() => { const f = window.formgrader; return !!(f && f.grades && f.grades.loaded); }")
+        panel = page.locator(".nbgrader_cell").filter(has=page.locator(f"input.score#{ANSWER_CELL}"))
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"):
+            panel.locator("button.full-credit").click()
+        page.wait_for_timeout(1000)  # any other grade bound to the panel is saved by the same click
+        page.context.close()
+    finally:
+        server.stop()
+    assert submission_score(ws, "mallory") == 2.0  # the answer's 2 points, no test's
