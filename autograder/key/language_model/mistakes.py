@@ -72,29 +72,29 @@ MISTAKES = {
     },
     "clip_by_global_norm": {
         "each gradient was clipped by its own norm: the direction of the whole step turns. One factor for all of "
-        "them, from the norm of all of them at once (section 3).":
+        "them, from the norm of all of them at once (section 2).":
             _clip_each,
         "the entries were clipped to [-max_norm, max_norm] one by one (min-char-rnn's np.clip): that turns the "
-        "step too. Scale all the gradients by one factor (section 3).":
+        "step too. Scale all the gradients by one factor (section 2).":
             _clip_by_value,
     },
     "adagrad_update": {
         "the step divides by the memory itself, not by its square root: Adagrad's step has the units of the "
-        "parameter (section 4).":
+        "parameter (section 3).":
             lambda p, g, mem, lr: _adagrad(p, g, mem, lr, root=False),
         "the memory is not accumulated: it holds this step's squared gradient only, which is RMSprop without "
-        "its average, not Adagrad (section 4).":
+        "its average, not Adagrad (section 3).":
             lambda p, g, mem, lr: _adagrad(p, g, mem, lr, accumulate=False),
         "the step divides by the memory from before this step: add this step's squared gradient first, then "
-        "divide (section 4).":
+        "divide (section 3).":
             lambda p, g, mem, lr: _adagrad(p, g, mem, lr, before=True),
     },
     "temperature_softmax": {
         "the temperature was applied after the softmax: dividing probabilities by T and normalising again "
-        "changes nothing. The temperature divides the logits (section 5).":
+        "changes nothing. The temperature divides the logits (section 4).":
             _softmax_then_temperature,
         "the logits were multiplied by the temperature: a temperature above 1 must flatten the distribution, "
-        "so it divides them (section 5).":
+        "so it divides them (section 4).":
             lambda logits, temperature: ref.softmax(logits * temperature),
         "exp overflowed: at a low temperature the scaled logits are large. Subtract each column's max before "
         "exp, as the softmax of rnn_forward does (section 4).":
@@ -102,32 +102,32 @@ MISTAKES = {
     },
     "sample_index": {
         "this is the most probable index of each column, whatever u is: greedy decoding, not sampling "
-        "(section 5).":
+        "(section 4).":
             lambda p, u: np.argmax(p, axis=0),
         "this compares u with each probability, not with the running (cumulative) sum of the probabilities "
-        "(section 5).":
+        "(section 4).":
             lambda p, u: np.where(np.any(p > u, axis=0), np.argmax(p > u, axis=0), len(p) - 1),
         "the running sum runs along the wrong axis: each column is one distribution, so it runs down the rows "
         "(axis 0).":
             lambda p, u: np.minimum(np.sum(np.cumsum(p, axis=1) <= u, axis=0), len(p) - 1),
-        "this reads each distribution from the end: with u near 0 index 0 must come out (section 5).":
+        "this reads each distribution from the end: with u near 0 index 0 must come out (section 4).":
             lambda p, u: len(p) - 1 - ref.sample_index(p[::-1], u),
     },
     "perplexity": {
         "this is exp of the loss summed over the steps (rnn_loss): that is the perplexity to the power T_x. "
-        "Perplexity averages the cross-entropy over every character, examples and steps (section 6).":
+        "Perplexity averages the cross-entropy over every character, examples and steps (section 5).":
             lambda y_pred, y: float(np.exp(-np.sum(y * np.log(y_pred)) / y.shape[1])),
-        "this is the cross-entropy per character, without the exp (section 6).":
+        "this is the cross-entropy per character, without the exp (section 5).":
             lambda y_pred, y: float(-np.sum(y * np.log(y_pred)) / (y.shape[1] * y.shape[2])),
         "this averages over every entry of y, classes included: divide by the number of characters, m * T_x "
-        "(section 6).":
+        "(section 5).":
             lambda y_pred, y: float(np.exp(-np.sum(y * np.log(y_pred)) / y.size)),
     },
     "train_chunks": {
         "every chunk started from a0: the hidden state must be carried, each chunk starting from the last state "
-        "of the chunk before, as min-char-rnn carries hprev (section 7).":
+        "of the chunk before, as min-char-rnn carries hprev (section 6).":
             lambda *args: _train(*args, reset=True),
-        "the gradients were not clipped before the step (section 7).":
+        "the gradients were not clipped before the step (section 6).":
             lambda *args: _train(*args, clip=False),
         "a_last is a0: return the last chunk's last state, where a next pass over the text would go on.":
             lambda *args: _train(*args, return_a0=True),
