@@ -22,10 +22,10 @@ workers come from), autograder.gradebook (config and gradebook), autograder.batc
 autograder.core.submitted (what a submission folder holds).
 """
 import difflib
-import os
 import sys
 from pathlib import Path
 
+from autograder.batch.cpus import usable_cpus
 from autograder.batch.outcomes import load_outcomes, save_outcome
 from autograder.batch.plan import hold_course, in_slice, longest_first, to_grade
 from autograder.batch.pool import GradingStopped, in_server, run_workers, worker_context
@@ -121,7 +121,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
 def _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout, progress_stream,
            part, redraw):
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cpus()
     # A sandbox per worker, started while the server imports; any no worker claims are discarded at the end.
     ahead = min(workers, len(students or submitted))
     ctx = worker_context({"count": ahead, "hide": [str(course)], "memory_cap_mb": memory_mb})

@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+from autograder.batch.cpus import usable_cpus
 from autograder.batch.grade import grade, grade_table, refresh_feedback
 from autograder.batch.plan import slice_of
 from autograder.batch.pool import GradingStopped
@@ -16,8 +17,9 @@ def main(argv=None):
     parser.add_argument("assignment")
     parser.add_argument("students", nargs="*", default=[],  # a default: argparse then calls them optional
                         help="grade only these students (default: all in submitted/)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(),
-                        help="students graded at once (default: CPU count)")
+    parser.add_argument("--workers", type=int, default=usable_cpus(),
+                        help="students graded at once (default: the CPUs this process may use, after its CPU "
+                        "affinity and its cgroup's CPU quota)")
     parser.add_argument("--force", "--regrade", action="store_true", help="regrade students already graded (a "
                         "notebook whose same code the same grading code graded before keeps its verdicts)")
     parser.add_argument("--redraw", action="store_true", help="regrade on freshly drawn hidden cases, even the "
