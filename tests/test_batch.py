@@ -657,25 +657,80 @@ def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_path):
+def test_a_second_run_of_a_slice_being_graded_refuses_and_a_student_being_graded_is_left_to_its_run(tmp_path):
     # Two runs at once deleted and rewrote each other's autograded/ folders: outcomes "nbgrader could not
-    # grade it" that a resumed run then kept. The second run now refuses, naming the first.
-    from autograder.batch.plan import hold_course
+    # grade it" that a resumed run then kept. A second run of the same slice refuses, naming the first; a
+    # run that reaches a student another run is grading leaves it to that run.
+    from autograder.batch.locks import hold_run, try_student
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
-    first = hold_course(ws.root, "bptt")
+    ws.submit("bob", ASSIGNMENT, {ASSIGNMENT: b"{"})
+    run = [sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root)]
+    first = hold_run(ws.root, ASSIGNMENT)
     try:
-        proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root)],
-                              env=environment(ws), capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(run, env=environment(ws), capture_output=True, text=True, timeout=300)
+        feedback = subprocess.run(run + ["--feedback-only"], env=environment(ws), capture_output=True, text=True,
+                                  timeout=300)
     finally:
         first.close()
     assert proc.returncode == 1, proc.stderr
-    assert f"is being graded already (pid {os.getpid()}, grading bptt since " in proc.stderr, proc.stderr
+    assert f"{ASSIGNMENT} in {ws.root} is being graded already (pid {os.getpid()} on {socket.gethostname()}, " \
+           f"grading {ASSIGNMENT} since " in proc.stderr, proc.stderr
     assert "wait for that run to end" in proc.stderr and "Traceback" not in proc.stderr
-    assert not (ws.root / "autograded").exists() and not (ws.root / "reports").exists()
-    proc = grade(ws, "--no-report")  # the lock went with the first run
-    assert re.search(r"alice\s+8/12\s+all tests passed", proc.stdout), proc.stdout
+    assert feedback.returncode == 1 and "--feedback-only rewrites the feedback pages grading writes" in feedback.stderr
+    assert not (ws.root / "autograded").exists() and not (ws.root / "reports" / ASSIGNMENT / "outcomes").exists()
+
+    alice = try_student(ws.root, ASSIGNMENT, "alice")
+    try:
+        proc = grade(ws, "--no-report", "--slice", "1/1")  # another slice name: only alice's lock stands between
+    finally:
+        alice.release()
+    assert "1 student still being graded by another run, left to it: alice (pid" in proc.stderr, proc.stderr
+    assert "alice" not in proc.stdout and re.search(r"bob\s+0/12", proc.stdout), proc.stdout
+    proc = grade(ws, "--no-report")  # the locks went with their holder
+    assert "1 already graded" in proc.stderr and re.search(r"alice\s+8/12\s+all tests passed", proc.stdout)
+    assert sorted(p.name for p in (ws.root / "reports" / ASSIGNMENT / "locks").iterdir()) == \
+        ["all.lock", "assignment.lock", "slice-1-of-1.lock"]  # no student's lock stays behind
+
+
+@pytest.mark.slow
+def test_two_slices_and_a_whole_run_at_once_on_one_directory_grade_each_student_once(workspace):
+    # The shared (NFS) mode: every machine writes in the one course directory. Slices 1/2 and 2/2 run at once,
+    # and so does a run of the whole class (a mistake, or a machine rerun without --slice): each student is
+    # graded by exactly one of them, and the report of the class is whole.
+    ws = workspace
+    alice = ws.root / "submitted" / "alice" / ASSIGNMENT
+    for twin in ("alice 2", "zoë", "o'brien"):
+        shutil.copytree(alice, ws.root / "submitted" / twin / ASSIGNMENT)
+    students = sorted(p.name for p in (ws.root / "submitted").iterdir())
+    run = [sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root), "--workers", "1",
+           "--timeout", "10", "--no-report"]
+    started = time.monotonic()
+    runs = [subprocess.Popen(run + extra, env=environment(ws), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for extra in (["--slice", "1/2"], ["--slice", "2/2"], [])]
+    done = [proc.communicate(timeout=900) for proc in runs]
+    seconds = time.monotonic() - started
+    assert [proc.returncode for proc in runs] == [0, 0, 0], done
+    logs = [p.read_text() for p in (ws.root / "reports" / ASSIGNMENT).glob("workers-*.log")]
+    assert len(logs) == 3, logs  # one per run: no two runs write one file
+    graded = sorted(re.findall(rf"worker \d+: {ASSIGNMENT} of (.+)$", "".join(logs), re.MULTILINE))
+    assert graded == students, (graded, [err for _, err in done])  # each student once, by one of the runs
+    assert "were graded by other runs" in done[2][1] or "left to it" in done[2][1], done[2][1]
+    assert seconds < 600, seconds
+
+    report = subprocess.run([sys.executable, "-m", "autograder.report.write", ASSIGNMENT, "--course", str(ws.root)],
+                            env=environment(ws), capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr
+    with open(ws.root / "reports" / ASSIGNMENT / "cell-scores.csv", encoding="utf-8") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert sorted(rows) == students and all(row["status"] != "missing" for row in rows.values()), rows
+    with open(ws.root / "grades.csv", encoding="utf-8") as f:
+        assert sorted(row["student_id"] for row in csv.DictReader(f)) == students
+    assert sorted(ws.scores(ASSIGNMENT)) == students
+    assert all(ws.scores(ASSIGNMENT)[twin] == ws.scores(ASSIGNMENT)["alice"] for twin in ("alice 2", "zoë", "o'brien"))
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
 
 
 @pytest.mark.slow

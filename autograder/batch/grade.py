@@ -25,9 +25,11 @@ import difflib
 import sys
 from pathlib import Path
 
+from autograder.batch.claims import Claims
 from autograder.batch.cpus import usable_cpus
-from autograder.batch.outcomes import load_outcomes, save_outcome
-from autograder.batch.plan import hold_course, in_slice, longest_first, to_grade
+from autograder.batch.locks import hold_assignment, hold_run
+from autograder.batch.outcomes import load_outcomes, save_outcome, workers_log
+from autograder.batch.plan import in_slice, longest_first, to_grade
 from autograder.batch.pool import GradingStopped, in_server, run_workers, worker_context
 from autograder.batch.progress import Progress, counted, printable
 from autograder.batch.stand_in_pages import failure_feedback, releasable
@@ -109,7 +111,7 @@ def grade(course, assignment, students=None, workers=None, force=False, timeout=
     part: (i, k) grades only slice i of k (in_slice). redraw: grade afresh, on new hidden cases, even what
     the same grading code graded before (TrustedExecute.redraw); implies force."""
     course = Path(course).resolve()
-    lock = hold_course(course, assignment) if course.is_dir() else None  # else batch_settings says what is wrong
+    lock = hold_run(course, assignment, part) if course.is_dir() else None  # else batch_settings says what is wrong
     try:
         return _grade(course, assignment, students, workers, force or redraw, timeout, memory_mb, student_timeout,
                       progress_stream, part, redraw)
@@ -197,10 +199,23 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         progress.end(outcome["student"], outcome["failed"])
         trouble = outcome["failed"] or outcome["problems"]
         progress.update(f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
+        claims.release(outcome["student"])  # only now: the outcome is written
 
+    def up_to_date(student, outcome):
+        return not to_grade(course, assignment, [student], {student: outcome}, {student}, layout, False,
+                            limits["student_timeout"])
+
+    claims = Claims(course, assignment, outcomes, up_to_date, progress)
     if todo:
-        run_workers(ctx, course, assignment, todo, layout, limits, workers, on_outcome, progress)
+        try:
+            run_workers(ctx, course, assignment, todo, layout, limits, workers, on_outcome, progress,
+                        workers_log(course, assignment, part), claims.claim)
+        finally:
+            claims.release_all()
         progress.finish()
+    others = claims.left_to_others()
+    if others:
+        print(f"note: {others}", file=progress_stream)
     in_server(ctx, "autograder.sandbox.ahead.discard_ahead")  # those no worker claimed: fewer notebooks than workers
     in_server(ctx, "autograder.gradebook.scores.export_csv", db_url, course_id, course / "grades.csv")
     # the table shows the gradebook's scores, as grades.csv and the report do (manual grades, late penalties)
@@ -214,7 +229,7 @@ def refresh_feedback(course, assignment, students=None, everyone=False, progress
     (everyone), and take their scores and what awaits grading from the gradebook into their outcomes (for
     the table and the report). Returns {student: outcome} of the students considered."""
     course = Path(course).resolve()
-    lock = hold_course(course, assignment) if course.is_dir() else None
+    lock = hold_assignment(course, assignment) if course.is_dir() else None
     try:
         ctx = worker_context()
         settings = in_server(ctx, "autograder.gradebook.config.batch_settings", course, assignment)

@@ -6,16 +6,12 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
-import socket
 import sys
 import time
 import traceback
 from multiprocessing.connection import wait
 
-from autograder.batch.outcomes import (
-    forget_outcome,
-    outcomes_dir,
-)
+from autograder.batch.outcomes import forget_outcome
 
 
 def worker_context(sandboxes_ahead=None):
@@ -135,22 +131,27 @@ class GradingProcess:
         self.process.join(5)
 
 
-def run_workers(ctx, course, assignment, students, layout, limits, workers, on_outcome, progress):
+def run_workers(ctx, course, assignment, students, layout, limits, workers, on_outcome, progress, log_path,
+                claim=lambda student: True):
     """Grade `students` on `workers` processes of `ctx` (worker_context()); a worker that hangs past the
-    student limit or dies is replaced, and its student gets a failed outcome."""
+    student limit or dies is replaced, and its student gets a failed outcome. claim(student): whether this
+    batch grades the student after all (another batch sharing the course directory may have it), asked
+    just before the student is handed to a worker."""
     queue, pool = list(students), []
     try:
-        log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pool = [GradingProcess(ctx, course, limits, log_path) for _ in range(min(workers, len(queue)))]
 
         def give_next(w):
-            if queue:
+            while queue:
                 student = queue.pop(0)
+                if not claim(student):
+                    continue
                 # Only now: if the batch is stopped, students not yet started keep their last outcome.
                 forget_outcome(course, assignment, student)
                 w.give((assignment, student, layout))
                 progress.begin(student)
+                return
 
         for w in pool:
             give_next(w)

@@ -6,9 +6,11 @@ taken the first-time costs of grading (warm()), so every worker starts warm.
 """
 import contextlib
 import copy
+import ctypes
 import logging
 import os
 import resource
+import signal
 import time
 import warnings
 
@@ -190,8 +192,22 @@ def refresh_feedback(course, assignment, digests, everyone=False):
     return out
 
 
+def die_with_server():
+    """Be killed when the fork server ends (Linux's parent-death signal): it ends when the batch's own process
+    does, however that ends (kill -9 too). Otherwise a worker would go on grading its student after the
+    batch, whose lock on that student ended with it, and another batch could grade the same student at once."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the batch kills its workers itself when it can
+        pass
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def worker_main(conn, course, limits, log_path):
     """A grading process: receives (assignment, student, layout), sends back outcomes, until None."""
+    die_with_server()
     # Kernels and nbgrader write warnings to stderr; keep them in a log, off the progress line.
     log_file = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_file, 1)

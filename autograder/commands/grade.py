@@ -1,6 +1,7 @@
 """./run grade ASSIGNMENT: grade every submission of an assignment, then write the report and grades.csv."""
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -52,20 +53,31 @@ def main(argv=None):
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
     args.assignment = args.assignment.rstrip("/")
 
+    signal.signal(signal.SIGTERM, terminated)
     again = "run the same command again (--force is not needed) to grade the students left"
-    if args.feedback_only:
-        outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
-        return report_on(args, outcomes)
     try:
-        outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
-                         args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
+        if args.feedback_only:
+            outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
+        else:
+            outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
+                             args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
     except GradingStopped as stop:
         sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
                  f"No student was scored for this; students graded before it are kept. Fix it and {again}.")
-    except KeyboardInterrupt:
-        print(f"\ngrade: interrupted. Students graded so far are kept; {again}.", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:
+        how = "stopped (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        print(f"\ngrade: {how}. Students graded so far are kept; {again}.", file=sys.stderr)
+        sys.exit(143 if isinstance(stop, Terminated) else 130)
     report_on(args, outcomes)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm's scancel or time limit, a pod's end, `kill`): the batch stops as on Ctrl-C, its workers
+    killed and every outcome written kept, so that a resubmitted run grades only the students left."""
+
+
+def terminated(signum, frame):
+    raise Terminated
 
 
 def report_on(args, outcomes):
