@@ -106,22 +106,23 @@ def written_answers_note(manual, points):
 
 
 def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=PROCESS_MEMORY_MB,
-          student_timeout=None, progress_stream=sys.stderr, part=None, redraw=False):
+          student_timeout=None, progress_stream=sys.stderr, part=None, redraw=False, new_grading_code=False):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
     part: (i, k) grades only slice i of k (in_slice). redraw: grade afresh, on new hidden cases, even what
-    the same grading code graded before (TrustedExecute.redraw); implies force."""
+    the same grading code graded before (TrustedExecute.redraw); implies force. new_grading_code: this
+    machine's grading code becomes the one the assignment is graded with (autograder.trusted.grading_code)."""
     course = Path(course).resolve()
     lock = hold_run(course, assignment, part) if course.is_dir() else None  # else batch_settings says what is wrong
     try:
         return _grade(course, assignment, students, workers, force or redraw, timeout, memory_mb, student_timeout,
-                      progress_stream, part, redraw)
+                      progress_stream, part, redraw, new_grading_code)
     finally:
         if lock:
             lock.close()
 
 
 def _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout, progress_stream,
-           part, redraw):
+           part, redraw, new_grading_code):
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     workers = workers or usable_cpus()
     # A sandbox per worker, started while the server imports; any no worker claims are discarded at the end.
@@ -156,6 +157,9 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
     outcomes = load_outcomes(course, assignment)
     todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force,
                                   limits["student_timeout"]), outcomes)
+    # every machine grades with the same code, or this one grades no one (exits naming what differs)
+    code_note = in_server(ctx, "autograder.trusted.grading_code.check_grading_code", course, assignment,
+                          new_grading_code) if todo or new_grading_code else None
     skipped = len(selected) - len(todo)
     if force:  # until it is graded again, each keeps its outcome (the report shows it), marked out of date
         for s in todo:
@@ -166,6 +170,8 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
           + (f", {counted(min(workers, len(todo)), 'worker')}" if todo else ""),
           file=progress_stream)
+    if code_note:
+        print(f"note: {code_note}", file=progress_stream)
     unverifiable = unverifiable_reference(settings["reference_sha256"])
     if todo and unverifiable:
         print(f"note: {unverifiable}", file=progress_stream)

@@ -25,6 +25,9 @@ def main(argv=None):
                         "notebook whose same code the same grading code graded before keeps its verdicts)")
     parser.add_argument("--redraw", action="store_true", help="regrade on freshly drawn hidden cases, even the "
                         "notebooks --force would replay (after stops the machine's load caused); implies --force")
+    parser.add_argument("--new-grading-code", action="store_true", help="grade with this machine's grading code "
+                        "although the assignment is graded with other code (a change made on purpose): it becomes the "
+                        "code every machine must have; students graded before keep their grades until --force")
     parser.add_argument("--timeout", type=int,
                         help="seconds one cell may run (default: Execute.timeout of nbgrader_config.py)")
     parser.add_argument("--memory-mb", type=int, default=PROCESS_MEMORY_MB,
@@ -60,7 +63,8 @@ def main(argv=None):
             outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
         else:
             outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
-                             args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
+                             args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw,
+                             new_grading_code=args.new_grading_code)
     except GradingStopped as stop:
         sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
                  f"No student was scored for this; students graded before it are kept. Fix it and {again}.")

@@ -7,6 +7,14 @@ COURSE_ROOT = AUTOGRADER.parent  # this repository: source/, release/, nbgrader_
 COURSE_PACKAGE = COURSE_ROOT / "course"  # what the notebooks import: the only code of ours a sandbox sees
 REFERENCE = AUTOGRADER / "key" / "reference.py"
 TEMPLATES = AUTOGRADER / "report" / "templates"
+GRADING_FILES = ("*.py", "*.npz")  # code, and the stored answers of the self-checks the verdicts quote
+
+
+def grading_files():
+    """Every file of the code that decides a verdict (autograder/ and course/, their stored answers too),
+    sorted: the reference, each assignment's cases and mistakes, the grader, the functions' signatures."""
+    return sorted(p for top in (AUTOGRADER, COURSE_PACKAGE) for pattern in GRADING_FILES for p in top.rglob(pattern)
+                  if "__pycache__" not in p.parts)
 
 
 def assignments(course=COURSE_ROOT):
