@@ -2,18 +2,15 @@
 2 workers at once, into a SQLite gradebook and into a real PostgreSQL server started here."""
 import copy
 import csv
-import glob
 import io
 import json
 import os
-import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -47,60 +44,6 @@ EXPECTED = {
     "ivan": "of output",           # prints megabytes
 }
 NOT_GRADED = {"dave", "erin"}
-
-
-def postgres_bin():
-    """The directory of initdb and pg_ctl (Debian: /usr/lib/postgresql/<version>/bin), installing the
-    Debian package when it is missing and we are root."""
-    def newest():
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-        return Path(found[-1]).parent if found else None
-
-    if newest() is None:
-        if os.geteuid() != 0 or not shutil.which("apt-get"):
-            pytest.fail("PostgreSQL is not installed: sudo apt-get install -y postgresql (or run ./run test as root)")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env, capture_output=True)
-    return newest()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A PostgreSQL server on 127.0.0.1 in a temporary directory, for this module only."""
-    import psycopg2
-
-    bin_dir = postgres_bin()
-    # initdb refuses to run as root: run the server as the postgres user (or nobody) then.
-    run_as = []
-    if os.geteuid() == 0:
-        user = "postgres" if "postgres" in {p.pw_name for p in pwd.getpwall()} else "nobody"
-        run_as = ["runuser", "-u", user, "--"]
-    data = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))  # in /tmp: pytest's tmp_path is root-only
-    if run_as:
-        shutil.chown(data, user=run_as[2])
-    port = free_port()
-    subprocess.run(run_as + [str(bin_dir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "grader"],
-                   check=True, capture_output=True)
-    subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w",
-                             "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)
-    try:
-        conn = psycopg2.connect(host="127.0.0.1", port=port, user="grader", dbname="postgres")
-        conn.autocommit = True
-        conn.cursor().execute("CREATE DATABASE gradebook")
-        conn.close()
-        yield f"postgresql+psycopg2://grader@127.0.0.1:{port}/gradebook"  # SQLAlchemy 2.1 defaults to psycopg 3
-    finally:
-        subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def environment(ws):
