@@ -564,6 +564,68 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
     assert "interrupted" in err and "Traceback" not in err, err
 
 
+def processes_marked(marker):
+    """The processes whose environment holds `marker` (the batch passes its environment to every worker)."""
+    import psutil
+    found = []
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if p.environ().get("RNN_TEST_MARK") == marker:
+                found.append(p.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_or_a_killed_batch_leaves_no_worker_and_the_next_run_grades_only_what_is_left(tmp_path):
+    # Slurm's scancel and a pod's end send SIGTERM to every process of the batch; the OOM killer or kill -9 ends
+    # the batch's process alone. Either way no worker may go on grading a student whose lock is gone.
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    samples = sample_submissions(ws, ASSIGNMENT, ["alice", "grace"])
+    students = [f"s{i}" for i in range(5)]
+    for student in students:
+        ws.submit(student, ASSIGNMENT, samples["alice"])
+    ws.submit("zgrace", ASSIGNMENT, samples["grace"])  # a cell that never ends: graded last, for 5 s
+    outcomes = ws.root / "reports" / ASSIGNMENT / "outcomes"
+    log = ws.root / "reports" / ASSIGNMENT / f"workers-{socket.gethostname()}.log"
+
+    def stop_when(ready, how, marker, *students):
+        proc = subprocess.Popen([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, *students, "--course",
+                                 str(ws.root), "--workers", "1", "--timeout", "5", "--no-report"],
+                                start_new_session=True, text=True, env=dict(environment(ws), RNN_TEST_MARK=marker),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while not ready():
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        how(proc)
+        proc.wait(timeout=60)  # not its output's end: the workers hold its stdout too
+        deadline = time.monotonic() + 2  # a worker ended by the batch's end needs a moment, not its student's 5 s
+        while processes_marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = processes_marked(marker)
+        _, err = proc.communicate(timeout=60)
+        assert not left, err
+        return proc.returncode, err
+
+    code, err = stop_when(lambda: any(outcomes.glob("*.json")), lambda proc: os.killpg(proc.pid, signal.SIGTERM),
+                          "term")
+    assert code == 143 and "grade: stopped (SIGTERM). Students graded so far are kept" in err, err
+    assert "Traceback" not in err and "died" not in err, err
+    code, _ = stop_when(lambda: log.exists() and "of zgrace" in log.read_text(),
+                        lambda proc: (time.sleep(1), proc.kill()), "kill", "zgrace")
+    assert code == -signal.SIGKILL
+    kept = {p.name: p.read_bytes() for p in outcomes.glob("*.json")}
+    assert 1 <= len(kept) < len(students) and "zgrace.json" not in kept
+    proc = grade(ws, "--workers", "1", "--timeout", "5", "--no-report")
+    assert f"{len(students) + 1 - len(kept)} to grade, {len(kept)} already graded" in proc.stderr, proc.stderr
+    assert all((outcomes / name).read_bytes() == text for name, text in kept.items())
+    assert all(re.search(rf"{s}\s+8/12\s+all tests passed", proc.stdout) for s in students), proc.stdout
+    assert re.search(r"zgrace\s+\d+/12", proc.stdout), proc.stdout
+
+
 @pytest.mark.slow
 def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
     names = [f"s{i:03d}" for i in range(300)] + ["nick sun", "zoë", "o'brien"]

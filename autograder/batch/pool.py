@@ -91,7 +91,7 @@ class GradingProcess:
     def __init__(self, ctx, course, limits, log_path):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=run_named, daemon=True, args=(
-            "autograder.batch.student.worker_main", dict(os.environ), child, course, limits, log_path))
+            "autograder.batch.student.worker_main", dict(os.environ), child, course, limits, log_path, os.getpid()))
         self.process.start()
         child.close()
         self.student, self.started, self.phase = None, None, None  # phase: what it said it does (STOPPED_WHILE)
