@@ -45,8 +45,6 @@ class Lock:
         os.close(self.fd)  # closing drops the lock
         self.fd = None
 
-    close = release
-
 
 def try_lock(path, what, shared=False, remove=False):
     """Lock `path` (exclusive, or shared with other shared holders) without waiting: a Lock, or the text

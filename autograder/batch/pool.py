@@ -4,6 +4,7 @@ import importlib
 import json
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import signal
 import sys
@@ -25,10 +26,17 @@ def worker_context(sandboxes_ahead=None):
     from autograder.sandbox.ahead import AHEAD
     if sandboxes_ahead:
         os.environ[AHEAD] = json.dumps(sandboxes_ahead)
+    # Ctrl-C or SIGTERM to the batch's process group while the server's interpreter starts would end it with a
+    # "Fatal Python error" and a traceback: it starts with them blocked, and preload unblocks them once it
+    # ignores them. This process takes one that came meanwhile when the block ends here. multiprocessing's
+    # resource tracker, which the server needs, starts first: starting, it unblocks both in this process.
+    multiprocessing.resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         multiprocessing.forkserver.ensure_running()
     finally:
         os.environ.pop(AHEAD, None)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return ctx
 
 
