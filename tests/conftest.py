@@ -2,6 +2,7 @@ import pytest
 
 from autograder.core.paths import assignments
 from notebook_probe import execute
+from services import postgres_server
 
 ASSIGNMENTS = assignments()
 
@@ -9,6 +10,12 @@ ASSIGNMENTS = assignments()
 @pytest.fixture(scope="session")
 def assignments():
     return ASSIGNMENTS
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """The URL of a database on a PostgreSQL server started for this module only (tests/services.py)."""
+    yield from postgres_server()
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,15 @@
 2 workers at once, into a SQLite gradebook and into a real PostgreSQL server started here."""
 import copy
 import csv
-import glob
 import io
 import json
 import os
-import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -47,60 +44,6 @@ EXPECTED = {
     "ivan": "of output",           # prints megabytes
 }
 NOT_GRADED = {"dave", "erin"}
-
-
-def postgres_bin():
-    """The directory of initdb and pg_ctl (Debian: /usr/lib/postgresql/<version>/bin), installing the
-    Debian package when it is missing and we are root."""
-    def newest():
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-        return Path(found[-1]).parent if found else None
-
-    if newest() is None:
-        if os.geteuid() != 0 or not shutil.which("apt-get"):
-            pytest.fail("PostgreSQL is not installed: sudo apt-get install -y postgresql (or run ./run test as root)")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env, capture_output=True)
-    return newest()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A PostgreSQL server on 127.0.0.1 in a temporary directory, for this module only."""
-    import psycopg2
-
-    bin_dir = postgres_bin()
-    # initdb refuses to run as root: run the server as the postgres user (or nobody) then.
-    run_as = []
-    if os.geteuid() == 0:
-        user = "postgres" if "postgres" in {p.pw_name for p in pwd.getpwall()} else "nobody"
-        run_as = ["runuser", "-u", user, "--"]
-    data = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))  # in /tmp: pytest's tmp_path is root-only
-    if run_as:
-        shutil.chown(data, user=run_as[2])
-    port = free_port()
-    subprocess.run(run_as + [str(bin_dir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "grader"],
-                   check=True, capture_output=True)
-    subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w",
-                             "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)
-    try:
-        conn = psycopg2.connect(host="127.0.0.1", port=port, user="grader", dbname="postgres")
-        conn.autocommit = True
-        conn.cursor().execute("CREATE DATABASE gradebook")
-        conn.close()
-        yield f"postgresql+psycopg2://grader@127.0.0.1:{port}/gradebook"  # SQLAlchemy 2.1 defaults to psycopg 3
-    finally:
-        subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def environment(ws):
@@ -621,6 +564,68 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(tmp_path):
     assert "interrupted" in err and "Traceback" not in err, err
 
 
+def processes_marked(marker):
+    """The processes whose environment holds `marker` (the batch passes its environment to every worker)."""
+    import psutil
+    found = []
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if p.environ().get("RNN_TEST_MARK") == marker:
+                found.append(p.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_or_a_killed_batch_leaves_no_worker_and_the_next_run_grades_only_what_is_left(tmp_path):
+    # Slurm's scancel and a pod's end send SIGTERM to every process of the batch; the OOM killer or kill -9 ends
+    # the batch's process alone. Either way no worker may go on grading a student whose lock is gone.
+    ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
+    ws.generate(ASSIGNMENT)
+    samples = sample_submissions(ws, ASSIGNMENT, ["alice", "grace"])
+    students = [f"s{i}" for i in range(5)]
+    for student in students:
+        ws.submit(student, ASSIGNMENT, samples["alice"])
+    ws.submit("zgrace", ASSIGNMENT, samples["grace"])  # a cell that never ends: graded last, for 5 s
+    outcomes = ws.root / "reports" / ASSIGNMENT / "outcomes"
+    log = ws.root / "reports" / ASSIGNMENT / f"workers-{socket.gethostname()}.log"
+
+    def stop_when(ready, how, marker, *students):
+        proc = subprocess.Popen([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, *students, "--course",
+                                 str(ws.root), "--workers", "1", "--timeout", "5", "--no-report"],
+                                start_new_session=True, text=True, env=dict(environment(ws), RNN_TEST_MARK=marker),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while not ready():
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        how(proc)
+        proc.wait(timeout=60)  # not its output's end: the workers hold its stdout too
+        deadline = time.monotonic() + 2  # a worker ended by the batch's end needs a moment, not its student's 5 s
+        while processes_marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = processes_marked(marker)
+        _, err = proc.communicate(timeout=60)
+        assert not left, err
+        return proc.returncode, err
+
+    code, err = stop_when(lambda: any(outcomes.glob("*.json")), lambda proc: os.killpg(proc.pid, signal.SIGTERM),
+                          "term")
+    assert code == 143 and "grade: stopped (SIGTERM). Students graded so far are kept" in err, err
+    assert "Traceback" not in err and "died" not in err, err
+    code, _ = stop_when(lambda: log.exists() and "of zgrace" in log.read_text(),
+                        lambda proc: (time.sleep(1), proc.kill()), "kill", "zgrace")
+    assert code == -signal.SIGKILL
+    kept = {p.name: p.read_bytes() for p in outcomes.glob("*.json")}
+    assert 1 <= len(kept) < len(students) and "zgrace.json" not in kept
+    proc = grade(ws, "--workers", "1", "--timeout", "5", "--no-report")
+    assert f"{len(students) + 1 - len(kept)} to grade, {len(kept)} already graded" in proc.stderr, proc.stderr
+    assert all((outcomes / name).read_bytes() == text for name, text in kept.items())
+    assert all(re.search(rf"{s}\s+8/12\s+all tests passed", proc.stdout) for s in students), proc.stdout
+    assert re.search(r"zgrace\s+\d+/12", proc.stdout), proc.stdout
+
+
 @pytest.mark.slow
 def test_slices_split_a_class_into_parts_that_never_overlap(tmp_path):
     names = [f"s{i:03d}" for i in range(300)] + ["nick sun", "zoë", "o'brien"]
@@ -657,25 +662,80 @@ def test_a_course_directory_that_is_not_one_is_named_as_such(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_second_run_on_a_course_being_graded_refuses_and_changes_nothing(tmp_path):
+def test_a_second_run_of_a_slice_being_graded_refuses_and_a_student_being_graded_is_left_to_its_run(tmp_path):
     # Two runs at once deleted and rewrote each other's autograded/ folders: outcomes "nbgrader could not
-    # grade it" that a resumed run then kept. The second run now refuses, naming the first.
-    from autograder.batch.plan import hold_course
+    # grade it" that a resumed run then kept. A second run of the same slice refuses, naming the first; a
+    # run that reaches a student another run is grading leaves it to that run.
+    from autograder.batch.locks import hold_run, try_student
     ws = Workspace.create(tmp_path / "course", [ASSIGNMENT])
     ws.generate(ASSIGNMENT)
     ws.submit("alice", ASSIGNMENT, sample_submissions(ws, ASSIGNMENT, ["alice"])["alice"])
-    first = hold_course(ws.root, "bptt")
+    ws.submit("bob", ASSIGNMENT, {ASSIGNMENT: b"{"})
+    run = [sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root)]
+    first = hold_run(ws.root, ASSIGNMENT)
     try:
-        proc = subprocess.run([sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root)],
-                              env=environment(ws), capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(run, env=environment(ws), capture_output=True, text=True, timeout=300)
+        feedback = subprocess.run(run + ["--feedback-only"], env=environment(ws), capture_output=True, text=True,
+                                  timeout=300)
     finally:
         first.close()
     assert proc.returncode == 1, proc.stderr
-    assert f"is being graded already (pid {os.getpid()}, grading bptt since " in proc.stderr, proc.stderr
+    assert f"{ASSIGNMENT} in {ws.root} is being graded already (pid {os.getpid()} on {socket.gethostname()}, " \
+           f"grading {ASSIGNMENT} since " in proc.stderr, proc.stderr
     assert "wait for that run to end" in proc.stderr and "Traceback" not in proc.stderr
-    assert not (ws.root / "autograded").exists() and not (ws.root / "reports").exists()
-    proc = grade(ws, "--no-report")  # the lock went with the first run
-    assert re.search(r"alice\s+8/12\s+all tests passed", proc.stdout), proc.stdout
+    assert feedback.returncode == 1 and "--feedback-only rewrites the feedback pages grading writes" in feedback.stderr
+    assert not (ws.root / "autograded").exists() and not (ws.root / "reports" / ASSIGNMENT / "outcomes").exists()
+
+    alice = try_student(ws.root, ASSIGNMENT, "alice")
+    try:
+        proc = grade(ws, "--no-report", "--slice", "1/1")  # another slice name: only alice's lock stands between
+    finally:
+        alice.release()
+    assert "1 student still being graded by another run, left to it: alice (pid" in proc.stderr, proc.stderr
+    assert "alice" not in proc.stdout and re.search(r"bob\s+0/12", proc.stdout), proc.stdout
+    proc = grade(ws, "--no-report")  # the locks went with their holder
+    assert "1 already graded" in proc.stderr and re.search(r"alice\s+8/12\s+all tests passed", proc.stdout)
+    assert sorted(p.name for p in (ws.root / "reports" / ASSIGNMENT / "locks").iterdir()) == \
+        ["all.lock", "assignment.lock", "slice-1-of-1.lock"]  # no student's lock stays behind
+
+
+@pytest.mark.slow
+def test_two_slices_and_a_whole_run_at_once_on_one_directory_grade_each_student_once(workspace):
+    # The shared (NFS) mode: every machine writes in the one course directory. Slices 1/2 and 2/2 run at once,
+    # and so does a run of the whole class (a mistake, or a machine rerun without --slice): each student is
+    # graded by exactly one of them, and the report of the class is whole.
+    ws = workspace
+    alice = ws.root / "submitted" / "alice" / ASSIGNMENT
+    for twin in ("alice 2", "zoë", "o'brien"):
+        shutil.copytree(alice, ws.root / "submitted" / twin / ASSIGNMENT)
+    students = sorted(p.name for p in (ws.root / "submitted").iterdir())
+    run = [sys.executable, "-m", "autograder.commands.grade", ASSIGNMENT, "--course", str(ws.root), "--workers", "1",
+           "--timeout", "10", "--no-report"]
+    started = time.monotonic()
+    runs = [subprocess.Popen(run + extra, env=environment(ws), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for extra in (["--slice", "1/2"], ["--slice", "2/2"], [])]
+    done = [proc.communicate(timeout=900) for proc in runs]
+    seconds = time.monotonic() - started
+    assert [proc.returncode for proc in runs] == [0, 0, 0], done
+    logs = [p.read_text() for p in (ws.root / "reports" / ASSIGNMENT).glob("workers-*.log")]
+    assert len(logs) == 3, logs  # one per run: no two runs write one file
+    graded = sorted(re.findall(rf"worker \d+: {ASSIGNMENT} of (.+)$", "".join(logs), re.MULTILINE))
+    assert graded == students, (graded, [err for _, err in done])  # each student once, by one of the runs
+    assert "were graded by other runs" in done[2][1] or "left to it" in done[2][1], done[2][1]
+    assert seconds < 600, seconds
+
+    report = subprocess.run([sys.executable, "-m", "autograder.report.write", ASSIGNMENT, "--course", str(ws.root)],
+                            env=environment(ws), capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr
+    with open(ws.root / "reports" / ASSIGNMENT / "cell-scores.csv", encoding="utf-8") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert sorted(rows) == students and all(row["status"] != "missing" for row in rows.values()), rows
+    with open(ws.root / "grades.csv", encoding="utf-8") as f:
+        assert sorted(row["student_id"] for row in csv.DictReader(f)) == students
+    assert sorted(ws.scores(ASSIGNMENT)) == students
+    assert all(ws.scores(ASSIGNMENT)[twin] == ws.scores(ASSIGNMENT)["alice"] for twin in ("alice 2", "zoë", "o'brien"))
+    again = grade(ws, "--no-report")
+    assert "0 to grade" in again.stderr, again.stderr
 
 
 @pytest.mark.slow

@@ -87,7 +87,7 @@ def test_a_student_stopped_at_the_limit_is_told_which_phase_took_the_time(tmp_pa
     for phase in (None, "feedback"):
         outcomes = []
         run_workers(StallingContext(phase), tmp_path, "rnn_forward", ["alice"], {}, {"student_timeout": 1}, 1,
-                    outcomes.append, Progress(1, stream=io.StringIO()))
+                    outcomes.append, Progress(1, stream=io.StringIO()), tmp_path / "workers.log")
         reasons[phase] = outcomes[0]["problems"][0]
     assert reasons[None] == ("grading took longer than the 1 s allowed for one student and was stopped while its "
                              "notebooks were graded (a cell that does not stop at the per-cell limit?)")

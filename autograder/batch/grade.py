@@ -22,12 +22,14 @@ workers come from), autograder.gradebook (config and gradebook), autograder.batc
 autograder.core.submitted (what a submission folder holds).
 """
 import difflib
-import os
 import sys
 from pathlib import Path
 
-from autograder.batch.outcomes import load_outcomes, save_outcome
-from autograder.batch.plan import hold_course, in_slice, longest_first, to_grade
+from autograder.batch.claims import Claims
+from autograder.batch.cpus import usable_cpus
+from autograder.batch.locks import hold_assignment, hold_run
+from autograder.batch.outcomes import load_outcomes, save_outcome, workers_log
+from autograder.batch.plan import in_slice, longest_first, to_grade
 from autograder.batch.pool import GradingStopped, in_server, run_workers, worker_context
 from autograder.batch.progress import Progress, counted, printable
 from autograder.batch.stand_in_pages import failure_feedback, releasable
@@ -104,24 +106,25 @@ def written_answers_note(manual, points):
 
 
 def grade(course, assignment, students=None, workers=None, force=False, timeout=None, memory_mb=PROCESS_MEMORY_MB,
-          student_timeout=None, progress_stream=sys.stderr, part=None, redraw=False):
+          student_timeout=None, progress_stream=sys.stderr, part=None, redraw=False, new_grading_code=False):
     """Grade an assignment; returns {student: outcome} for every selected student (graded now or before).
     part: (i, k) grades only slice i of k (in_slice). redraw: grade afresh, on new hidden cases, even what
-    the same grading code graded before (TrustedExecute.redraw); implies force."""
+    the same grading code graded before (TrustedExecute.redraw); implies force. new_grading_code: this
+    machine's grading code becomes the one the assignment is graded with (autograder.trusted.grading_code)."""
     course = Path(course).resolve()
-    lock = hold_course(course, assignment) if course.is_dir() else None  # else batch_settings says what is wrong
+    lock = hold_run(course, assignment, part) if course.is_dir() else None  # else batch_settings says what is wrong
     try:
         return _grade(course, assignment, students, workers, force or redraw, timeout, memory_mb, student_timeout,
-                      progress_stream, part, redraw)
+                      progress_stream, part, redraw, new_grading_code)
     finally:
         if lock:
             lock.close()
 
 
 def _grade(course, assignment, students, workers, force, timeout, memory_mb, student_timeout, progress_stream,
-           part, redraw):
+           part, redraw, new_grading_code):
     submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cpus()
     # A sandbox per worker, started while the server imports; any no worker claims are discarded at the end.
     ahead = min(workers, len(students or submitted))
     ctx = worker_context({"count": ahead, "hide": [str(course)], "memory_cap_mb": memory_mb})
@@ -154,6 +157,9 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
     outcomes = load_outcomes(course, assignment)
     todo = longest_first(to_grade(course, assignment, selected, outcomes, settings["graded"], layout, force,
                                   limits["student_timeout"]), outcomes)
+    # every machine grades with the same code, or this one grades no one (exits naming what differs)
+    code_note = in_server(ctx, "autograder.trusted.grading_code.check_grading_code", course, assignment,
+                          new_grading_code) if todo or new_grading_code else None
     skipped = len(selected) - len(todo)
     if force:  # until it is graded again, each keeps its outcome (the report shows it), marked out of date
         for s in todo:
@@ -164,6 +170,8 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
           + (f", {skipped} already graded (--force regrades them)" if skipped else "")
           + (f", {counted(min(workers, len(todo)), 'worker')}" if todo else ""),
           file=progress_stream)
+    if code_note:
+        print(f"note: {code_note}", file=progress_stream)
     unverifiable = unverifiable_reference(settings["reference_sha256"])
     if todo and unverifiable:
         print(f"note: {unverifiable}", file=progress_stream)
@@ -197,10 +205,23 @@ def _grade(course, assignment, students, workers, force, timeout, memory_mb, stu
         progress.end(outcome["student"], outcome["failed"])
         trouble = outcome["failed"] or outcome["problems"]
         progress.update(f"{outcome['student']}: {score:g}/{max_score:g}, {reason}" if trouble else "")
+        claims.release(outcome["student"])  # only now: the outcome is written
 
+    def up_to_date(student, outcome):
+        return not to_grade(course, assignment, [student], {student: outcome}, {student}, layout, False,
+                            limits["student_timeout"])
+
+    claims = Claims(course, assignment, outcomes, up_to_date, progress)
     if todo:
-        run_workers(ctx, course, assignment, todo, layout, limits, workers, on_outcome, progress)
+        try:
+            run_workers(ctx, course, assignment, todo, layout, limits, workers, on_outcome, progress,
+                        workers_log(course, assignment, part), claims.claim)
+        finally:
+            claims.release_all()
         progress.finish()
+    others = claims.left_to_others()
+    if others:
+        print(f"note: {others}", file=progress_stream)
     in_server(ctx, "autograder.sandbox.ahead.discard_ahead")  # those no worker claimed: fewer notebooks than workers
     in_server(ctx, "autograder.gradebook.scores.export_csv", db_url, course_id, course / "grades.csv")
     # the table shows the gradebook's scores, as grades.csv and the report do (manual grades, late penalties)
@@ -214,7 +235,7 @@ def refresh_feedback(course, assignment, students=None, everyone=False, progress
     (everyone), and take their scores and what awaits grading from the gradebook into their outcomes (for
     the table and the report). Returns {student: outcome} of the students considered."""
     course = Path(course).resolve()
-    lock = hold_course(course, assignment) if course.is_dir() else None
+    lock = hold_assignment(course, assignment) if course.is_dir() else None
     try:
         ctx = worker_context()
         settings = in_server(ctx, "autograder.gradebook.config.batch_settings", course, assignment)

@@ -4,6 +4,7 @@ graded.
 """
 import json
 import os
+import socket
 
 from autograder.core.records import OUTCOME_SCHEMA, Outcome
 
@@ -23,6 +24,21 @@ def load_outcomes(course, assignment) -> dict[str, Outcome]:
                          f"course's grader ({', '.join(newer[:5])}{', ...' if len(newer) > 5 else ''}): grade with "
                          "that version, or move the folder away to grade everyone again with this one")
     return outcomes
+
+
+def load_outcome(course, assignment, student) -> Outcome | None:
+    """The student's outcome as the file holds it now (another run may have written it since), or None."""
+    try:
+        return json.loads((outcomes_dir(course, assignment) / f"{student}.json").read_text())
+    except FileNotFoundError:
+        return None
+
+
+def workers_log(course, assignment, part=None):
+    """The log of a run's workers (kernel and nbgrader warnings): one per machine and slice, so that runs
+    sharing the course directory never write into one file."""
+    name = f"workers-{socket.gethostname()}" + (f"-slice-{part[0]}-of-{part[1]}" if part else "")
+    return outcomes_dir(course, assignment).parent / f"{name}.log"
 
 
 def save_outcome(course, assignment, outcome: Outcome):

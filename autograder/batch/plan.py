@@ -1,11 +1,6 @@
-"""Which students a batch grades, in what order, in which slice, and the lock that keeps two batches of one
-assignment apart."""
+"""Which students a batch grades, in what order, and in which slice."""
 import argparse
-import fcntl
 import hashlib
-import os
-import sys
-import time
 
 from autograder.core.submitted import fingerprint
 
@@ -43,32 +38,6 @@ def in_slice(student, part, parts):
     (a late submission collected between two machines' runs)."""
     digest = hashlib.sha256(student.encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big") % parts == part - 1
-
-
-LOCK_FILE = ".grading.lock"
-
-
-def hold_course(course, assignment):
-    """The course directory's lock, held until the returned file is closed (or this process ends), or exit
-    naming the run that holds it. Two runs at once would each delete and rewrite the autograded/ folders
-    the other is grading in, and a resumed run would then keep the failures that this caused."""
-    try:
-        lock = open(course / LOCK_FILE, "a+")
-    except OSError as exc:
-        sys.exit(f"grade: cannot write in the course directory {course}: {exc.strerror}")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.seek(0)
-        holder = lock.read().strip() or "another process"
-        lock.close()
-        sys.exit(f"grade: {course} is being graded already ({holder}). Two runs at once would overwrite each "
-                 "other's autograded notebooks: wait for that run to end (or stop it), then run this again.")
-    lock.seek(0)
-    lock.truncate()
-    lock.write(f"pid {os.getpid()}, grading {assignment} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-    lock.flush()
-    return lock
 
 
 def slice_of(text):

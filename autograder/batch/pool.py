@@ -4,18 +4,15 @@ import importlib
 import json
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import signal
-import socket
 import sys
 import time
 import traceback
 from multiprocessing.connection import wait
 
-from autograder.batch.outcomes import (
-    forget_outcome,
-    outcomes_dir,
-)
+from autograder.batch.outcomes import forget_outcome
 
 
 def worker_context(sandboxes_ahead=None):
@@ -29,10 +26,17 @@ def worker_context(sandboxes_ahead=None):
     from autograder.sandbox.ahead import AHEAD
     if sandboxes_ahead:
         os.environ[AHEAD] = json.dumps(sandboxes_ahead)
+    # Ctrl-C or SIGTERM to the batch's process group while the server's interpreter starts would end it with a
+    # "Fatal Python error" and a traceback: it starts with them blocked, and preload unblocks them once it
+    # ignores them. This process takes one that came meanwhile when the block ends here. multiprocessing's
+    # resource tracker, which the server needs, starts first: starting, it unblocks both in this process.
+    multiprocessing.resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         multiprocessing.forkserver.ensure_running()
     finally:
         os.environ.pop(AHEAD, None)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return ctx
 
 
@@ -95,7 +99,7 @@ class GradingProcess:
     def __init__(self, ctx, course, limits, log_path):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=run_named, daemon=True, args=(
-            "autograder.batch.student.worker_main", dict(os.environ), child, course, limits, log_path))
+            "autograder.batch.student.worker_main", dict(os.environ), child, course, limits, log_path, os.getpid()))
         self.process.start()
         child.close()
         self.student, self.started, self.phase = None, None, None  # phase: what it said it does (STOPPED_WHILE)
@@ -135,22 +139,27 @@ class GradingProcess:
         self.process.join(5)
 
 
-def run_workers(ctx, course, assignment, students, layout, limits, workers, on_outcome, progress):
+def run_workers(ctx, course, assignment, students, layout, limits, workers, on_outcome, progress, log_path,
+                claim=lambda student: True):
     """Grade `students` on `workers` processes of `ctx` (worker_context()); a worker that hangs past the
-    student limit or dies is replaced, and its student gets a failed outcome."""
+    student limit or dies is replaced, and its student gets a failed outcome. claim(student): whether this
+    batch grades the student after all (another batch sharing the course directory may have it), asked
+    just before the student is handed to a worker."""
     queue, pool = list(students), []
     try:
-        log_path = outcomes_dir(course, assignment).parent / f"workers-{socket.gethostname()}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pool = [GradingProcess(ctx, course, limits, log_path) for _ in range(min(workers, len(queue)))]
 
         def give_next(w):
-            if queue:
+            while queue:
                 student = queue.pop(0)
+                if not claim(student):
+                    continue
                 # Only now: if the batch is stopped, students not yet started keep their last outcome.
                 forget_outcome(course, assignment, student)
                 w.give((assignment, student, layout))
                 progress.begin(student)
+                return
 
         for w in pool:
             give_next(w)

@@ -24,6 +24,14 @@ import warnings
 # Ctrl-C reaches every process of the batch. The batch's own process says what was kept, and this server
 # ends with it; while preloading, it would only print a traceback.
 signal.signal(signal.SIGINT, signal.SIG_IGN)
+# So does SIGTERM (Slurm's scancel, a pod's end, `kill` of a process group): the batch's own process stops the
+# workers and keeps every outcome written (autograder.commands.grade). This server and the workers forked from
+# it let it: a worker that ended on SIGTERM first would be "the grading process died", a zero that stands.
+# A handler, not SIG_IGN, so that what they start (sandboxes, whose exec resets handlers) keeps the default.
+signal.signal(signal.SIGTERM, lambda signum, frame: None)
+# The batch started this server with both blocked (autograder.batch.pool.worker_context), so that neither ended
+# it while its interpreter started; ignored now, they can come.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 # First, one sandbox per worker, which start on the other CPU while this process imports the rest.
 # multiprocessing's loop reaps them when they end, and would warn about each.

@@ -9,6 +9,9 @@ import copy
 import logging
 import os
 import resource
+import select
+import signal
+import threading
 import time
 import warnings
 
@@ -190,8 +193,31 @@ def refresh_feedback(course, assignment, digests, everyone=False):
     return out
 
 
-def worker_main(conn, course, limits, log_path):
+def die_with_batch(batch_pid):
+    """Kill this worker, and so the sandbox it runs (bwrap's --die-with-parent), as soon as the batch's own
+    process ends, however it ends (kill -9, the OOM killer). The lock on the student it grades ends with the
+    batch; grading on would let another batch grade the same student at once. (The fork server outlives the
+    batch as long as a worker lives, so a signal on the parent's death would not come.)"""
+    def watch():
+        try:
+            ended = os.pidfd_open(batch_pid)  # readable when that process has ended (Linux 5.3)
+            select.select([ended], [], [])
+        except (AttributeError, OSError):  # an older kernel, or already gone
+            while True:
+                try:
+                    os.kill(batch_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1)
+        os.kill(os.getpid(), signal.SIGKILL)
+    threading.Thread(target=watch, name="die-with-batch", daemon=True).start()
+
+
+def worker_main(conn, course, limits, log_path, batch_pid):
     """A grading process: receives (assignment, student, layout), sends back outcomes, until None."""
+    die_with_batch(batch_pid)
     # Kernels and nbgrader write warnings to stderr; keep them in a log, off the progress line.
     log_file = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_file, 1)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from autograder.batch import grade as batch
+from autograder.batch.cpus import usable_cpus
 from autograder.commands.samples import STUDENTS, sample_submissions
 from autograder.commands.workspace import Workspace
 from autograder.core.paths import COURSE_ROOT
@@ -46,7 +47,8 @@ def main(argv=None):
     parser.add_argument("--dir", default=str(DEFAULT_DIR), help="workspace directory")
     parser.add_argument("--students", default=",".join(STUDENTS),
                         help=f"sample students, comma-separated (default: all of {', '.join(STUDENTS)})")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="students graded at once")
+    parser.add_argument("--workers", type=int, default=usable_cpus(),
+                        help="students graded at once (default: the CPUs this process may use)")
     parser.add_argument("--timeout", type=int, default=20,
                         help="seconds per cell (the never-ending cell waits this long)")
     args = parser.parse_args(argv)

@@ -1,9 +1,11 @@
 """./run grade ASSIGNMENT: grade every submission of an assignment, then write the report and grades.csv."""
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
+from autograder.batch.cpus import usable_cpus
 from autograder.batch.grade import grade, grade_table, refresh_feedback
 from autograder.batch.plan import slice_of
 from autograder.batch.pool import GradingStopped
@@ -16,12 +18,16 @@ def main(argv=None):
     parser.add_argument("assignment")
     parser.add_argument("students", nargs="*", default=[],  # a default: argparse then calls them optional
                         help="grade only these students (default: all in submitted/)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(),
-                        help="students graded at once (default: CPU count)")
+    parser.add_argument("--workers", type=int, default=usable_cpus(),
+                        help="students graded at once (default: the CPUs this process may use, after its CPU "
+                        "affinity and its cgroup's CPU quota)")
     parser.add_argument("--force", "--regrade", action="store_true", help="regrade students already graded (a "
                         "notebook whose same code the same grading code graded before keeps its verdicts)")
     parser.add_argument("--redraw", action="store_true", help="regrade on freshly drawn hidden cases, even the "
                         "notebooks --force would replay (after stops the machine's load caused); implies --force")
+    parser.add_argument("--new-grading-code", action="store_true", help="grade with this machine's grading code "
+                        "although the assignment is graded with other code (a change made on purpose): it becomes the "
+                        "code every machine must have; students graded before keep their grades until --force")
     parser.add_argument("--timeout", type=int,
                         help="seconds one cell may run (default: Execute.timeout of nbgrader_config.py)")
     parser.add_argument("--memory-mb", type=int, default=PROCESS_MEMORY_MB,
@@ -50,20 +56,32 @@ def main(argv=None):
     args.students = [s.rstrip("/") for s in args.students]  # a shell's completion of submitted/<student>/
     args.assignment = args.assignment.rstrip("/")
 
+    signal.signal(signal.SIGTERM, terminated)
     again = "run the same command again (--force is not needed) to grade the students left"
-    if args.feedback_only:
-        outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
-        return report_on(args, outcomes)
     try:
-        outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
-                         args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw)
+        if args.feedback_only:
+            outcomes = refresh_feedback(args.course, args.assignment, args.students, everyone=args.force)
+        else:
+            outcomes = grade(args.course, args.assignment, args.students, args.workers, args.force, args.timeout,
+                             args.memory_mb, args.student_timeout, part=args.slice, redraw=args.redraw,
+                             new_grading_code=args.new_grading_code)
     except GradingStopped as stop:
         sys.exit(f"\ngrade: grading stopped, because the grader cannot grade correctly: {stop}\n"
                  f"No student was scored for this; students graded before it are kept. Fix it and {again}.")
-    except KeyboardInterrupt:
-        print(f"\ngrade: interrupted. Students graded so far are kept; {again}.", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:
+        how = "stopped (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        print(f"\ngrade: {how}. Students graded so far are kept; {again}.", file=sys.stderr)
+        sys.exit(143 if isinstance(stop, Terminated) else 130)
     report_on(args, outcomes)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm's scancel or time limit, a pod's end, `kill`): the batch stops as on Ctrl-C, its workers
+    killed and every outcome written kept, so that a resubmitted run grades only the students left."""
+
+
+def terminated(signum, frame):
+    raise Terminated
 
 
 def report_on(args, outcomes):

@@ -9,6 +9,14 @@ REFERENCE = AUTOGRADER / "key" / "reference"  # the reference solution, a packag
 # Its modules in the order they import each other; grading executes exactly these, verified.
 REFERENCE_FILES = tuple(REFERENCE / name for name in ("rnn.py", "architectures.py", "gated.py", "language.py"))
 TEMPLATES = AUTOGRADER / "report" / "templates"
+GRADING_FILES = ("*.py", "*.npz")  # code, and the stored answers of the self-checks the verdicts quote
+
+
+def grading_files():
+    """Every file of the code that decides a verdict (autograder/ and course/, their stored answers too),
+    sorted: the reference, each assignment's cases and mistakes, the grader, the functions' signatures."""
+    return sorted(p for top in (AUTOGRADER, COURSE_PACKAGE) for pattern in GRADING_FILES for p in top.rglob(pattern)
+                  if "__pycache__" not in p.parts)
 
 
 def assignments(course=COURSE_ROOT):

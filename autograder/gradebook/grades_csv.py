@@ -7,6 +7,7 @@ it `nbgrader export`'s default, and ./run grade and autograder.report.write writ
 """
 import csv
 import os
+import socket
 from pathlib import Path
 
 from nbgrader.plugins import CsvExportPlugin
@@ -25,7 +26,8 @@ class GradesCsvExportPlugin(CsvExportPlugin):
         only_students = {str(s) for s in self.student}
         only_assignments = {str(a) for a in self.assignment}
         self.log.info("Exporting grades to %s", dest)
-        writing = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")  # replaced whole: no reader sees half
+        # replaced whole: no reader sees half, and runs on several machines sharing the directory never mix theirs
+        writing = dest.with_name(f".{dest.name}.{socket.gethostname()}.{os.getpid()}.tmp")
         with open(writing, "w", newline="", encoding="utf-8") as f:
             out = csv.writer(f)
             out.writerow(COLUMNS)

@@ -19,26 +19,22 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, cr
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
-from autograder.core.paths import AUTOGRADER, COURSE_PACKAGE
+from autograder.core.paths import COURSE_ROOT, grading_files
 
 DRAWS = Table("rnn_course_draws", MetaData(),
               Column("course_id", String(128), primary_key=True),
               Column("draw", String(64), primary_key=True),
               Column("started", Integer, nullable=False),
               Column("verdicts", LargeBinary, nullable=True))
-GRADING_CODE = (AUTOGRADER, COURSE_PACKAGE)
-GRADING_FILES = ("*.py", "*.npz")  # code, and the stored answers of the self-checks the verdicts quote
 
 
 @functools.cache
 def grading_code_digest():
     """sha256 of the code that decides a verdict (autograder/ and course/, their stored answers too)."""
     h = hashlib.sha256()
-    for top in GRADING_CODE:
-        files = sorted(p for pattern in GRADING_FILES for p in top.rglob(pattern) if "__pycache__" not in p.parts)
-        for path in files:
-            h.update(f"{path.relative_to(top.parent)}\0".encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in grading_files():
+        h.update(f"{path.relative_to(COURSE_ROOT)}\0".encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
 
