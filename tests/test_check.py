@@ -7,7 +7,7 @@ import pytest
 
 from autograder.commands.answers import fill, read, solution
 from autograder.commands.samples import partly_wrong
-from autograder.core.paths import COURSE_ROOT
+from autograder.core.paths import COURSE_ROOT, assignments
 
 pytestmark = pytest.mark.slow  # every test here takes over 5 s
 
@@ -45,7 +45,7 @@ def test_check_says_what_to_do_when_there_is_nothing_to_check(tmp_path):
     assert "--work takes the folder that holds one folder per assignment" in proc.stderr  # not ./run lab
     proc = check("rnn_backward", "--work", str(tmp_path))
     assert proc.returncode == 1 and "no assignment called rnn_backward" in proc.stderr
-    assert "architectures, bptt, rnn_forward" in proc.stderr
+    assert f"the assignments are {', '.join(assignments())}" in proc.stderr
 
 
 def test_checking_one_assignment_keeps_the_feedback_pages_of_the_others(tmp_path):
