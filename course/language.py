@@ -1,5 +1,6 @@
-"""What the language_model notebook imports: its corpus, the vocabulary, the unigram baseline, the model's
-perplexity on a text, and text generated with the student's sampling functions.
+"""What the language_model notebook imports: its corpus, the vocabulary, the unigram baseline, the RNN and the
+LSTM as character models stepped by the notebook's cells, their perplexity on a text, and text generated with the
+student's sampling functions.
 
 The corpus is read at run time from the word list of Debian's package wamerican (SCOWL, by Kevin Atkinson:
 free to use, copy, modify and distribute with its notice; /usr/share/doc/wamerican/copyright); nothing of it is
@@ -7,10 +8,13 @@ copied into the course.
 """
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from course.recall import initial_parameters
 from course.toy import one_hot
 
 WORDLIST = Path("/usr/share/dict/american-english")  # by name: /usr/share/dict/words may point to another list
@@ -75,38 +79,77 @@ def unigram_perplexity(train, held_out, n_y):
     return float(np.exp(-np.mean(np.log(p[held_out]))))
 
 
-def model_perplexity(perplexity, rnn_forward, X, Y, parameters):
-    """Perplexity of the model on a text cut by make_batches, read chunk after chunk with the hidden state carried
-    over, as in training, by the student's `perplexity` on all the predictions at once.
+class Model(NamedTuple):
+    """A character model as the notebook's helpers drive it, one step at a time.
+
+    start -- function m -> the state before any input, for m streams
+    step -- function (xt (n_y, m), state) -> (state, y_pred (n_y, m)): read one character, predict the next
+    logits -- function state -> (n_y, m): the output layer before its softmax
+    """
+    start: Callable
+    step: Callable
+    logits: Callable
+
+
+def rnn_model(rnn_cell_forward, parameters):
+    """The vanilla RNN with these parameters (Waa, Wax, Wya, ba, by), stepped by the student's cell."""
+    n_a = len(parameters["Waa"])
+
+    def step(xt, a):
+        a_next, y_pred, _ = rnn_cell_forward(xt, a, parameters)
+        return a_next, y_pred
+
+    return Model(lambda m: np.zeros((n_a, m)), step, lambda a: parameters["Wya"] @ a + parameters["by"])
+
+
+def lstm_model(lstm_cell_forward, parameters):
+    """The LSTM with these parameters (Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by), stepped by its cell; the state is
+    the pair (a, c)."""
+    n_a = len(parameters["bf"])
+
+    def step(xt, state):
+        a_next, c_next, y_pred, _ = lstm_cell_forward(xt, *state, parameters)
+        return (a_next, c_next), y_pred
+
+    return Model(lambda m: (np.zeros((n_a, m)), np.zeros((n_a, m))), step,
+                 lambda state: parameters["Wy"] @ state[0] + parameters["by"])
+
+
+def initial_lstm_parameters(n_y, n_a, seed=0):
+    """An LSTM character model's starting parameters, as the recall task starts its LSTM, with the forget gate's
+    bias at 1 (Keras' unit_forget_bias): the cell starts out keeping about 3/4 of its state each step."""
+    return initial_parameters("lstm", n_y, n_a, n_y, seed=seed, keep_bias=1.0)
+
+
+def model_perplexity(perplexity, model, X, Y):
+    """Perplexity of the model on a text cut by make_batches, read chunk after chunk with the state carried over,
+    as in training, by the student's `perplexity` on all the predictions at once.
 
     Arguments:
     perplexity -- function (y_pred, y) -> float
-    rnn_forward -- function (x, a0, parameters) -> (a, y_pred, caches)
+    model -- a Model (rnn_model or lstm_model)
     X, Y -- int arrays (n_chunks, m, T_x) from make_batches
-    parameters -- the model's
 
     Returns:
     the perplexity of predicting Y from X, a float
     """
-    n_y, n_a = len(parameters["by"]), len(parameters["Waa"])
-    a_prev = np.zeros((n_a, X.shape[1]))
-    predictions = []
-    for x in X:
-        a, y_pred, _ = rnn_forward(one_hot(x, n_y), a_prev, parameters)
-        predictions.append(y_pred)
-        a_prev = a[:, :, -1]
-    return perplexity(np.concatenate(predictions, axis=2), one_hot(np.concatenate(list(Y), axis=1), n_y))
+    n_chunks, m, T_x = X.shape
+    n_y = len(model.logits(model.start(1)))
+    state, y_pred = model.start(m), np.zeros((n_y, m, n_chunks * T_x))
+    for t, xt in enumerate(one_hot(np.concatenate(list(X), axis=1), n_y).transpose(2, 0, 1)):
+        state, y_pred[:, :, t] = model.step(xt, state)
+    return perplexity(y_pred, one_hot(np.concatenate(list(Y), axis=1), n_y))
 
 
-def generate(rnn_cell_forward, temperature_softmax, sample_index, parameters, vocabulary, prefix, length,
-             temperature, rng):
+def generate(model, temperature_softmax, sample_index, vocabulary, prefix, length, temperature, rng):
     """Text the model writes after `prefix`, one character at a time, each fed back as the next input.
 
     Arguments:
-    rnn_cell_forward, temperature_softmax, sample_index -- the student's functions
-    parameters -- the model's
+    model -- a Model (rnn_model or lstm_model)
+    temperature_softmax, sample_index -- the student's functions
     vocabulary -- a Vocabulary
-    prefix -- text the model reads first; empty: the first character is drawn from the output bias alone
+    prefix -- text the model reads first; empty: the first character comes from the start state (the output
+              bias alone)
     length -- number of characters to write
     temperature -- positive float
     rng -- numpy Generator: the only randomness, so a seed gives the same text
@@ -116,19 +159,16 @@ def generate(rnn_cell_forward, temperature_softmax, sample_index, parameters, vo
     first -- the distribution of the first written character, (n_y,): what the explorer's bar chart shows
     chosen -- the probability each written character had when it was drawn, (length,)
     """
-    n_y, n_a = len(parameters["by"]), len(parameters["Waa"])
-    a = np.zeros((n_a, 1))
-    logits = parameters["by"]  # before any input, the prediction is the bias alone
+    state = model.start(1)
+    n_y = len(vocabulary)
     for i in vocabulary.encode(prefix):
-        a, _, _ = rnn_cell_forward(one_hot([[i]], n_y)[:, :, 0], a, parameters)
-        logits = parameters["Wya"] @ a + parameters["by"]
+        state, _ = model.step(one_hot([[i]], n_y)[:, :, 0], state)
     written, first, chosen = [], None, []
     for _ in range(length):
-        p = temperature_softmax(logits, temperature)
+        p = temperature_softmax(model.logits(state), temperature)
         first = p[:, 0] if first is None else first
         i = int(sample_index(p, rng.uniform(0, 1, 1))[0])
         written.append(i)
         chosen.append(float(p[i, 0]))
-        a, _, _ = rnn_cell_forward(one_hot([[i]], n_y)[:, :, 0], a, parameters)
-        logits = parameters["Wya"] @ a + parameters["by"]
+        state, _ = model.step(one_hot([[i]], n_y)[:, :, 0], state)
     return vocabulary.decode(written), first, np.array(chosen)

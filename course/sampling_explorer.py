@@ -1,9 +1,10 @@
 """The sampling explorer of the language model: your temperature_softmax and sample_index write text.
 
     from course.sampling_explorer import SamplingExplorer
-    SamplingExplorer(rnn_cell_forward, temperature_softmax, sample_index, trained, vocabulary)
+    SamplingExplorer({"RNN": language.rnn_model(rnn_cell_forward, trained), "LSTM": ...},
+                     temperature_softmax, sample_index, vocabulary)
 
-The model reads the prefix, then writes `length` characters, each drawn by your sample_index from your
+The chosen model reads the prefix, then writes `length` characters, each drawn by your sample_index from your
 temperature_softmax of the logits and fed back as the next input. Top: the distribution of the first written
 character at the chosen temperature (and, thin, at temperature 1). Bottom: the probability each written character
 had when it was drawn; where it is low, the draw went against the model's best guess. The readout is the text.
@@ -25,8 +26,9 @@ class SamplingExplorer(Explorer):
     """Sliders for the temperature, the length and the seed, a box for the prefix; the next character's
     distribution and the text the model writes."""
 
-    def __init__(self, rnn_cell_forward, temperature_softmax, sample_index, parameters, vocabulary):
-        self.rnn_cell_forward, self.parameters, self.vocabulary = rnn_cell_forward, parameters, vocabulary
+    def __init__(self, models, temperature_softmax, sample_index, vocabulary):
+        """models -- dict name -> language.Model; with more than one, buttons choose between them."""
+        self.models, self.vocabulary = models, vocabulary
         self.temperature_softmax, self.sample_index = temperature_softmax, sample_index
         controls = {
             "temperature": slider("temperature", 0.1, 3.0, 1.0, 0.05, ".2f"),
@@ -34,6 +36,9 @@ class SamplingExplorer(Explorer):
             "seed": slider("seed", 0, 50, 0, 1),
             "prefix": widgets.Text(value="pro", description="prefix", continuous_update=True,
                                    style={"description_width": "9em"}),
+            "model": widgets.ToggleButtons(options=list(models), description="model",
+                                           layout={"display": "flex" if len(models) > 1 else "none"},
+                                           style={"description_width": "9em"}),
         }
         figure, artists = self._build_figure(vocabulary)
         super().__init__(controls, figure, artists, (("temperature_softmax", "temperature_softmax"),
@@ -55,14 +60,14 @@ class SamplingExplorer(Explorer):
                    "chosen": ax_chosen.plot([], [], "o", color="C1", ms=2.5)[0]}
         return figure, artists
 
-    def compute(self, temperature, length, seed, prefix):
+    def compute(self, model, temperature, length, seed, prefix):
         unknown = sorted(set(prefix) - set(self.vocabulary.chars))
         if unknown:
             raise NotReady(f"The prefix may hold only the letters a to z; it holds {''.join(unknown)!r}.")
         # the student's functions through call_student: an unfinished one gives a message, not a traceback
         softmax_t = lambda *a: call_student("temperature_softmax", self.temperature_softmax, *a)  # noqa: E731
         sample = lambda *a: call_student("sample_index", self.sample_index, *a)  # noqa: E731
-        args = (self.rnn_cell_forward, softmax_t, sample, self.parameters, self.vocabulary, prefix, length)
+        args = (self.models[model], softmax_t, sample, self.vocabulary, prefix, length)
         text, first, chosen = generate(*args, temperature, np.random.default_rng(seed))
         at_one = generate(*args[:-1], 1, 1.0, np.random.default_rng(seed))[1]
         for name, p in (("temperature_softmax", first), ("temperature_softmax at 1", at_one)):

@@ -37,7 +37,8 @@ LANGUAGE_LABELS = {"make_batches": "m={m}, T_x={T_x}", "clip_by_global_norm": "t
                    "adagrad_update": "n_a={n_a}, n_y={n_y}", "temperature_softmax": "logits of shape ({n_y}, {m})",
                    "sample_index": "p of shape {sample_shape}", "perplexity": "n_y={n_y}, m={m}, T_x={T_x}",
                    "train_chunks": "n_a={n_a}, n_y={n_y}, m={m}, T_x={T_x}"}
-HUGE = {"clip_by_global_norm": ", far above max_norm", "temperature_softmax": ", logits near +-300 at temperature 0.25"}
+HUGE = {"clip_by_global_norm": ", far above max_norm", "adagrad_update": ", an LSTM's parameters",
+        "temperature_softmax": ", logits near +-300 at temperature 0.25"}
 
 
 def sample_index_shape(size):

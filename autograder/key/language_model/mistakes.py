@@ -33,10 +33,10 @@ def _clip_by_value(gradients, max_norm):
 
 def _adagrad(parameters, gradients, memory, learning_rate, *, root=True, accumulate=True, before=False):
     """adagrad_update with one part changed (before: the step divides by the memory before this step's square)."""
-    new = {k: (memory[k] if accumulate else 0) + gradients["d" + k] ** 2 for k in ref.PARAMETERS}
-    scale = {k: (memory[k] if before else new[k]) + 1e-8 for k in ref.PARAMETERS}
-    step = {k: gradients["d" + k] / (np.sqrt(scale[k]) if root else scale[k]) for k in ref.PARAMETERS}
-    return {k: parameters[k] - learning_rate * step[k] for k in ref.PARAMETERS}, new
+    new = {k: (memory[k] if accumulate else 0) + gradients["d" + k] ** 2 for k in parameters}
+    scale = {k: (memory[k] if before else new[k]) + 1e-8 for k in parameters}
+    step = {k: gradients["d" + k] / (np.sqrt(scale[k]) if root else scale[k]) for k in parameters}
+    return {k: parameters[k] - learning_rate * step[k] for k in parameters}, new
 
 
 def _softmax_then_temperature(logits, temperature):

@@ -17,8 +17,6 @@ import numpy as np
 
 from autograder.key.reference.rnn import rnn_backward, rnn_forward, softmax
 
-PARAMETERS = ("Waa", "Wax", "Wya", "ba", "by")
-
 
 def make_batches(indices, m, T_x):
     """Cut a text into m streams read side by side, and the streams into chunks of T_x steps.
@@ -67,9 +65,9 @@ def adagrad_update(parameters, gradients, memory, learning_rate, eps=1e-8):
     squared gradients so far.
 
     Arguments:
-    parameters -- dict with Waa, Wax, Wya, ba, by
-    gradients -- dict with dWaa, dWax, dWya, dba, dby (shapes of the parameters)
-    memory -- dict with Waa, Wax, Wya, ba, by: the sums of squared gradients before this step
+    parameters -- dict name -> array: the RNN's Waa, Wax, Wya, ba, by, or any model's (the notebook steps an LSTM too)
+    gradients -- dict with d + each parameter's name, shapes of the parameters
+    memory -- dict with each parameter's name: the sums of squared gradients before this step
     learning_rate -- float
     eps -- keeps the division finite where a gradient has always been 0
 
@@ -77,9 +75,9 @@ def adagrad_update(parameters, gradients, memory, learning_rate, eps=1e-8):
     parameters -- new dict: parameter - learning_rate * gradient / sqrt(memory after this step + eps)
     memory -- new dict: memory + gradient**2
     """
-    memory = {k: memory[k] + gradients["d" + k] ** 2 for k in PARAMETERS}
+    memory = {k: memory[k] + gradients["d" + k] ** 2 for k in parameters}
     parameters = {k: parameters[k] - learning_rate * gradients["d" + k] / np.sqrt(memory[k] + eps)
-                  for k in PARAMETERS}
+                  for k in parameters}
     return parameters, memory
 
 
