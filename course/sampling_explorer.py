@@ -74,7 +74,7 @@ class SamplingExplorer(Explorer):
             if not (isinstance(p, np.ndarray) and np.all(np.isfinite(p))):
                 raise NotReady(f"your {name.split()[0]} returned something that is not finite probabilities.")
         return {"text": text, "p": first, "p at 1": at_one, "chosen": chosen, "prefix": prefix,
-                "temperature": temperature}
+                "temperature": temperature, "model": model}
 
     def draw(self, data):
         x = np.arange(len(data["p"]))
@@ -83,6 +83,7 @@ class SamplingExplorer(Explorer):
         self.artists["chosen"].set_data(np.arange(len(data["chosen"])), data["chosen"])
         words = html.escape(data["text"]).replace("\n", " / ")
         top = self.vocabulary.chars[int(np.argmax(data["p"]))]
-        return (f"<b>most likely next character</b> {NEWLINE if top == chr(10) else top} "
+        whose = f"the {html.escape(data['model'])}'s " if len(self.models) > 1 else ""
+        return (f"<b>{whose}most likely next character</b> {NEWLINE if top == chr(10) else top} "
                 f"({data['p'].max():.0%} at temperature {data['temperature']:.2f}, "
                 f"{data['p at 1'].max():.0%} at 1)<br><b>{html.escape(data['prefix'])}</b>{words}")
