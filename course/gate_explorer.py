@@ -6,7 +6,8 @@ GRU, side by side.
 
 The loss reads only the last hidden state: the gradient starts as a unit vector at step T_x and each model's
 cell backward function carries it to the state before, step by step, down to a0. Top: ||dL/da<t>|| of the
-three models (log scale), and the LSTM's ||dL/dc<t>||. Bottom: the factor each model's most direct path back
+three models (log scale), and the LSTM's ||dL/dc<t>|| along the cell state, from what enters c at step T_x
+(through a<T_x> = o * tanh(c<T_x>)) down to c0. Bottom: the factor each model's most direct path back
 multiplies the gradient by at step t: the RNN's mean tanh' 1 - a<t>^2 (it also goes through Waa^T), the
 LSTM's mean forget gate ft (c_prev reaches c_next through ft alone), the GRU's mean update gate zt (a_prev
 reaches a_next through zt alone).
@@ -81,7 +82,7 @@ class GateExplorer(Explorer):
 
     @staticmethod
     def _build_figure():
-        figure = new_figure(8.5, 5.6)
+        figure = new_figure(9.5, 5.6)
         ax_norm, ax_keep = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
         steps = (-0.5, T_MAX + 0.5)
         ax_norm.set(xlim=steps, ylim=NORM_LIMITS, yscale="log", ylabel="gradient norm")
@@ -91,7 +92,8 @@ class GateExplorer(Explorer):
                                    label=f"{NAMES[m]}: $\\|\\partial L / \\partial a^{{<t>}}\\|$")[0] for m in MODELS}
         artists["lstm cell"] = ax_norm.plot([], [], "--", color=COLORS["lstm"], lw=1.2,
                                             label="LSTM: $\\|\\partial L / \\partial c^{<t>}\\|$")[0]
-        ax_norm.legend(loc="lower right", fontsize=10)
+        # beside the axes, not on them: at a closed gate's bias every corner of the plot holds a line
+        ax_norm.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
         ax_keep.set(xlim=steps, ylim=(-0.03, 1.05), xlabel="time step t", ylabel="factor per step")
         ax_keep.set_title("the most direct path back: RNN mean tanh', LSTM mean ft, GRU mean zt", fontsize=10)
         # the LSTM's ft and the GRU's zt read the same weights and bias, so their lines often coincide: the
@@ -99,7 +101,7 @@ class GateExplorer(Explorer):
         for m, label, lw, alpha in (("rnn", "RNN $1 - a^2$", 2, 1), ("lstm", "LSTM $f_t$", 5, 0.45),
                                     ("gru", "GRU $z_t$", 1.8, 1)):
             artists[f"{m} factor"] = ax_keep.plot([], [], color=COLORS[m], lw=lw, alpha=alpha, label=label)[0]
-        ax_keep.legend(loc="lower left", fontsize=9, ncol=3)
+        ax_keep.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
         return figure, artists
 
     def compute(self, radius, keep_bias, input_scale, T_x):
@@ -124,9 +126,13 @@ class GateExplorer(Explorer):
 
     @staticmethod
     def _carry_back(m, cell_backward, caches, da):
-        """||dL/da<t>|| for t = 0 (a0) .. T_x, and for the LSTM ||dL/dc<t>||, from the cell backward alone."""
+        """||dL/da<t>|| for t = 0 (a0) .. T_x, and for the LSTM ||dL/dc<t>|| along the cell state: at T_x what
+        enters it through a<T_x> = ot * tanh(c<T_x>), before that what the cell backward carries back."""
         da_next, dc_next = da, np.zeros_like(da)
-        norms, cell_norms = [np.linalg.norm(da)], [0.0]
+        norms, cell_norms = [np.linalg.norm(da)], []
+        if m == "lstm":  # the cache's c_next and ot (lstm_cell_forward's cache order)
+            c_last, o_last = np.asarray(caches[-1][1]), np.asarray(caches[-1][7])
+            cell_norms.append(np.linalg.norm(da * o_last * (1 - np.tanh(c_last) ** 2)))
         for cache in reversed(caches):
             if m == "lstm":
                 g = call_student("lstm_cell_backward", cell_backward, da_next, dc_next, cache)
@@ -152,11 +158,14 @@ class GateExplorer(Explorer):
         for m in MODELS:
             self.artists[m].set_data(t, floor(data[m]["norms"]))
             self.artists[f"{m} factor"].set_data(t[1:], data[f"{m} factor"])
-        self.artists["lstm cell"].set_data(t[:-1], floor(data["lstm"]["cell norms"][:-1]))
+        cell = data["lstm"]["cell norms"]
+        self.artists["lstm cell"].set_data(t, floor(cell))
         ratio = {m: data[m]["norms"][0] / data[m]["norms"][-1] for m in MODELS}
-        through_c = data["lstm"]["cell norms"][0] / data["lstm"]["norms"][-1]
+        # dL/dc0 also holds what entered c at earlier steps (through each a<t>), so it is shown beside
+        # dL/dc<T_x>, not as a fraction of it
         return ("<b>||dL/da0|| / ||dL/da&lt;T_x&gt;||</b> &nbsp; " +
                 " &nbsp;&nbsp; ".join(f"{NAMES[m]} {ratio[m]:.3g}" for m in MODELS) +
-                f" &nbsp;&nbsp; (LSTM's cell state: ||dL/dc0|| {through_c:.3g})" +
+                f"<br><b>LSTM's cell state</b> &nbsp; ||dL/dc&lt;T_x&gt;|| {cell[-1]:.3g} (what enters it from "
+                f"a&lt;T_x&gt;), ||dL/dc0|| {cell[0]:.3g}" +
                 f"<br><b>mean factor per step</b> &nbsp; RNN tanh' {data['rnn factor'].mean():.3f}, "
                 f"LSTM ft {data['lstm factor'].mean():.3f}, GRU zt {data['gru factor'].mean():.3f}")

@@ -95,6 +95,31 @@ def test_gate_explorer_links_the_keeping_bias_and_the_decay():
     assert "GRU" in explorer.readout and "cell state" in explorer.readout
 
 
+def test_gate_explorer_shows_what_enters_the_cell_state_and_what_reaches_c0():
+    """The dashed line starts at step T_x with the gradient that enters c through a<T_x> = ot * tanh(c<T_x>); the
+    readout gives it beside ||dL/dc0||, not ||dL/dc0|| alone as a fraction of ||dL/da<T_x>||."""
+    explorer = GateExplorer(*REFERENCE_FUNCTIONS)
+    explorer.move(radius=0.9, keep_bias=6.0, input_scale=3.0, T_x=40)
+    x, a0, parameters = gate_problem(0.9, 6.0, 3.0, 40)
+    _, _, c, caches = reference.lstm_forward(x, a0, parameters["lstm"])
+    o_last = caches[0][-1][7]
+    entering = np.linalg.norm(np.ones((8, 1)) / np.sqrt(8) * o_last * (1 - np.tanh(c[:, :, -1:][:, :, 0]) ** 2))
+    t, cell = explorer.plotted("lstm cell")
+    assert len(t) == 41 and np.isclose(cell[-1], entering) and entering < 1e-3
+    assert f"||dL/dc&lt;T_x&gt;|| {entering:.3g} (what enters it" in explorer.readout
+    assert f"||dL/dc0|| {cell[0]:.3g}" in explorer.readout
+
+
+def test_gate_explorer_legends_cover_no_line():
+    """At bias -2 the lines fill the plots' lower corners, where the legends were: they stand beside the axes."""
+    explorer = GateExplorer(*REFERENCE_FUNCTIONS)
+    explorer.move(radius=0.9, keep_bias=-2.0, input_scale=0.5, T_x=40)
+    renderer = explorer.figure.canvas.get_renderer()
+    for ax in explorer.figure.axes:
+        legend, box = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert legend.x0 >= box.x1, (legend, box)
+
+
 def test_gate_problem_shares_the_recurrent_directions():
     x, a0, parameters = gate_problem(1.3, 2.0, 0.5, 7)
     assert x.shape == (8, 1, 7) and a0.shape == (8, 1)
