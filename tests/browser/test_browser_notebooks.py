@@ -85,3 +85,26 @@ def test_a_work_copy_is_not_modified_by_opening_it(lab, assignment, name):
         assert not lab.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
     finally:
         nb.close()
+
+
+# Inline math cannot break: at a line's end its last glyph may stand a few pixels past the text's edge (measured: 2
+# and 7 px), which is not a table or a formula the student has to scroll to read.
+OVERHANG_PX = 16
+
+
+def test_no_markdown_is_wider_than_the_notebook(untouched):
+    """At a laptop's window width (VIEWPORT) every rendered text cell fits: a table or formula wider than the
+    notebook makes the student scroll sideways through it (lstm_gru's crosswalk did, at 1300 px)."""
+    nb, assignment, name = untouched
+    too_wide = {}
+    for i, cell in enumerate(nb.cells()):
+        for rendered in cell.locator(".jp-RenderedMarkdown").all():
+            rendered.scroll_into_view_if_needed()
+            overflow = rendered.evaluate("e => e.scrollWidth - e.clientWidth")
+            if overflow > OVERHANG_PX:
+                widest = rendered.evaluate("""e => { const right = e.getBoundingClientRect().right;
+                    const out = [...e.querySelectorAll('*')].filter(d => d.getBoundingClientRect().right > right + 1);
+                    const last = out[out.length - 1];
+                    return last ? last.tagName + ' ' + (last.textContent || '').slice(0, 60) : ''; }""")
+                too_wide[i] = f"{overflow} px ({widest}): {rendered.inner_text()[:60]!r}"
+    assert not too_wide, f"{assignment}/{name}: text cells wider than the notebook: {too_wide}"
