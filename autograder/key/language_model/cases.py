@@ -50,9 +50,24 @@ def _temperature_softmax_args(size, rng):
 
 
 def _sample_index_args(size, rng):
-    shape = sample_index_shape(size)
-    p = np.exp(rng.normal(0, 1.5, shape))
-    return (p / p.sum(axis=0), rng.uniform(0, 1, shape[1]))
+    """p with entries of probability 0, and u in the places a sampler gets wrong without failing elsewhere: at 0 over
+    a first entry of 0, exactly at a running sum (a tie, the next entry 0 or not), and at or above the end of a
+    running sum that rounding left below 1 (the last index)."""
+    n_y, m = sample_index_shape(size)
+    p = np.exp(rng.normal(0, 1.5, (n_y, m))) * (rng.uniform(0, 1, (n_y, m)) > 0.2)
+    p[-1], p[0, 0], p[1:, 0], p[2, 1], p[1::2, 2] = p[-1] + 0.1, 0.0, p[1:, 0] + 0.1, 0.0, p[1::2, 2] + 0.1
+    p = p / p.sum(axis=0)
+    p[:, 3:5] *= 1 - 1e-15  # sums that end just below 1, as rounding leaves them
+    running = np.cumsum(p, axis=0)
+    u = rng.uniform(0, 1, m)
+    u[0] = 0.0                      # p[0] = 0: index 0 must not come out
+    u[1] = running[1, 1]            # a tie, followed by p[2] = 0: index 3
+    u[2] = running[1, 2]            # a tie: index 2
+    u[3] = running[-1, 3]           # the end of the running sum, below 1: the last index
+    u[4] = np.nextafter(1.0, 0.0)   # above it: the last index
+    assert running[-1, 3] < 1 and running[-1, 4] < u[4] < 1
+    order = rng.permutation(m)
+    return (p[:, order], u[order])
 
 
 def _perplexity_args(size, rng):

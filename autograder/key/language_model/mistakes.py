@@ -112,6 +112,18 @@ MISTAKES = {
             lambda p, u: np.minimum(np.sum(np.cumsum(p, axis=1) <= u, axis=0), len(p) - 1),
         "this reads each distribution from the end: with u near 0 index 0 must come out (section 4).":
             lambda p, u: len(p) - 1 - ref.sample_index(p[::-1], u),
+        "an index whose running sum equals u came out: the index drawn is the first whose running sum exceeds u, "
+        "strictly, so u exactly at a running sum draws a later index, and an index of probability 0 (an empty "
+        "stretch of [0, 1)) never comes out; np.searchsorted's default side searches the other way (section 4, "
+        "Drawing with a given uniform number).":
+            lambda p, u: np.minimum(np.sum(np.cumsum(p, axis=0) < u, axis=0), len(p) - 1),
+        "index n_y came out, one past the last: rounding can leave the running sum just below 1, and a u at or "
+        "above its end must still give the last index, n_y - 1 (section 4, Drawing with a given uniform number).":
+            lambda p, u: np.sum(np.cumsum(p, axis=0) <= u, axis=0),
+        "where no running sum exceeds u (rounding can leave the last one just below 1), index 0 came out, as "
+        "np.argmax gives for a column of False or a result that starts at 0; such a u must give the last index, "
+        "n_y - 1 (section 4, Drawing with a given uniform number).":
+            lambda p, u: np.argmax(np.cumsum(p, axis=0) > u, axis=0),
     },
     "perplexity": {
         "this is exp of the loss summed over the steps (rnn_loss): that is the perplexity to the power T_x. "
