@@ -124,6 +124,16 @@ KNOWN = KnownMistakes(ASSIGNMENT, GRADED, [
             "Y[k, i] = stream[k * T_x: (k + 1) * T_x]", graded_hint="Y is X itself"),
     Mistake("streams interleaved", "make_batches", "stream = indices[i * length: i * length + n_chunks * T_x + 1]",
             "stream = indices[i::m][: n_chunks * T_x + 1]", graded_hint="the streams interleave"),
+    Mistake("text reshaped as it reads", "make_batches", None,
+            "def make_batches(indices, m, T_x):\n    n_chunks = ((len(indices) - 1) // m) // T_x\n"
+            "    n = n_chunks * m * T_x\n    X = np.asarray(indices[:n]).reshape(n_chunks, m, T_x)\n"
+            "    Y = np.asarray(indices[1:n + 1]).reshape(n_chunks, m, T_x)\n    return X, Y",
+            says=("Hint: the whole text was cut into chunks as it reads",), graded_hint="cut into chunks as it reads"),
+    Mistake("streams reshaped without the chunk axis first", "make_batches", None,
+            "def make_batches(indices, m, T_x):\n    length = (len(indices) - 1) // m\n    n_chunks = length // T_x\n"
+            "    streams = np.stack([indices[i * length: i * length + n_chunks * T_x + 1] for i in range(m)])\n"
+            "    return (streams[:, :-1].reshape(n_chunks, m, T_x), streams[:, 1:].reshape(n_chunks, m, T_x))",
+            says=("Hint: the streams are right, but the chunks mix them",), graded=False),
     Mistake("clip each array", "clip_by_global_norm",
             "return {name: g * factor for name, g in gradients.items()}, norm",
             "return {name: g * min(1.0, max_norm / np.linalg.norm(g)) for name, g in gradients.items()}, norm",

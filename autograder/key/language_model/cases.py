@@ -7,9 +7,11 @@ from autograder.key.problems import problem, sample_index_shape
 
 
 def _text(size, rng):
-    """A text of 1 to 3 chunks' worth of characters plus a random tail, as indices."""
-    _, _, n_y, m, T_x, _ = size
-    return rng.integers(0, n_y, m * T_x * int(rng.integers(1, 4)) + int(rng.integers(1, m * T_x + 1)))
+    """A text of 2 to 3 chunks' worth of characters plus a random tail, as indices, every one different: a batching
+    that puts a character in the wrong place shows there (on a text of 2 or 3 letters many places held the right
+    letter by chance, and reading the whole text in order looked nearly right)."""
+    _, _, _, m, T_x, _ = size
+    return rng.permutation(m * T_x * int(rng.integers(2, 4)) + int(rng.integers(1, m * T_x + 1)))
 
 
 def _char_problem(size, rng):

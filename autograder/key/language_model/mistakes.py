@@ -4,17 +4,24 @@ import numpy as np
 from autograder.key import reference as ref
 
 
-def _batches(indices, m, T_x, *, shift=1, interleaved=False):
+def _batches(indices, m, T_x, *, shift=1, interleaved=False, reading_order=False, untransposed=False):
     """make_batches with one part changed (shift: how far Y lies after X; interleaved: stream i reads every m-th
-    character instead of one consecutive piece)."""
+    character instead of one consecutive piece; reading_order: the whole text cut into (n_chunks, m, T_x) as it
+    reads, no streams; untransposed: the streams (m, steps) reshaped straight to (n_chunks, m, T_x))."""
     indices = np.asarray(indices)
     length = (len(indices) - 1) // m
     n_chunks = length // T_x
     steps = n_chunks * T_x
+    if reading_order:
+        n = n_chunks * m * T_x
+        return indices[:n].reshape(n_chunks, m, T_x), indices[shift: n + shift].reshape(n_chunks, m, T_x)
     if interleaved:
         streams = indices[: m * (steps + 1)].reshape(steps + 1, m).T
     else:
         streams = np.stack([indices[i * length: i * length + steps + 1] for i in range(m)])
+    if untransposed:
+        return (streams[:, :steps].reshape(n_chunks, m, T_x),
+                streams[:, shift: shift + steps].reshape(n_chunks, m, T_x))
     X = streams[:, :steps].reshape(m, n_chunks, T_x).transpose(1, 0, 2)
     Y = streams[:, shift: shift + steps].reshape(m, n_chunks, T_x).transpose(1, 0, 2)
     return X, Y
@@ -69,6 +76,16 @@ MISTAKES = {
         "consecutive characters. Each stream is one consecutive piece of the text (section 1, the picture of the "
         "streams).":
             lambda indices, m, T_x: _batches(indices, m, T_x, interleaved=True),
+        "the whole text was cut into chunks as it reads, so row i of chunk k + 1 does not go on where row i of chunk "
+        "k stopped, and the state carried from chunk to chunk jumps in the text. Row i of every chunk is stream i, "
+        "the i-th of m equal consecutive pieces of the text, T_x characters further at each chunk (section 1, the "
+        "picture of the streams).":
+            lambda indices, m, T_x: _batches(indices, m, T_x, reading_order=True),
+        "the streams are right, but the chunks mix them: the streams, one row each, were reshaped straight into "
+        "(n_chunks, m, T_x), which reads them one after the other: chunk 0 takes its m rows from the start of stream "
+        "0, not T_x characters from each stream. Row i of chunk k must be stream i's k-th piece of T_x characters: "
+        "split each stream into its chunks, then put the chunk axis first (section 1, the picture of the streams).":
+            lambda indices, m, T_x: _batches(indices, m, T_x, untransposed=True),
     },
     "clip_by_global_norm": {
         "each gradient was clipped by its own norm: the direction of the whole step turns. One factor for all of "
