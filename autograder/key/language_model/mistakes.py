@@ -38,12 +38,21 @@ def _clip_by_value(gradients, max_norm):
             float(np.sqrt(sum(np.sum(g**2) for g in gradients.values()))))
 
 
-def _adagrad(parameters, gradients, memory, learning_rate, *, root=True, accumulate=True, before=False):
-    """adagrad_update with one part changed (before: the step divides by the memory before this step's square)."""
+def _clip_always(gradients, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in gradients.values())))
+    return {k: g * (max_norm / norm) for k, g in gradients.items()}, norm
+
+
+def _adagrad(parameters, gradients, memory, learning_rate, *, root=True, accumulate=True, before=False,
+             eps_outside=False, swapped=False):
+    """adagrad_update with one part changed (before: the step divides by the memory before this step's square;
+    eps_outside: eps added to the square root rather than under it; swapped: (memory, parameters) returned)."""
     new = {k: (memory[k] if accumulate else 0) + gradients["d" + k] ** 2 for k in ref.PARAMETERS}
-    scale = {k: (memory[k] if before else new[k]) + 1e-8 for k in ref.PARAMETERS}
-    step = {k: gradients["d" + k] / (np.sqrt(scale[k]) if root else scale[k]) for k in ref.PARAMETERS}
-    return {k: parameters[k] - learning_rate * step[k] for k in ref.PARAMETERS}, new
+    scale = {k: (memory[k] if before else new[k]) + (0 if eps_outside else 1e-8) for k in ref.PARAMETERS}
+    step = {k: gradients["d" + k] / ((np.sqrt(scale[k]) + (1e-8 if eps_outside else 0)) if root else scale[k])
+            for k in ref.PARAMETERS}
+    stepped = {k: parameters[k] - learning_rate * step[k] for k in ref.PARAMETERS}
+    return (new, stepped) if swapped else (stepped, new)
 
 
 def _softmax_then_temperature(logits, temperature):
@@ -94,6 +103,9 @@ MISTAKES = {
         "the entries were clipped to [-max_norm, max_norm] one by one (min-char-rnn's np.clip): that turns the "
         "step too. Scale all the gradients by one factor (section 2).":
             _clip_by_value,
+        "the gradients were scaled when their norm was below max_norm too, which lengthens a short step: clipping "
+        "only shortens a step that is too long, so the factor is never above 1 (section 2).":
+            _clip_always,
     },
     "adagrad_update": {
         "the step divides by the memory itself, not by its square root: Adagrad's step has the units of the "
@@ -105,6 +117,13 @@ MISTAKES = {
         "the step divides by the memory from before this step: add this step's squared gradient first, then "
         "divide (section 3).":
             lambda p, g, mem, lr: _adagrad(p, g, mem, lr, before=True),
+        "eps was added to the square root, not under it: the step divides by the square root of (the memory plus "
+        "eps), as section 3 writes it. Where the memory is near 0 (an entry whose gradients have been tiny, the "
+        "column of a rare letter) the two differ by orders of magnitude (section 3).":
+            lambda p, g, mem, lr: _adagrad(p, g, mem, lr, eps_outside=True),
+        "the parameters and the memory are in each other's place: adagrad_update returns the new parameters first, "
+        "then the new memory (section 3, Exercise).":
+            lambda p, g, mem, lr: _adagrad(p, g, mem, lr, swapped=True),
     },
     "temperature_softmax": {
         "the temperature was applied after the softmax: dividing probabilities by T and normalising again "
