@@ -3,6 +3,7 @@
 The stored answers (course/data/<function>.npz) come from the instructor's reference solution through
 autograder/key/selfcheck_data.py; students get the answers, never the code that computed them.
 """
+import re
 import types
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,11 @@ def stored_cases(name):
         raise FileNotFoundError(f"no stored self-check answers for {name!r} at {path}; "
                                 "reinstall the course or ask your instructor")
     return plain.loads(path.read_bytes())
+
+
+# What course.diagnose adds to a line of wrong values about where they are wrong ("; step t holds what step t-1
+# should: one step late in time?"): a diagnosis of the checked function, which a failing function it calls may explain
+PATTERN = re.compile(r"^(  - .* has wrong values in .*\(got [^()]*, expected [^()]*\)); .*$")
 
 
 def _names(code):
@@ -83,7 +89,7 @@ def failure_report(name, fn, report):
     failing = failing_dependencies(name, fn)
     if not failing:
         return report
-    kept = [line for line in report.splitlines() if not line.startswith("  - Hint: ")]
+    kept = [PATTERN.sub(r"\1", line) for line in report.splitlines() if not line.startswith("  - Hint: ")]
     return "\n".join([failing_dependencies_note(name, failing)] + kept)
 
 

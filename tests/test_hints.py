@@ -369,6 +369,7 @@ def test_a_failing_dependency_leads_the_report_and_the_callers_hints_wait(caller
                                f"(its cell is in {DEFINED_IN[caller, dependency]}), run its self-check"), report
     assert lines[1].startswith(f"{caller} failed check 1 of ") or lines[1].startswith(f"{caller} raised "), report
     assert not any("Hint: " in line for line in lines), report
+    assert all(line.endswith(")") for line in lines if "has wrong values in" in line), report  # no pattern either
 
 
 def test_lstm_backward_does_not_blame_itself_for_lstm_cell_backwards_mistake():
