@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from course.checking import describe_exception, local_call, run_checks
-from course.selfcheck import failing_dependencies_note, stored_cases
+from course.selfcheck import failure_report, stored_cases
 from course.signatures import SIGNATURES
 
 NOT_RUNNING = ("The explorer runs in the notebook's kernel, and this output comes from a kernel that is no longer "
@@ -57,7 +57,7 @@ class NotReady(Exception):
 def self_check_failure(name, fn):
     """None if `fn` passes the self-check of `name`, else its report and a note on failing functions it calls."""
     passed, report = run_checks(name, local_call(fn), stored_cases(name))
-    return None if passed else report + failing_dependencies_note(name, fn)
+    return None if passed else failure_report(name, fn, report)
 
 
 def require(name, fn):

@@ -84,6 +84,29 @@ CALLED_AS = {("teacher_forcing_forward", "softmax"): "softmax_all_steps",
              ("birnn_forward", "softmax"): "softmax_all_steps"}
 
 
+# Where the cell that defines a function's dependency is, in the notebook whose test checks the function: a failing
+# self-check sends the student there first (tests/test_hints.py reads the notebooks' headings to keep this current).
+DEFINED_IN = {
+    ("rnn_cell_forward", "softmax"): "section 2", ("rnn_forward", "rnn_cell_forward"): "section 3",
+    ("rnn_forward", "softmax"): "section 2",
+    ("rnn_backward", "rnn_cell_backward"): "section 2",
+    ("bptt", "rnn_forward"): "section 0", ("bptt", "rnn_cell_forward"): "section 0", ("bptt", "softmax"): "section 0",
+    ("bptt", "rnn_backward"): "section 3", ("bptt", "rnn_cell_backward"): "section 2",
+    ("bptt", "rnn_loss"): "section 4",
+    ("seed002_rnn_cell_forward", "softmax"): "section 1.1",
+    ("rnn_many_to_one_forward", "rnn_states"): "Part 2", ("rnn_many_to_one_forward", "softmax"): "section 1.1",
+    ("rnn_many_to_one_backward", "rnn_states_backward"): "Part 2",
+    ("output_recurrence_forward", "softmax"): "section 1.1", ("teacher_forcing_forward", "softmax"): "section 1.1",
+    ("birnn_forward", "rnn_states"): "Part 2", ("birnn_forward", "softmax"): "section 1.1",
+    ("birnn_backward", "rnn_states_backward"): "Part 2",
+    ("lstm_cell_forward", "softmax"): "section 0", ("lstm_forward", "lstm_cell_forward"): "section 2",
+    ("lstm_forward", "softmax"): "section 0", ("lstm_backward", "lstm_cell_backward"): "section 4",
+    ("gru_cell_forward", "softmax"): "section 0", ("gru_forward", "gru_cell_forward"): "section 6",
+    ("gru_forward", "softmax"): "section 0", ("gru_backward", "gru_cell_backward"): "section 7",
+    ("train_chunks", "clip_by_global_norm"): "section 2", ("train_chunks", "adagrad_update"): "section 3",
+}
+
+
 def function_of(name):
     """The function that the checks of `name` call: a function's name, or a case set that checks a function on
     more than the contract asks of it where one assignment asks more, named <function>_<what more>

@@ -9,9 +9,11 @@ import pytest
 from autograder.commands.answers import read, solution_code
 from autograder.core.paths import COURSE_ROOT, REFERENCE_FILES
 from autograder.key import reference
-from autograder.key.assignments import MISTAKES
+from autograder.key.assignments import KEYS, MISTAKES
 from course.checking import SelfCheckFailed
 from course.selfcheck import check
+from course.signatures import CALLED_AS, DEFINED_IN, DEPENDENCIES, function_of
+from harness import known_mistake
 
 # p["Waa"], parameters['Wax'] -> Waa, Wax: the notebooks unpack the parameters, so a hint would write the name
 PARAMETER = re.compile(r"""\b(?:p|parameters)\[["'](\w+)["']\]""")
@@ -318,3 +320,90 @@ def test_an_inline_formula_keeps_the_punctuation_after_it():
     assert "our $z$" not in bptt
     html = with_its_punctuation(f"<p>the seed's a is our {mathml('z', 'inline')}: the pre-activation</p>")
     assert re.search(r'<span class="nobr"><math [^>]*>.*</math>:</span> the', html), html
+
+
+# ---- A failing function that a checked function calls comes first ----
+# The student's walkthrough: lstm_backward's self-check led with "the cell state's gradient is not carried back"
+# when lstm_cell_backward was wrong, and named lstm_cell_backward only in a note at the end.
+
+def _assignment_of(case_set):
+    return next(a for a, key in KEYS.items() if case_set in key.ARG_BUILDERS)
+
+
+def _answer_cell_dependencies():
+    """(caller, dependency, case set that checks it as the caller calls it) of every dependency a student writes
+    (defined in an answer cell, not a read-only given one) that has a known mistake."""
+    for caller, dependency in DEFINED_IN:
+        case_set = CALLED_AS.get((caller, dependency), dependency)
+        codes = solution_code(read(COURSE_ROOT / "source" / (a := _assignment_of(caller)) / f"{a}.ipynb"))
+        if dependency in codes and MISTAKES.get(case_set):
+            yield caller, dependency, case_set
+
+
+DEPENDENCY_CASES = sorted(_answer_cell_dependencies())
+
+
+def _report_with_wrong(caller, dependency, wrong, caller_code=None):
+    """The self-check report of the solution's `caller` (or caller_code) when `dependency` is `wrong`."""
+    assignment = _assignment_of(caller)
+    codes = solution_code(read(COURSE_ROOT / "source" / assignment / f"{assignment}.ipynb"))
+    namespace = {"np": np, **{k: v for k, v in vars(reference).items() if callable(v)}}
+    for code in codes.values():
+        exec(code, namespace)
+    if caller_code:
+        exec(caller_code, namespace)
+    namespace[dependency] = wrong
+    with np.errstate(all="ignore"), pytest.raises(SelfCheckFailed) as failed:
+        check(caller, namespace[caller])
+    return str(failed.value)
+
+
+@pytest.mark.parametrize("caller, dependency, case_set", DEPENDENCY_CASES,
+                         ids=[f"{c}-{d}" for c, d, _ in DEPENDENCY_CASES])
+def test_a_failing_dependency_leads_the_report_and_the_callers_hints_wait(caller, dependency, case_set):
+    assert {_assignment_of(c) for c, _, _ in DEPENDENCY_CASES} == set(KEYS)  # all five assignments
+    wrong = next(iter(MISTAKES[case_set].values()))
+    report = _report_with_wrong(caller, dependency, wrong)
+    lines = report.splitlines()
+    assert lines[0].startswith(f"Note: {caller} calls {dependency}, which fails its own self-check; fix that first "
+                               f"(its cell is in {DEFINED_IN[caller, dependency]}), run its self-check"), report
+    assert lines[1].startswith(f"{caller} failed check 1 of ") or lines[1].startswith(f"{caller} raised "), report
+    assert not any("Hint: " in line for line in lines), report
+    assert all(line.endswith(")") for line in lines if "has wrong values in" in line), report  # no pattern either
+
+
+def test_lstm_backward_does_not_blame_itself_for_lstm_cell_backwards_mistake():
+    wrong = known_mistake("lstm_cell_backward", "dc lacks dc_next")
+    report = _report_with_wrong("lstm_backward", "lstm_cell_backward", wrong)
+    assert report.startswith("Note: lstm_backward calls lstm_cell_backward, which fails its own self-check; fix that "
+                             "first (its cell is in section 4)"), report
+    assert "not carried back" not in report and "Hint" not in report, report
+
+
+def test_a_failing_function_the_caller_does_not_call_leaves_its_hints():
+    # lstm_cell_forward with its own softmax (and its own mistake): the failing softmax beside it explains nothing
+    code = solution_code(read(COURSE_ROOT / "source" / "lstm_gru" / "lstm_gru.ipynb"))["lstm_cell_forward"]
+    code = code.replace("softmax(", "own_softmax(").replace("a_next = ot * np.tanh(c_next)", "a_next = ot * c_next")
+    code += "\n\ndef own_softmax(z):\n    e = np.exp(z - z.max(axis=0))\n    return e / e.sum(axis=0)\n"
+    report = _report_with_wrong("lstm_cell_forward", "softmax", lambda z: z, caller_code=code)
+    assert "Note:" not in report and "Hint: a_next is missing the tanh of the cell state" in report, report
+
+
+def test_defined_in_names_the_section_of_each_dependencys_cell():
+    def section(line):
+        part = re.match(r"#+ (Part \d+)\b", line)
+        number = re.match(r"#+ (\d+(?:\.\d+)?)\.? ", line)
+        return part.group(1) if part else f"section {number.group(1)}" if number else None
+
+    found = {}
+    for assignment in KEYS:
+        where, defined, tested = None, {}, []
+        for cell in read(COURSE_ROOT / "source" / assignment / f"{assignment}.ipynb").cells:
+            if cell.cell_type == "markdown":
+                where = ([where] + [s for line in cell.source.splitlines() if (s := section(line))])[-1]
+            else:
+                defined.update({d: where for d in re.findall(r"^def (\w+)\(", cell.source, re.M) if d not in defined})
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+                tested += [function_of(grade_id[5:])] if grade_id.startswith("test_") else []
+        found.update({(f, d): defined[d] for f in tested for d in DEPENDENCIES.get(f, [])})
+    assert DEFINED_IN == found

@@ -37,19 +37,25 @@ def _lstm_forward(x, a0, p, *, c0=None, carry_c=True, carry_a=True):
 
 
 def _lstm_cell_back(da_next, dc_next, cache, *, through_a=True, carried=True, tanh_grad=True, forget=True,
-                    gate_grad=True, o_reads=None, state_rows=None, per_example=False):
-    """lstm_cell_backward with one part changed (state_rows: which rows of dconcat da_prev takes)."""
+                    gate_grad=True, o_reads=None, state_rows=None, per_example=False, squash_at="tanh(c_next)",
+                    candidate_at="cct", prev_from_next=False):
+    """lstm_cell_backward with one part changed (state_rows: which rows of dconcat da_prev takes; squash_at and
+    candidate_at: the value whose square tanh's derivative 1 - value**2 takes, on the path from a_next to c_next and
+    for the candidate; prev_from_next: dc_prev from dc_next alone)."""
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     n_a, m = a_next.shape[0], (da_next.shape[1] if per_example else 1)
     tanh_c = np.tanh(c_next)
-    dc = (dc_next if carried else 0) + (da_next * ot * ((1 - tanh_c**2) if tanh_grad else 1) if through_a else 0)
+    at = {"tanh(c_next)": tanh_c, "cct": cct, "c_next": c_next}
+    dc = (dc_next if carried else 0) + (
+        da_next * ot * ((1 - at[squash_at]**2) if tanh_grad else 1) if through_a else 0)
     s = (lambda g: g * (1 - g)) if gate_grad else (lambda g: 1)
-    dz = {"f": dc * c_prev * s(ft), "i": dc * cct * s(it), "c": dc * it * (1 - cct**2),
+    dz = {"f": dc * c_prev * s(ft), "i": dc * cct * s(it), "c": dc * it * (1 - at[candidate_at]**2),
           "o": da_next * (o_reads(c_next) if o_reads else tanh_c) * s(ot)}
     concat = np.concatenate([a_prev, xt], axis=0)
     dconcat = sum(p["W" + g].T @ dz[g] for g in ref.LSTM_GATES)
     rows = state_rows(n_a, dconcat) if state_rows else (dconcat[:n_a], dconcat[n_a:])
-    gradients = {"dxt": rows[1], "da_prev": rows[0], "dc_prev": dc * ft if forget else dc}
+    dc_prev = (dc_next if prev_from_next else dc) * ft if forget else dc
+    gradients = {"dxt": rows[1], "da_prev": rows[0], "dc_prev": dc_prev}
     gradients.update({"dW" + g: dz[g] @ concat.T / m for g in ref.LSTM_GATES})
     gradients.update({"db" + g: dz[g].sum(axis=1, keepdims=True) / m for g in ref.LSTM_GATES})
     return gradients
@@ -131,6 +137,10 @@ def _gru_backward_with(**change):
 
 MISTAKES = {
     "lstm_cell_forward": {
+        "c_next and yt_pred are in each other's place in what lstm_cell_forward returns: it returns a_next, "
+        "c_next, yt_pred, then the cache, in this order (the docstring's Returns; section 2).":
+            lambda xt, a_prev, c_prev, p: (lambda a, c, y, cache: (a, y, c, cache))(
+                *ref.lstm_cell_forward(xt, a_prev, c_prev, p)),
         "concat stacks xt above a_prev; this course stacks the state first, concat = [a_prev; xt], so that the "
         "first n_a columns of each W? multiply a_prev (section 2, Shapes).":
             lambda xt, a_prev, c_prev, p: _lstm_cell(xt, a_prev, c_prev, p, input_first=True),
@@ -150,6 +160,9 @@ MISTAKES = {
             lambda xt, a_prev, c_prev, p: _lstm_cell(xt, a_prev, c_prev, p, output_from=lambda a, c: c),
     },
     "lstm_forward": {
+        "y and c are in each other's place in what lstm_forward returns: it returns the hidden states, the "
+        "predictions, the cell states, then the caches, in this order (the docstring's Returns; section 3).":
+            lambda x, a0, p: (lambda a, y, c, caches: (a, c, y, caches))(*ref.lstm_forward(x, a0, p)),
         "the cell state started from a0: the contract starts it from zeros, c0 = 0, whatever a0 is.":
             lambda x, a0, p: _lstm_forward(x, a0, p, c0=lambda a0: a0),
         "the cell state is not carried from step to step: feed each step the c_next of the step before.":
@@ -170,6 +183,20 @@ MISTAKES = {
         "dc_prev is dc itself: look at what multiplies c_prev in the equation of c_next; the gradient that "
         "reaches c_prev goes through that factor (section 4, step 3).":
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, forget=False),
+        "dc_prev carries only dc_next, the gradient that came in along the cell state: the part that reaches c_next "
+        "through this step's a_next = ot * tanh(c_next) goes back to c_prev too. What flows on to c_prev is step "
+        "1's total dc, through the forget gate (section 4, steps 1 and 3).":
+            lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, prev_from_next=True),
+        "the candidate's gradient used the tanh derivative of the cell state: cct is the tanh of its own "
+        "pre-activation, so the derivative on its path is written with cct, as each gate's is written with the "
+        "gate's value (section 4, step 2).":
+            lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, candidate_at="tanh(c_next)"),
+        "the path from a_next to c_next used the candidate's tanh derivative: a_next = ot * tanh(c_next) applies "
+        "its tanh to c_next, so that derivative is written with tanh(c_next), not with cct (section 4, step 1).":
+            lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, squash_at="cct"),
+        "the derivative of the tanh in a_next = ot * tanh(c_next) was written with c_next itself: tanh's derivative "
+        "is 1 - tanh^2, so it is written with tanh(c_next), the value the tanh gave (section 4, step 1).":
+            lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, squash_at="c_next"),
         "the gates' derivative is missing: each gate is a sigmoid of its pre-activation, and the chain rule "
         "through that sigmoid multiplies each gate's gradient by its derivative (section 0 and section 4, step 2).":
             lambda da_next, dc_next, cache: _lstm_cell_back(da_next, dc_next, cache, gate_grad=False),
