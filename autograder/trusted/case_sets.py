@@ -127,7 +127,10 @@ def grade_case_sets(run, reference, tests, seed, between=None):
             if case_set in reports:
                 continue
             visible_cases, hidden_cases = _cases(case_set, seed)
-            oracle = _oracle_for(reference, name, [*visible_cases, *hidden_cases])
+            # The bound of what the reference answers, from the cases this phase sends: while the visible ones
+            # run, nothing the student can measure may depend on a hidden case (train_chunks draws its number of
+            # chunks: probing the bound printed a hidden case's shape in a visible report, attack round 12).
+            oracle = _oracle_for(reference, name, [*visible_cases, *(hidden_cases if hidden else [])])
             passed, report = run_checks(name, functools.partial(_call, run, name, oracle, hidden),
                                         hidden_cases if hidden else visible_cases, kind, detail=not hidden)
             if not passed:
