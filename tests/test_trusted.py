@@ -15,6 +15,7 @@ import textwrap
 import threading
 import time
 import zipfile
+from copy import deepcopy
 from pathlib import Path
 
 import nbformat
@@ -399,6 +400,34 @@ def test_the_oracle_s_bound_in_a_visible_check_depends_on_the_visible_cases_only
     assert widest([*visible, *hidden]) != widest(visible)  # else this test could not tell
     report = graded["train_chunks"][0].evalue
     assert f"the oracle took ({widest(visible)}, 20)" in report, report
+
+
+def test_no_hidden_case_is_made_while_the_visible_cases_run(monkeypatch):
+    # Making a case set's hidden cases takes a time that depends on them (train_chunks: about 1 ms per chunk,
+    # and it draws 2 or 3 per case); made lazily, between one function's visible calls and the next's, that time
+    # was there to be measured from the sandbox and printed in a visible report (attack round 12). Every hidden
+    # case is made before the first call.
+    from autograder.key import cases as key_cases
+    reference = verified.verified_reference()
+    events = []
+    made = key_cases.hidden_cases
+
+    def hidden_cases(name, seed):
+        events.append("hidden cases")
+        return made(name, seed)
+
+    class Run:
+        def call(self, name, args, oracle, hidden):
+            events.append("hidden call" if hidden else "visible call")
+            return getattr(reference, name)(*deepcopy(args)), args
+
+    monkeypatch.setattr(key_cases, "hidden_cases", hidden_cases)
+    case_sets._cases.cache_clear()
+    names = ["make_batches", "perplexity", "train_chunks"]
+    verdicts = case_sets.grade_case_sets(Run(), reference, [(None, n, n) for n in names], 987654321)
+    assert all(v.report is None for v in verdicts.values()), verdicts
+    assert events.count("hidden cases") == len(names) and "visible call" in events
+    assert max(i for i, e in enumerate(events) if e == "hidden cases") < events.index("visible call"), events
 
 
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
