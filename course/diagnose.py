@@ -151,10 +151,15 @@ def _compare_array(got, expected, label, detail):
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         return [f"{label} contains {got[where]} at {list(where)}: every entry must be finite" if detail
                 else f"{label} contains entries that are not finite: every entry must be finite"]
-    with np.errstate(invalid="ignore"):
-        same_nonfinite = (got == expected) | (np.isnan(got) & np.isnan(expected))
-        err = np.where(np.isfinite(expected), np.abs(got - expected), np.where(same_nonfinite, 0, np.inf))
-        off = err > ATOL + RTOL * np.abs(np.nan_to_num(expected))
+    if np.issubdtype(expected.dtype, np.integer):  # indices, counts: exact. got - expected wraps in int64 (an
+        # answer shifted by 2**63 "differed" by int64's minimum, whose abs is negative, and passed: attack round 12)
+        off = got != expected
+        err = np.where(off, np.maximum(np.abs(got.astype(np.float64) - expected.astype(np.float64)), 1.0), 0.0)
+    else:
+        with np.errstate(invalid="ignore"):
+            same_nonfinite = (got == expected) | (np.isnan(got) & np.isnan(expected))
+            err = np.where(np.isfinite(expected), np.abs(got - expected), np.where(same_nonfinite, 0, np.inf))
+            off = err > ATOL + RTOL * np.abs(np.nan_to_num(expected))
     if not off.any():
         return []
     if not detail:

@@ -696,7 +696,54 @@ def test_a_second_run_of_a_slice_being_graded_refuses_and_a_student_being_graded
     proc = grade(ws, "--no-report")  # the locks went with their holder
     assert "1 already graded" in proc.stderr and re.search(r"alice\s+8/12\s+all tests passed", proc.stdout)
     assert sorted(p.name for p in (ws.root / "reports" / ASSIGNMENT / "locks").iterdir()) == \
-        ["all.lock", "assignment.lock", "slice-1-of-1.lock"]  # no student's lock stays behind
+        ["all.lock", "assignment.lock", "slice-1-of-1.lock", "students"]
+    assert not any((ws.root / "reports" / ASSIGNMENT / "locks" / "students").iterdir())  # no student's lock stays
+
+
+HOLD_SLICE = """
+import sys, time
+from autograder.batch.locks import hold_run
+held = hold_run(sys.argv[1], "rnn_forward", (2, 2))
+print("held", flush=True)
+time.sleep(120)
+"""
+SAY_WHO_HOLDS = """
+import sys
+from autograder.batch.locks import held_by, locks_dir
+print([bool(held_by(locks_dir(sys.argv[1], "rnn_forward") / name)) for name in sys.argv[2:]])
+"""
+
+
+def test_a_student_named_like_a_run_s_lock_is_graded_and_leaves_that_lock_held(tmp_path):
+    # A student id is a user name, which a student may pick. Student locks lay beside the runs' own
+    # (locks/<student>.lock): "assignment" (in slice 1 of 2) collided with the lock every run holds shared, so slice
+    # 1 left that student to slice 2, which never grades it, and the report job refused the class's report
+    # (attack round 12); in one run, grading "assignment" or "slice-1-of-2" dropped that run's own lock, and
+    # --feedback-only was let in while it graded.
+    from autograder.batch.locks import hold_run, try_student
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    other = subprocess.Popen([sys.executable, "-c", HOLD_SLICE, str(tmp_path)], env=env, stdout=subprocess.PIPE,
+                             text=True)
+    mine = None
+    try:
+        assert other.stdout.readline().strip() == "held"
+        for student in ("assignment", "slice-2-of-2", "all"):  # another run holds the first two
+            lock = try_student(tmp_path, ASSIGNMENT, student)
+            assert not isinstance(lock, str), (student, lock)
+            lock.release()
+        mine = hold_run(tmp_path, ASSIGNMENT, (1, 2))
+        for student in ("assignment", "slice-1-of-2"):
+            lock = try_student(tmp_path, ASSIGNMENT, student)
+            assert not isinstance(lock, str), (student, lock)
+            lock.release()
+        probe = subprocess.run([sys.executable, "-c", SAY_WHO_HOLDS, str(tmp_path), "assignment.lock",
+                                "slice-1-of-2.lock", "slice-2-of-2.lock"], env=env, capture_output=True, text=True)
+        assert probe.stdout.strip() == "[True, True, True]", probe.stdout + probe.stderr
+    finally:
+        other.kill()
+        other.wait()
+        if mine is not None:
+            mine.close()
 
 
 @pytest.mark.slow

@@ -130,3 +130,15 @@ def test_values_computed_in_float32_get_a_hint_about_precision_and_the_tolerance
         return e / (e.sum(axis=0) + 1e-5)
     passed, report = run_checks("softmax", local_call(off_by_a_little), visible_cases("softmax"))
     assert not passed and "float32" not in report, report
+
+
+def test_an_integer_array_is_right_only_when_every_entry_is_the_expected_one():
+    # |got - expected| in int64 wraps: an answer shifted by 2**63 "differed" by int64's minimum, whose abs is
+    # negative, so it passed as the answer; so did an int argument changed that way ("modified its argument"
+    # compares it with what it was) (attack round 12, sample_index and make_batches return int arrays).
+    expected = np.array([0, 3, 7, 2**62], dtype=np.int64)
+    shifted = expected ^ np.int64(-2**63)
+    assert compare(shifted, expected, "index", detail=False) == ["index has wrong values"]
+    assert compare(shifted, expected, "index")[0].startswith("index has wrong values in 4 of 4 entries")
+    assert compare(expected + 1, expected, "index", detail=False) == ["index has wrong values"]
+    assert compare(expected.copy(), expected, "index") == []

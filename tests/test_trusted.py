@@ -15,6 +15,7 @@ import textwrap
 import threading
 import time
 import zipfile
+from copy import deepcopy
 from pathlib import Path
 
 import nbformat
@@ -367,6 +368,67 @@ def test_no_hidden_input_or_its_answer_reaches_a_visible_report():
     visible, hidden = map(len, case_sets._cases("softmax", SEED))
     assert graded["softmax"][0].text.startswith(f"\u2714 softmax passed all {visible + hidden} checks ({visible} as "
                                                 f"in the self-check, {hidden} hidden)"), graded["softmax"]
+
+ORACLE_BOUND_PROBE = """
+import numpy as np
+def clip_by_global_norm(gradients, max_norm):
+    raise NotImplementedError()
+def train_chunks(X, Y, a0, parameters, memory, learning_rate, max_norm):
+    widest = 0
+    for j in range(1, 21):
+        try:
+            clip_by_global_norm({"dWaa": np.zeros((j, 20))}, 1.0)  # the reference answers, or refuses
+            widest = j
+        except MemoryError:
+            break
+    raise ValueError(f"the oracle took ({widest}, 20)")
+"""
+
+
+def test_the_oracle_s_bound_in_a_visible_check_depends_on_the_visible_cases_only():
+    # The reference answers a dependency's call on arguments up to 4 times the largest array of the cases; the
+    # bound was taken over the hidden cases too, also while the visible ones ran, whose report shows what the
+    # student raised. train_chunks' hidden cases draw their number of chunks, so probing the bound on a visible
+    # case printed a hidden case's shape on the feedback page (attack round 12).
+    graded, _ = graded_test_cells(ORACLE_BOUND_PROBE, ["train_chunks"])
+    visible, hidden = case_sets._cases("train_chunks", SEED)
+
+    def widest(cases):  # the widest (j, 20) that 4 times the cases' largest array allows
+        arrays = [a for case in cases for a in case_sets._arrays(case["args"])]
+        longest, largest = 4 * max(max(a.shape, default=1) for a in arrays), 4 * max(a.size for a in arrays)
+        return min(20, largest // 20) if longest >= 20 else 0
+    assert widest([*visible, *hidden]) != widest(visible)  # else this test could not tell
+    report = graded["train_chunks"][0].evalue
+    assert f"the oracle took ({widest(visible)}, 20)" in report, report
+
+
+def test_no_hidden_case_is_made_while_the_visible_cases_run(monkeypatch):
+    # Making a case set's hidden cases takes a time that depends on them (train_chunks: about 1 ms per chunk,
+    # and it draws 2 or 3 per case); made lazily, between one function's visible calls and the next's, that time
+    # was there to be measured from the sandbox and printed in a visible report (attack round 12). Every hidden
+    # case is made before the first call.
+    from autograder.key import cases as key_cases
+    reference = verified.verified_reference()
+    events = []
+    made = key_cases.hidden_cases
+
+    def hidden_cases(name, seed):
+        events.append("hidden cases")
+        return made(name, seed)
+
+    class Run:
+        def call(self, name, args, oracle, hidden):
+            events.append("hidden call" if hidden else "visible call")
+            return getattr(reference, name)(*deepcopy(args)), args
+
+    monkeypatch.setattr(key_cases, "hidden_cases", hidden_cases)
+    case_sets._cases.cache_clear()
+    names = ["make_batches", "perplexity", "train_chunks"]
+    verdicts = case_sets.grade_case_sets(Run(), reference, [(None, n, n) for n in names], 987654321)
+    assert all(v.report is None for v in verdicts.values()), verdicts
+    assert events.count("hidden cases") == len(names) and "visible call" in events
+    assert max(i for i, e in enumerate(events) if e == "hidden cases") < events.index("visible call"), events
+
 
 def test_outputs_are_recorded_per_cell_and_prints_during_calls_are_dropped(box):
     out, errors = run(box, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"

@@ -2,8 +2,10 @@
 
 Two runs that grade one student at once rewrite each other's autograded/ and feedback/ folders; two runs of
 different students do not. So the locks are as fine as that, all in reports/<assignment>/locks/:
-  - a student's (`<student>.lock`), held by the batch from the moment it hands the student to a worker
-    until the outcome is written: another batch that reaches that student skips it;
+  - a student's (`students/<student>.lock`), held by the batch from the moment it hands the student to a worker
+    until the outcome is written: another batch that reaches that student skips it. In a folder of their own:
+    a student id is a user name, which a student may pick, and one named "assignment" or "slice-1-of-2" beside
+    the runs' locks was never graded while another slice ran, and freed its own run's lock (attack round 12);
   - a slice's (`slice-<i>-of-<k>.lock`, `all.lock` without --slice), held for the whole run: the same slice
     started twice is refused at once, naming the run that holds it;
   - the assignment's (`assignment.lock`): shared by every grading run, taken alone by --feedback-only, which
@@ -137,4 +139,4 @@ class Held:
 
 def try_student(course, assignment, student):
     """The student's lock (a Lock), or who holds it (a string)."""
-    return try_lock(locks_dir(course, assignment) / f"{student}.lock", f"grading {student}", remove=True)
+    return try_lock(locks_dir(course, assignment) / "students" / f"{student}.lock", f"grading {student}", remove=True)

@@ -119,6 +119,9 @@ def grade_case_sets(run, reference, tests, seed, between=None):
     between(): called after the visible checks and before the hidden ones (the instructor's test cells run
     there: their inputs are hidden too, and a visible report after them could show what they sent)."""
     ordered = dependencies_first(tests)
+    # Every case set's cases, the hidden ones too, made before the first call: making them takes a time that
+    # depends on them (train_chunks' number of chunks), which the sandbox could time between two visible calls.
+    made = {case_set: _cases(case_set, seed) for _, _, case_set in ordered}
     reports = {}  # case set -> (report of its first failing case, whether it was hidden)
     for kind, hidden in (("check", False), ("hidden check", True)):
         if hidden and between is not None:
@@ -126,15 +129,18 @@ def grade_case_sets(run, reference, tests, seed, between=None):
         for _, name, case_set in ordered:
             if case_set in reports:
                 continue
-            visible_cases, hidden_cases = _cases(case_set, seed)
-            oracle = _oracle_for(reference, name, [*visible_cases, *hidden_cases])
+            visible_cases, hidden_cases = made[case_set]
+            # The bound of what the reference answers, from the cases this phase sends: while the visible ones
+            # run, nothing the student can measure may depend on a hidden case (train_chunks draws its number of
+            # chunks: probing the bound printed a hidden case's shape in a visible report, attack round 12).
+            oracle = _oracle_for(reference, name, [*visible_cases, *(hidden_cases if hidden else [])])
             passed, report = run_checks(name, functools.partial(_call, run, name, oracle, hidden),
                                         hidden_cases if hidden else visible_cases, kind, detail=not hidden)
             if not passed:
                 reports[case_set] = (report, hidden)
     failed = {name for _, name, case_set in tests if case_set in reports}
     return {case_set: CaseSetVerdict(name, *reports.get(case_set, (None, False)),
-                                     tuple(map(len, _cases(case_set, seed))), _stood_in(name, failed))
+                                     tuple(map(len, made[case_set])), _stood_in(name, failed))
             for _, name, case_set in tests}
 
 
